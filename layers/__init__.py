@@ -1,0 +1,14 @@
+"""kubik layers: the Layer/Parameter contract, the layer registry, the
+layers themselves and the gradient checker."""
+from .parameter import Parameter
+from .layer import Layer
+from .registry import LAYERS, Registry, register
+from .random import get_rng, seed
+from .gradcheck import GradcheckError, GradcheckResult, gradcheck
+
+from .linear import Linear
+from .shape import Flatten, Identity, Reshape
+from .rectifier import ELU, LeakyReLU, ReLU
+from .smooth import GELU, Sigmoid, Softplus, Tanh
+from .softmax import LogSoftmax, Softmax
+from .dropout import Dropout

@@ -1,0 +1,167 @@
+"""Layer: the contract every block of kubik honours.
+
+    Y  = layer.forward(X)        # caches what backward needs
+    dX = layer.backward(dY)      # vector-Jacobian product; dX.shape == X.shape,
+                                 # and each Parameter.grad += dL/dparameter
+
+A layer never builds a Jacobian: backward applies the adjoint of forward's
+differential to ``dY`` with matrix and elementwise products of cached values.
+
+Subclasses call ``add_parameter`` / ``add_buffer`` / ``add_child`` in
+``__init__`` (explicit registration, no ``__setattr__`` magic) and implement
+``forward``, ``backward`` and, if the shape changes, ``output_shape``.
+Shapes passed to ``output_shape`` are per sample (without the batch axis).
+"""
+import numpy as np
+
+from .parameter import Parameter
+
+
+class Layer:
+    """Base class of all layers and containers."""
+
+    def __init__(self):
+        self.training = True
+        self._param_names = []   # attribute names holding Parameters
+        self._buffer_names = []  # attribute names holding arrays saved in state_dict
+        self._children = []      # (name, Layer) in order
+
+    # -- registration -------------------------------------------------------
+    def add_parameter(self, name, data, **options):
+        """Create ``Parameter(data)``, store it as attribute ``name`` and return it."""
+        p = data if isinstance(data, Parameter) else Parameter(data, **options)
+        setattr(self, name, p)
+        if name not in self._param_names:
+            self._param_names.append(name)
+        return p
+
+    def add_buffer(self, name, array):
+        """Store a non-trainable array (e.g. running statistics) saved in state_dict."""
+        setattr(self, name, np.ascontiguousarray(array))
+        if name not in self._buffer_names:
+            self._buffer_names.append(name)
+        return getattr(self, name)
+
+    def add_child(self, name, layer):
+        if not isinstance(layer, Layer):
+            raise TypeError(f"{type(self).__name__}: child {name!r} must be a Layer, got {type(layer).__name__}")
+        self._children.append((str(name), layer))
+        return layer
+
+    def children(self):
+        return [c for _, c in self._children]
+
+    # -- the contract ---------------------------------------------------------
+    def forward(self, X):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self, grad_Y):
+        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    def __call__(self, X):
+        return self.forward(X)
+
+    def output_shape(self, input_shape):
+        """Per-sample output shape for a per-sample input shape (default: same)."""
+        return tuple(input_shape)
+
+    @classmethod
+    def infer_args(cls, input_shape):
+        """Constructor arguments a config may leave out, inferred from the
+        per-sample input shape (e.g. Linear's ``in_features``)."""
+        return {}
+
+    # -- helpers for subclasses -------------------------------------------------
+    def _cached(self, *names):
+        """Values cached by forward; a clear error if forward has not run."""
+        values = tuple(getattr(self, n, None) for n in names)
+        if any(v is None for v in values):
+            raise RuntimeError(f"{self!r}: backward called before forward")
+        return values if len(values) > 1 else values[0]
+
+    def _shape_error(self, expected, got):
+        """ValueError naming the layer, the expected and the actual shape.
+        ``got`` is an array (its shape is shown) or a shape tuple."""
+        got = getattr(got, "shape", got) if not isinstance(got, tuple) else got
+        return ValueError(f"{self!r}: expected input of shape {expected}, got {got}")
+
+    # -- parameters ---------------------------------------------------------------
+    def named_parameters(self, prefix=""):
+        out = [(prefix + n, getattr(self, n)) for n in self._param_names]
+        for cname, child in self._children:
+            out.extend(child.named_parameters(f"{prefix}{cname}."))
+        return out
+
+    def parameters(self):
+        return [p for _, p in self.named_parameters()]
+
+    def named_buffers(self, prefix=""):
+        out = [(prefix + n, getattr(self, n)) for n in self._buffer_names]
+        for cname, child in self._children:
+            out.extend(child.named_buffers(f"{prefix}{cname}."))
+        return out
+
+    def num_parameters(self):
+        return sum(p.size for p in self.parameters())
+
+    def zero_grad(self):
+        for p in self.parameters():
+            p.grad.fill(0)
+
+    # -- modes --------------------------------------------------------------------
+    def train(self, mode=True):
+        self.training = bool(mode)
+        for _, child in self._children:
+            child.train(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    # -- state ---------------------------------------------------------------------
+    def state_dict(self):
+        """Copies of every parameter value and buffer, by dotted name."""
+        state = {n: p.data.copy() for n, p in self.named_parameters()}
+        state.update((n, np.array(b, copy=True)) for n, b in self.named_buffers())
+        return state
+
+    def load_state_dict(self, state):
+        """Load values in place. Names, shapes and dtypes must match exactly;
+        nothing is changed unless everything matches."""
+        targets = {n: p.data for n, p in self.named_parameters()}
+        targets.update(self.named_buffers())
+        missing = sorted(set(targets) - set(state))
+        unexpected = sorted(set(state) - set(targets))
+        if missing or unexpected:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        for name, dst in targets.items():
+            src = np.asarray(state[name])
+            if src.shape != dst.shape:
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {name!r} has shape {src.shape}, expected {dst.shape}")
+            if src.dtype != dst.dtype:
+                raise ValueError(f"{type(self).__name__}.load_state_dict: {name!r} has dtype {src.dtype}, expected {dst.dtype}")
+        for name, dst in targets.items():
+            dst[...] = state[name]
+        return self
+
+    def astype(self, dtype):
+        """Convert parameters, gradients and buffers to ``dtype`` (e.g. float64 for gradcheck)."""
+        dtype = np.dtype(dtype)
+        for n in self._param_names:
+            getattr(self, n).astype(dtype)
+        for n in self._buffer_names:
+            setattr(self, n, getattr(self, n).astype(dtype))
+        for _, child in self._children:
+            child.astype(dtype)
+        self._astype_hook(dtype)
+        return self
+
+    def _astype_hook(self, dtype):
+        """Subclasses with dtype-dependent caches (e.g. reused buffers) reset them here."""
+
+    # -- printing -------------------------------------------------------------------
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.extra_repr()})"

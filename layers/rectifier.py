@@ -1,0 +1,73 @@
+"""Piecewise-linear and exponential rectifiers: ReLU, LeakyReLU, ELU.
+
+Each caches the local derivative D = dY/dX (elementwise) and backward returns
+dX = G ⊙ D: the Jacobian is diagonal, so its vector product is elementwise.
+"""
+import numpy as np
+
+from .layer import Layer
+from .registry import register
+
+
+class _Elementwise(Layer):
+    """Shared backward of elementwise layers that cache D = dY/dX in ``_D``."""
+
+    def backward(self, G):
+        D = self._cached("_D")
+        if G.shape != D.shape:
+            raise ValueError(f"{self!r}: grad_Y has shape {G.shape}, expected {D.shape}")
+        return G * D
+
+
+@register
+class ReLU(_Elementwise):
+    """Y = max(X, 0);  dX = G ⊙ [X > 0]."""
+
+    def __init__(self):
+        super().__init__()
+        self._zeros = np.zeros(0, np.float32)
+
+    def forward(self, X):
+        z = self._zeros
+        if z.shape != X.shape or z.dtype != X.dtype:
+            z = self._zeros = np.zeros_like(X)  # np.maximum(X, zeros) beats np.maximum(X, 0)
+        Y = np.maximum(X, z)
+        self._D = Y > 0  # a bool mask: G * mask keeps G's dtype
+        return Y
+
+
+@register
+class LeakyReLU(_Elementwise):
+    """Y = X if X > 0 else a·X;  dX = G ⊙ (1 if X > 0 else a), a = negative_slope."""
+
+    def __init__(self, negative_slope=0.01):
+        super().__init__()
+        self.negative_slope = float(negative_slope)
+
+    def forward(self, X):
+        one, a = np.ones((), X.dtype), np.asarray(self.negative_slope, X.dtype)
+        self._D = np.where(X > 0, one, a)
+        return X * self._D
+
+    def extra_repr(self):
+        return f"negative_slope={self.negative_slope}"
+
+
+@register
+class ELU(_Elementwise):
+    """Y = X if X > 0 else α(e^X − 1);  dX = G ⊙ (1 if X > 0 else α e^X)."""
+
+    def __init__(self, alpha=1.0):
+        super().__init__()
+        self.alpha = float(alpha)
+
+    def forward(self, X):
+        e = np.exp(np.minimum(X, 0))  # no overflow for large positive X
+        pos = X > 0
+        self._D = np.where(pos, np.ones((), X.dtype), e * self.alpha)
+        e -= 1
+        e *= self.alpha
+        return np.where(pos, X, e)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}"

@@ -1,0 +1,88 @@
+"""Layers that only move data: Identity, Flatten, Reshape.
+
+Their Jacobian is a permutation of the identity, so backward just reshapes G
+back to the input's shape.
+"""
+import numpy as np
+
+from .layer import Layer
+from .registry import register
+
+
+@register
+class Identity(Layer):
+    """Y = X;  dX = G."""
+
+    def forward(self, X):
+        self._shape = X.shape
+        return X
+
+    def backward(self, G):
+        self._cached("_shape")
+        return G
+
+
+class _Reshaping(Layer):
+    def backward(self, G):
+        return G.reshape(self._cached("_shape"))
+
+
+@register
+class Flatten(_Reshaping):
+    """Merge axes start_dim..end_dim (batch is axis 0) into one, as torch.nn.Flatten;
+    dX = G reshaped to X's shape."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        super().__init__()
+        self.start_dim, self.end_dim = int(start_dim), int(end_dim)
+
+    def _axes(self, ndim):
+        s = self.start_dim + ndim if self.start_dim < 0 else self.start_dim
+        e = self.end_dim + ndim if self.end_dim < 0 else self.end_dim
+        if not 0 <= s <= e < ndim:
+            raise ValueError(f"{self!r}: cannot flatten axes {self.start_dim}..{self.end_dim} of a {ndim}-d input")
+        return s, e
+
+    def output_shape(self, input_shape):
+        full = ("N",) + tuple(input_shape)
+        s, e = self._axes(len(full))
+        if s == 0:
+            raise ValueError(f"{self!r}: flattening the batch axis has no per-sample shape")
+        return tuple(full[1:s]) + (int(np.prod(full[s:e + 1])),) + tuple(full[e + 1:])
+
+    def forward(self, X):
+        s, e = self._axes(X.ndim)
+        self._shape = X.shape
+        return X.reshape(X.shape[:s] + (-1,) + X.shape[e + 1:])
+
+    def extra_repr(self):
+        return "" if (self.start_dim, self.end_dim) == (1, -1) else f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+@register
+class Reshape(_Reshaping):
+    """Reshape each sample to ``shape`` (the batch axis is kept; one entry may be -1);
+    dX = G reshaped to X's shape."""
+
+    def __init__(self, *shape):
+        super().__init__()
+        if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
+            shape = tuple(shape[0])
+        if not shape or sum(1 for d in shape if d == -1) > 1 or any(not isinstance(d, (int, np.integer)) or (d < 1 and d != -1) for d in shape):
+            raise ValueError(f"Reshape: shape must be positive ints with at most one -1, got {shape!r}")
+        self.shape = tuple(int(d) for d in shape)
+
+    def output_shape(self, input_shape):
+        n = int(np.prod(input_shape))
+        known = int(np.prod([d for d in self.shape if d != -1]))
+        if (-1 in self.shape and n % known) or (-1 not in self.shape and n != known):
+            raise self._shape_error(f"(N, ...) with {known}{' times k' if -1 in self.shape else ''} elements per sample", tuple(input_shape))
+        return tuple(n // known if d == -1 else d for d in self.shape)
+
+    def forward(self, X):
+        out = self.output_shape(X.shape[1:])
+        self._shape = X.shape
+        return X.reshape((X.shape[0],) + out)
+
+    def extra_repr(self):
+        return ", ".join(map(str, self.shape))

@@ -1,0 +1,55 @@
+"""Loss: the contract of every loss, and the loss registry.
+
+    value = loss.forward(pred, target)   # a Python float; caches what backward needs
+    dpred = loss.backward()              # d value / d pred, shaped like pred
+
+reduction='mean' (default) or 'sum', with PyTorch's meaning.
+"""
+import numpy as np
+
+from layers import Registry
+
+LOSSES = Registry("loss")
+register = LOSSES.register
+
+
+class Loss:
+    """Base class: validates ``reduction`` and offers shape checks."""
+
+    def __init__(self, reduction="mean"):
+        if reduction not in ("mean", "sum"):
+            raise ValueError(f"{type(self).__name__}: reduction must be 'mean' or 'sum', got {reduction!r}")
+        self.reduction = reduction
+
+    def forward(self, pred, target):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self):
+        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    def __call__(self, pred, target):
+        return self.forward(pred, target)
+
+    def _cached(self, *names):
+        values = tuple(getattr(self, n, None) for n in names)
+        if any(v is None for v in values):
+            raise RuntimeError(f"{self!r}: backward called before forward")
+        return values if len(values) > 1 else values[0]
+
+    def _same_shape(self, pred, target):
+        pred, target = np.asarray(pred), np.asarray(target)
+        if pred.shape != target.shape:
+            raise ValueError(f"{self!r}: pred has shape {pred.shape} but target has shape {target.shape}; they must match")
+        if not np.issubdtype(pred.dtype, np.floating):
+            raise TypeError(f"{self!r}: pred must be a floating array, got dtype {pred.dtype}")
+        return pred, target.astype(pred.dtype, copy=False)
+
+    def _scale(self, n):
+        """1/n for reduction='mean', 1 for 'sum'."""
+        return 1.0 / n if self.reduction == "mean" else 1.0
+
+    def extra_repr(self):
+        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.extra_repr()})"

@@ -1,0 +1,3 @@
+"""kubik nets: containers, building nets from configs, training, checkpoints,
+data sets and the ``kubik`` command line."""
+from .sequential import Sequential

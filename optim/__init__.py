@@ -1,0 +1,3 @@
+"""kubik optim: the Optimizer base, the optimizers, learning-rate schedules."""
+from .optimizer import OPTIMIZERS, Optimizer, register
+from .sgd import SGD
