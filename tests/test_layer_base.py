@@ -1,0 +1,165 @@
+"""The Layer/Parameter contract: parameters, state, modes, dtypes, errors, registry."""
+import numpy as np
+import pytest
+
+import layers
+import nets
+from layers import LAYERS, Linear, Parameter
+
+
+def net():
+    return nets.Sequential(Linear(4, 5, rng=0), layers.ReLU(), layers.Dropout(0.2), Linear(5, 3, rng=1))
+
+
+def test_named_parameters_weight_first_and_dotted():
+    assert [n for n, _ in net().named_parameters()] == ["0.weight", "0.bias", "3.weight", "3.bias"]
+    assert [n for n, _ in Linear(2, 2, bias=False).named_parameters()] == ["weight"]
+
+
+def test_parameter_grad_matches_data():
+    p = Parameter(np.ones((2, 3), np.float32))
+    assert p.grad.shape == (2, 3) and p.grad.dtype == np.float32 and not p.grad.any()
+    with pytest.raises(TypeError, match="floating"):
+        Parameter(np.ones(3, dtype=int))
+
+
+def test_gradients_accumulate_until_zero_grad():
+    lin = Linear(3, 2, rng=0)
+    X, G = np.ones((4, 3), np.float32), np.ones((4, 2), np.float32)
+    lin.forward(X); lin.backward(G)
+    once = lin.weight.grad.copy()
+    lin.forward(X); lin.backward(G)
+    np.testing.assert_allclose(lin.weight.grad, 2 * once)
+    lin.zero_grad()
+    assert not lin.weight.grad.any() and not lin.bias.grad.any()
+
+
+def test_state_dict_returns_copies():
+    n = net()
+    sd = n.state_dict()
+    n[0].weight.data += 1
+    assert not np.array_equal(sd["0.weight"], n[0].weight.data)
+
+
+def test_load_state_dict_round_trip_and_checks():
+    a, b = net(), nets.Sequential(Linear(4, 5, rng=7), layers.ReLU(), layers.Dropout(0.2), Linear(5, 3, rng=8))
+    b.load_state_dict(a.state_dict())
+    for (_, p), (_, q) in zip(a.named_parameters(), b.named_parameters()):
+        np.testing.assert_array_equal(p.data, q.data)
+    good = a.state_dict()
+    bad_shape = dict(good, **{"3.bias": np.zeros(4, np.float32)})
+    before = b.state_dict()
+    with pytest.raises(ValueError, match=r"'3.bias' has shape \(4,\), expected \(3,\)"):
+        b.load_state_dict(bad_shape)
+    with pytest.raises(ValueError, match="dtype float64, expected float32"):
+        b.load_state_dict(dict(good, **{"0.bias": good["0.bias"].astype(np.float64)}))
+    with pytest.raises(ValueError, match=r"missing keys \['3.bias'\]"):
+        b.load_state_dict({k: v for k, v in good.items() if k != "3.bias"})
+    with pytest.raises(ValueError, match=r"unexpected keys \['extra'\]"):
+        b.load_state_dict(dict(good, extra=np.zeros(1)))
+    # a refused load changes nothing (the valid entries were not half-applied)
+    for k, v in b.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])
+
+
+def test_train_eval_propagate():
+    n = net()
+    assert n.eval() is n and not any(m.training for m in n)
+    n.train()
+    assert all(m.training for m in n) and n.training
+
+
+def test_astype_float64_and_back():
+    n = net().astype(np.float64)
+    assert all(p.dtype == np.float64 and p.grad.dtype == np.float64 for p in n.parameters())
+    Y = n.forward(np.ones((2, 4)))
+    assert Y.dtype == np.float64
+    n.astype(np.float32)
+    assert n.forward(np.ones((2, 4), np.float32)).dtype == np.float32
+
+
+CORE = [Linear(4, 2), layers.ReLU(), layers.LeakyReLU(), layers.ELU(), layers.Sigmoid(), layers.Tanh(),
+        layers.Softplus(), layers.GELU(), layers.GELU("tanh"), layers.Softmax(), layers.LogSoftmax(),
+        layers.Dropout(0.5), layers.Identity(), layers.Flatten(), layers.Reshape(2, 2)]
+
+
+@pytest.mark.parametrize("layer", CORE, ids=repr)
+def test_float32_stays_float32(layer):
+    X = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+    Y = layer.forward(X)
+    assert Y.dtype == np.float32
+    assert layer.backward(np.ones_like(Y)).dtype == np.float32
+    assert all(p.grad.dtype == np.float32 for p in layer.parameters())
+
+
+@pytest.mark.parametrize("layer", [Linear(3, 2), layers.ReLU(), layers.Sigmoid(), layers.Tanh(), layers.Softmax(),
+                                   layers.LogSoftmax(), layers.GELU(), layers.ELU(), layers.LeakyReLU(),
+                                   layers.Softplus(), layers.Dropout(0.5), layers.Flatten(), layers.Identity(),
+                                   layers.Reshape(3)], ids=repr)
+def test_backward_before_forward_is_a_clear_error(layer):
+    with pytest.raises(RuntimeError, match="backward called before forward"):
+        layer.backward(np.ones((2, 3), np.float32))
+
+
+def test_wrong_input_width_names_layer_and_both_shapes():
+    with pytest.raises(ValueError) as e:
+        Linear(64, 10).forward(np.zeros((8, 63), np.float32))
+    msg = str(e.value)
+    assert "Linear(in_features=64" in msg and "(N, 64)" in msg and "(8, 63)" in msg
+
+
+def test_sequential_says_which_child_failed():
+    with pytest.raises(ValueError, match=r"^Sequential\[3\]: Linear\(in_features=5.*got \(2, 4\)"):
+        nets.Sequential(Linear(4, 4), layers.ReLU(), layers.Identity(), Linear(5, 3)).forward(np.zeros((2, 4), np.float32))
+
+
+def test_output_shape_inference():
+    n = nets.Sequential(layers.Flatten(), Linear(12, 7), layers.ReLU(), layers.Reshape(7, 1))
+    assert n.output_shape((3, 2, 2)) == (7, 1)
+    assert Linear.infer_args((3, 2, 2)) == {"in_features": 2}
+    with pytest.raises(ValueError, match=r"Sequential\[1\].*\(3, 2, 2\)|Sequential\[1\].*12"):
+        nets.Sequential(layers.Identity(), Linear(12, 7)).output_shape((3, 2, 2))
+
+
+def test_constructor_argument_errors():
+    with pytest.raises(ValueError, match="in_features must be a positive int"):
+        Linear(0, 3)
+    with pytest.raises(ValueError, match="Dropout: p must be a probability"):
+        layers.Dropout(1.5)
+    with pytest.raises(ValueError, match="GELU: approximate"):
+        layers.GELU("sigmoid")
+
+
+def test_registry_lookup_and_suggestion():
+    assert LAYERS.get("Linear") is Linear
+    with pytest.raises(ValueError) as e:
+        LAYERS.get("Linaer")
+    assert "did you mean 'Linear'?" in str(e.value) and "known:" in str(e.value) and "ReLU" in str(e.value)
+    with pytest.raises(ValueError, match="did you mean 'ReLU'"):
+        LAYERS.get("relu")
+
+
+def test_registry_refuses_a_second_class_under_a_taken_name():
+    reg = layers.Registry("thing")
+
+    @reg.register
+    class A:
+        pass
+
+    with pytest.raises(ValueError, match="already taken"):
+        reg.register(type("B", (), {}), name="A")
+
+
+def test_seed_makes_init_reproducible():
+    layers.seed(123)
+    a = Linear(5, 4).weight.data.copy()
+    layers.seed(123)
+    np.testing.assert_array_equal(a, Linear(5, 4).weight.data)
+    assert not np.array_equal(a, Linear(5, 4).weight.data)
+    np.testing.assert_array_equal(Linear(5, 4, rng=3).weight.data, Linear(5, 4, rng=np.random.default_rng(3)).weight.data)
+
+
+def test_repr_lists_numbered_layers_with_parameter_shapes():
+    text = repr(net())
+    assert "(0): Linear(in_features=4, out_features=5, bias=True)" in text
+    assert "weight (4, 5), bias (5,)" in text and "(2): Dropout(p=0.2)" in text
