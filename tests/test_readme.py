@@ -1,0 +1,20 @@
+"""The Python examples in README.md run as written."""
+import pathlib
+import re
+
+import pytest
+
+import layers
+
+README = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+@pytest.mark.parametrize("code", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
+def test_readme_python_block_runs(code):
+    saved = dict(layers.LAYERS._table)  # examples may register layers: leave the registry as it was
+    try:
+        exec(compile(code, "README.md", "exec"), {"__name__": "readme_example"})
+    finally:
+        layers.LAYERS._table.clear()
+        layers.LAYERS._table.update(saved)
