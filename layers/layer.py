@@ -11,6 +11,11 @@ Subclasses call ``add_parameter`` / ``add_buffer`` / ``add_child`` in
 ``__init__`` (explicit registration, no ``__setattr__`` magic) and implement
 ``forward``, ``backward`` and, if the shape changes, ``output_shape``.
 Shapes passed to ``output_shape`` are per sample (without the batch axis).
+
+``propagate_down`` (Caffe's name) is True by default; when a caller sets it
+False (``set_propagate_down(False)``, e.g. for the first layer of a net, whose
+input is data), the layer may skip computing dX and return None from backward.
+Linear and Conv2d do, saving a whole GEMM per step.
 """
 import numpy as np
 
@@ -22,6 +27,7 @@ class Layer:
 
     def __init__(self):
         self.training = True
+        self.propagate_down = True
         self._param_names = []   # attribute names holding Parameters
         self._buffer_names = []  # attribute names holding arrays saved in state_dict
         self._children = []      # (name, Layer) in order
@@ -47,6 +53,11 @@ class Layer:
             raise TypeError(f"{type(self).__name__}: child {name!r} must be a Layer, got {type(layer).__name__}")
         self._children.append((str(name), layer))
         return layer
+
+    def set_propagate_down(self, flag=True):
+        """Say whether backward must compute dX (containers pass it to their first child)."""
+        self.propagate_down = bool(flag)
+        return self
 
     def children(self):
         return [c for _, c in self._children]
@@ -106,7 +117,7 @@ class Layer:
 
     def zero_grad(self):
         for p in self.parameters():
-            p.grad.fill(0)
+            p.zero_grad()
 
     # -- modes --------------------------------------------------------------------
     def train(self, mode=True):

@@ -15,6 +15,8 @@ class Linear(Layer):
 
         dX = G Wᵀ,   dW += Xᵀ G,   db += 1ᵀ G
 
+    (dX is skipped, and backward returns None, when ``propagate_down`` is False.)
+
     Init as PyTorch: W, b ~ U(-k, k) with k = 1/sqrt(in_features).
     """
 
@@ -55,12 +57,14 @@ class Linear(Layer):
         if G.shape[-1] != self.out_features or G.shape[:-1] != X.shape[:-1]:
             raise ValueError(f"{self!r}: grad_Y has shape {G.shape}, expected {X.shape[:-1] + (self.out_features,)}")
         X2, G2 = X.reshape(-1, self.in_features), G.reshape(-1, self.out_features)
-        self.weight.grad += X2.T @ G2
+        self.weight.accumulate_matmul(X2.T, G2)
         if self.bias is not None:
             ones = self._ones
             if ones.shape[0] != G2.shape[0] or ones.dtype != G2.dtype:
                 ones = self._ones = np.ones(G2.shape[0], G2.dtype)
-            self.bias.grad += ones @ G2  # much faster than G2.sum(0) on tall arrays
+            self.bias.accumulate_matmul(ones, G2)  # much faster than G2.sum(0) on tall arrays
+        if not self.propagate_down:
+            return None
         return G @ self.weight.data.T
 
     def extra_repr(self):

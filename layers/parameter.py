@@ -14,16 +14,22 @@ class Parameter:
 
     Layers never rebind ``data`` or ``grad``; they write into them. That lets
     an optimizer re-point both at views of one flat buffer.
+
+    ``zero_grad()`` is lazy, like PyTorch's ``set_to_none``: it only marks the
+    gradient as zero. Reading ``grad`` then returns zeros (filled on first
+    access), and ``accumulate_matmul`` writes its first product straight into
+    the gradient, saving a fill and an add per step in hot layers.
     """
 
-    __slots__ = ("data", "grad", "lr_mult", "decay_mult", "requires_grad")
+    __slots__ = ("data", "_grad", "_zero_pending", "lr_mult", "decay_mult", "requires_grad")
 
     def __init__(self, data, lr_mult=1.0, decay_mult=1.0, requires_grad=True):
         data = np.asarray(data)
         if not np.issubdtype(data.dtype, np.floating):
             raise TypeError(f"Parameter: expected a floating array, got dtype {data.dtype}")
         self.data = np.ascontiguousarray(data)
-        self.grad = np.zeros_like(self.data)
+        self._grad = np.zeros_like(self.data)
+        self._zero_pending = False
         self.lr_mult = float(lr_mult)
         self.decay_mult = float(decay_mult)
         self.requires_grad = bool(requires_grad)
@@ -40,13 +46,33 @@ class Parameter:
     def size(self):
         return self.data.size
 
+    @property
+    def grad(self):
+        if self._zero_pending:
+            self._grad.fill(0)
+            self._zero_pending = False
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        self._grad = value
+        self._zero_pending = False
+
     def zero_grad(self):
-        self.grad.fill(0)
+        self._zero_pending = True
+
+    def accumulate_matmul(self, A, B):
+        """grad += A @ B (written in place when the gradient is pending zero)."""
+        if self._zero_pending:
+            np.matmul(A, B, out=self._grad)
+            self._zero_pending = False
+        else:
+            self._grad += A @ B
 
     def astype(self, dtype):
         """Convert value and gradient to ``dtype`` (rebinds both arrays)."""
         self.data = self.data.astype(dtype)
-        self.grad = self.grad.astype(dtype)
+        self.grad = self.grad.astype(dtype)  # materializes a pending zero
         return self
 
     def __repr__(self):

@@ -35,6 +35,7 @@ class Sequential(Layer):
 
     def __init__(self, *layers):
         super().__init__()
+        self._seq = []
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         for layer in layers:
@@ -43,6 +44,16 @@ class Sequential(Layer):
     def append(self, layer):
         self.add_child(str(len(self._children)), layer)
         self._seq = self.children()
+        if len(self._seq) == 1 and not self.propagate_down:
+            layer.set_propagate_down(False)
+        return self
+
+    def set_propagate_down(self, flag=True):
+        """False: the input needs no gradient, so the first child may skip dX
+        (backward then returns None)."""
+        self.propagate_down = bool(flag)
+        if self._seq:
+            self._seq[0].set_propagate_down(flag)
         return self
 
     def __getitem__(self, i):

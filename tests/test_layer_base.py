@@ -163,3 +163,33 @@ def test_repr_lists_numbered_layers_with_parameter_shapes():
     text = repr(net())
     assert "(0): Linear(in_features=4, out_features=5, bias=True)" in text
     assert "weight (4, 5), bias (5,)" in text and "(2): Dropout(p=0.2)" in text
+
+
+def test_lazy_zero_grad_reads_as_zeros_and_accumulates_correctly():
+    lin = Linear(3, 2, rng=0)
+    X, G = np.ones((4, 3), np.float32), np.ones((4, 2), np.float32)
+    lin.forward(X); lin.backward(G)
+    first = lin.weight.grad.copy()
+    lin.zero_grad()
+    assert not lin.weight.grad.any()                  # reading gives zeros
+    lin.zero_grad()
+    lin.forward(X); lin.backward(G)                   # first product written in place
+    np.testing.assert_array_equal(lin.weight.grad, first)
+    lin.forward(X); lin.backward(G)                   # then accumulated
+    np.testing.assert_allclose(lin.weight.grad, 2 * first)
+    p = Parameter(np.ones(3, np.float32))
+    p.grad += 2
+    p.zero_grad()
+    p.grad += 1                                       # += on a pending zero starts from zero
+    np.testing.assert_array_equal(p.grad, [1, 1, 1])
+
+
+def test_propagate_down_false_skips_input_gradient_but_not_parameter_gradients():
+    a = nets.Sequential(Linear(4, 3, rng=0), layers.Tanh(), Linear(3, 2, rng=1))
+    b = nets.Sequential(Linear(4, 3, rng=0), layers.Tanh(), Linear(3, 2, rng=1)).set_propagate_down(False)
+    X, G = np.ones((5, 4), np.float32), np.ones((5, 2), np.float32)
+    a.forward(X); b.forward(X)
+    assert a.backward(G).shape == (5, 4)
+    assert b.backward(G) is None and not b[0].propagate_down and b[2].propagate_down
+    for p, q in zip(a.parameters(), b.parameters()):
+        np.testing.assert_array_equal(p.grad, q.grad)
