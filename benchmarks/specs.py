@@ -1,0 +1,104 @@
+"""The benchmark workloads, described once for every framework: shapes, batch,
+epoch size, the GEMMs a step performs (for GFLOP/s) and the synthetic data.
+
+Imports numpy only, so the memory subprocess of either framework can use it
+without importing the other one.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+POOL = 8  # distinct synthetic batches cycled through (an epoch re-reads them)
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    description: str
+    batch: int
+    input_shape: tuple         # per sample
+    kind: str                  # "classify" (int labels), "binary" (0/1 targets), "grad" (fixed dL/dY)
+    gemms: tuple               # (M, N, K) of each GEMM layer's forward product
+    samples: int = 0           # epoch size; 0: a fixed block of `steps` steps per repeat
+    steps: int = 0             # steps per repeat when samples == 0
+    min_steps: int = 10        # never time fewer steps than this per repeat
+    target: float = 0.0        # kubik/torch time ratio to reach (issue 6)
+    classes: int = 10
+    output_shape: tuple = ()   # per sample, for kind "grad"
+
+    @property
+    def epoch_steps(self):
+        """Full batches in one epoch (the last partial batch is dropped)."""
+        return self.samples // self.batch if self.samples else self.steps
+
+    def steps_per_repeat(self, fraction=1.0):
+        if not self.samples:
+            return self.steps
+        return max(self.min_steps, min(self.epoch_steps, round(self.epoch_steps * fraction)))
+
+    @property
+    def flops_per_step(self):
+        """GEMM FLOPs of one step: 2·M·N·K for the forward product and for each
+        of the two backward products (weight gradient and input gradient)."""
+        return sum(3 * 2 * m * n * k for m, n, k in self.gemms)
+
+
+def _mlp(name, batch):
+    dims = (784, 512, 256, 10)
+    return Spec(name, f"784-512-256-10 ReLU MLP, CrossEntropy, SGD momentum 0.9, batch {batch}, "
+                      "epoch of 60 000 samples",
+                batch, (784,), "classify", tuple((batch, o, i) for i, o in zip(dims, dims[1:])),
+                samples=60_000, target=0.85)
+
+
+def _lenet_gemms(b):
+    return ((b * 28 * 28, 8, 1 * 25), (b * 10 * 10, 16, 8 * 25), (b, 120, 400), (b, 84, 120), (b, 10, 84))
+
+
+SPECS = {s.name: s for s in (
+    _mlp("mlp_b128", 128),
+    _mlp("mlp_b32", 32),
+    Spec("textbook", "2-100-1 sigmoid net, BCE, plain SGD, batch 32, epoch of 10 000 samples",
+         32, (2,), "binary", ((32, 100, 2), (32, 1, 100)), samples=10_000, min_steps=10_000 // 32,
+         target=0.25),
+    Spec("lenet_b64", "conv 1-8 5x5 pad 2, ReLU, maxpool 2, conv 8-16 5x5, ReLU, maxpool 2, Flatten, "
+                      "Linear 400-120-84-10 (ReLU between), CrossEntropy, SGD momentum 0.9, batch 64",
+         64, (1, 28, 28), "classify", _lenet_gemms(64), samples=60_000, min_steps=5, target=1.1),
+    Spec("conv3x3", "one 3x3 conv 64-64 pad 1 on 32x32 maps, batch 32, forward + backward "
+                    "(fixed dL/dY, input gradient too, no optimizer)",
+         32, (64, 32, 32), "grad", ((32 * 32 * 32, 64, 64 * 9),), steps=6, target=1.3,
+         output_shape=(64, 32, 32)),
+)}
+
+class Runner:
+    """Cycles through ``data`` calling ``step(X, target)``; shared by both frameworks."""
+
+    def __init__(self, step, data, model=None):
+        self.step, self.data, self.model, self.i = step, data, model, 0
+
+    def run(self, steps):
+        data, step, n = self.data, self.step, len(self.data)
+        for _ in range(steps):
+            X, t = data[self.i % n]
+            step(X, t)
+            self.i += 1
+
+
+MEMORY_TARGET = 0.6  # kubik/torch peak RSS ratio to reach
+
+
+def make_data(spec, seed=0, pool=POOL):
+    """`pool` float32 batches (X, target) for `spec`: labels int64 for
+    "classify", 0/1 float32 column for "binary", a float32 dL/dY for "grad"."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(pool):
+        X = rng.standard_normal((spec.batch,) + spec.input_shape, dtype=np.float32)
+        if spec.kind == "classify":
+            t = rng.integers(0, spec.classes, spec.batch, dtype=np.int64)
+        elif spec.kind == "binary":
+            t = (X[:, :1] * X[:, 1:2] > 0).astype(np.float32)  # an XOR-like target
+        else:
+            t = rng.standard_normal((spec.batch,) + spec.output_shape, dtype=np.float32)
+        out.append((X, t))
+    return out

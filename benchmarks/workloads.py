@@ -1,0 +1,63 @@
+"""The benchmark workloads in kubik, through its public API only.
+
+``build(spec)`` returns a Runner whose ``run(steps)`` performs that many
+training steps (forward, backward, optimizer step) over the spec's synthetic
+batches, or raises Unavailable when this kubik lacks a layer the workload needs.
+"""
+import layers
+import losses
+import nets
+import optim
+
+from .specs import Runner, make_data
+
+
+class Unavailable(Exception):
+    """The workload cannot be built with this version of kubik."""
+
+
+def _need(*names):
+    missing = [n for n in names if not hasattr(layers, n)]
+    if missing:
+        raise Unavailable(f"this kubik has no layers.{', layers.'.join(missing)}")
+    return [getattr(layers, n) for n in names]
+
+
+def _model(spec):
+    L = layers
+    if spec.name.startswith("mlp"):
+        return nets.Sequential(L.Linear(784, 512), L.ReLU(), L.Linear(512, 256), L.ReLU(), L.Linear(256, 10))
+    if spec.name == "textbook":
+        return nets.Sequential(L.Linear(2, 100), L.Sigmoid(), L.Linear(100, 1), L.Sigmoid())
+    if spec.name == "lenet_b64":
+        Conv2d, MaxPool2d = _need("Conv2d", "MaxPool2d")
+        return nets.Sequential(Conv2d(1, 8, 5, padding=2), L.ReLU(), MaxPool2d(2),
+                               Conv2d(8, 16, 5), L.ReLU(), MaxPool2d(2), L.Flatten(),
+                               L.Linear(400, 120), L.ReLU(), L.Linear(120, 84), L.ReLU(), L.Linear(84, 10))
+    if spec.name == "conv3x3":
+        (Conv2d,) = _need("Conv2d")
+        return Conv2d(64, 64, 3, padding=1)
+    raise KeyError(spec.name)
+
+
+def build(spec, seed=0):
+    layers.seed(seed)
+    net = _model(spec)
+    data = make_data(spec, seed)
+    if spec.kind == "grad":
+        def step(X, G):
+            net.zero_grad()
+            net.forward(X)
+            net.backward(G)
+        return Runner(step, data, net)
+
+    loss = losses.CrossEntropy() if spec.kind == "classify" else losses.BCE()
+    opt = optim.SGD(net.parameters(), lr=0.01, momentum=0.9) if spec.kind == "classify" \
+        else optim.SGD(net.parameters(), lr=0.5)
+
+    def step(X, t):
+        opt.zero_grad()
+        loss.forward(net.forward(X), t)
+        net.backward(loss.backward())
+        opt.step()
+    return Runner(step, data, net)
