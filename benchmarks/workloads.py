@@ -44,6 +44,8 @@ def build(spec, seed=0):
     layers.seed(seed)
     net = _model(spec)
     data = make_data(spec, seed)
+    if spec.kind != "grad" and hasattr(net, "set_propagate_down"):
+        net.set_propagate_down(False)  # the input is data: no dX for the first layer, as in PyTorch
     if spec.kind == "grad":
         def step(X, G):
             net.zero_grad()

@@ -1,0 +1,72 @@
+"""The benchmark suite stays runnable: its harness on a tiny kubik workload,
+and ``python -m benchmarks`` end to end on the smallest workload, without torch."""
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+
+import layers
+import losses
+import nets
+import optim
+from benchmarks import harness, suite
+from benchmarks.specs import SPECS, Runner, Spec, make_data
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def tiny_kubik(spec):
+    net = nets.Sequential(layers.Linear(4, 8, rng=np.random.default_rng(0)), layers.ReLU(),
+                          layers.Linear(8, 3, rng=np.random.default_rng(1)))
+    loss, opt = losses.CrossEntropy(), optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+
+    def step(X, y):
+        opt.zero_grad()
+        loss.forward(net.forward(X), y)
+        net.backward(loss.backward())
+        opt.step()
+    return Runner(step, make_data(spec, pool=2), net)
+
+
+TINY = Spec("tiny", "4-8-3 MLP", 5, (4,), "classify", ((5, 8, 4), (5, 3, 8)), samples=20, target=1.0, classes=3)
+
+
+def test_measure_tiny_workload_without_torch():
+    res = suite.measure(TINY, tiny_kubik, None, steps=2, repeats=2, warmup=1, peak_gflops=100.0)
+    assert "error" not in res and "torch" not in res and "ratio" not in res
+    k = res["kubik"]
+    assert len(k["seconds_per_step"]) == 2 and k["ms"]["min"] <= k["ms"]["median"] <= k["ms"]["max"]
+    assert TINY.flops_per_step == 3 * 2 * (5 * 8 * 4 + 5 * 3 * 8)
+    assert np.isclose(k["gflops"], TINY.flops_per_step / (k["ms"]["median"] / 1e3) / 1e9)
+    assert "tiny" in harness.speed_table([res])
+
+
+def test_missing_layer_is_reported_not_raised():
+    def broken(spec):
+        raise RuntimeError("no such layer")
+    res = suite.measure(TINY, broken, steps=1, repeats=1)
+    assert res["error"].startswith("kubik failed") and "no such layer" in harness.speed_table([res])
+
+
+def test_specs_steps_per_repeat():
+    mlp = SPECS["mlp_b128"]
+    assert mlp.epoch_steps == 60_000 // 128
+    assert mlp.steps_per_repeat(1.0) == mlp.epoch_steps
+    assert mlp.steps_per_repeat(0.0001) == mlp.min_steps
+    assert SPECS["textbook"].steps_per_repeat(0.01) == 10_000 // 32  # always a whole epoch
+
+
+def test_python_m_benchmarks_runs_without_torch(tmp_path):
+    out = tmp_path / "bench.json"
+    p = subprocess.run([sys.executable, "-m", "benchmarks", "textbook", "--no-torch", "--steps", "2",
+                        "--repeats", "1", "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "textbook" in p.stdout and "GFLOP/s" in p.stdout
+    report = json.loads(out.read_text())
+    (res,) = report["workloads"]
+    assert res["name"] == "textbook" and res["steps"] == 2 and "torch" not in res
+    assert report["environment"]["torch"] is None
+    assert res["memory"]["kubik"]["peak_rss_mb"] >= res["memory"]["kubik"]["import_rss_mb"] > 0
