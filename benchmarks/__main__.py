@@ -27,6 +27,8 @@ def parse(argv):
                    help="fraction of an epoch timed per repeat (default 0.25; 1 = whole epoch)")
     p.add_argument("--steps", type=int, help="exact steps per repeat for every workload (overrides --fraction)")
     p.add_argument("--quick", action="store_true", help="short run: --fraction 0.05, shorter memory runs")
+    p.add_argument("--settle", type=float, default=0.25, metavar="SECONDS",
+                   help="pause before each timed repeat so the other framework's threads stop spinning (default 0.25)")
     p.add_argument("--no-torch", action="store_true", help="kubik only, even if torch is importable")
     p.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     p.add_argument("--json", metavar="PATH",
@@ -35,8 +37,8 @@ def parse(argv):
     unknown = [w for w in a.workloads if w not in SPECS]
     if unknown:
         p.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(SPECS)}")
-    if a.repeats < 1 or (a.steps is not None and a.steps < 1) or not 0 < a.fraction <= 1:
-        p.error("--repeats and --steps must be >= 1 and --fraction in (0, 1]")
+    if a.repeats < 1 or (a.steps is not None and a.steps < 1) or not 0 < a.fraction <= 1 or a.settle < 0:
+        p.error("--repeats and --steps must be >= 1, --fraction in (0, 1], --settle >= 0")
     if a.quick:
         a.fraction = min(a.fraction, 0.05)
     return a
@@ -85,7 +87,7 @@ def main(argv=None):
         results.append(measure(SPECS[name], workloads.build, torch_ref.build if torch_ref else None,
                                steps=a.steps, repeats=a.repeats, fraction=a.fraction, peak_gflops=peak,
                                memory_threads=None if a.no_memory else threads,
-                               memory_steps=5 if a.quick else 20))
+                               memory_steps=5 if a.quick else 20, settle=a.settle))
 
     print(f"\nfloat32 GEMM roofline (1024^3, best of 10): {peak:.1f} GFLOP/s; "
           f"BLAS threads {threads} ({how})\n")

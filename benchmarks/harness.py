@@ -48,14 +48,23 @@ def time_repeat(runner, steps):
         gc.enable()
 
 
-def interleaved(runners, steps, repeats, warmup):
+def interleaved(runners, steps, repeats, warmup, settle=0.25):
     """Warm every runner up, then time them in turn (A B A B ...) ``repeats``
-    times. Returns {name: [seconds per step, one per repeat]}."""
+    times. Returns {name: [seconds per step, one per repeat]}.
+
+    Before each timed repeat: ``settle`` seconds of sleep, then one untimed
+    step. Each BLAS/OpenMP pool busy-waits for a while after its last call
+    (OpenBLAS for up to ~0.1 s); without the pause the other framework's first
+    steps compete with those spinning threads and were measured up to 20x slower.
+    """
     for r in runners.values():
         r.run(warmup)
     times = {name: [] for name in runners}
     for _ in range(repeats):
         for name, r in runners.items():
+            if settle:
+                time.sleep(settle)
+            r.run(1)
             times[name].append(time_repeat(r, steps))
     return times
 

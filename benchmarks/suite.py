@@ -7,13 +7,13 @@ from . import harness
 
 
 def measure(spec, build_kubik, build_torch=None, steps=None, repeats=5, warmup=None, fraction=1.0,
-            peak_gflops=None, memory_threads=None, memory_steps=20):
+            peak_gflops=None, memory_threads=None, memory_steps=20, settle=0.25):
     """Result dict of one workload. ``build_*(spec)`` return Runners (or raise);
     ``memory_threads`` None skips the peak-memory subprocesses."""
     steps = steps or spec.steps_per_repeat(fraction)
     warmup = max(2, steps // 10) if warmup is None else warmup
     res = {"name": spec.name, "description": spec.description, "steps": steps, "repeats": repeats,
-           "warmup": warmup, "flops_per_step": spec.flops_per_step, "target": spec.target}
+           "warmup": warmup, "settle_s": settle, "flops_per_step": spec.flops_per_step, "target": spec.target}
     runners = {}
     try:
         runners["kubik"] = build_kubik(spec)
@@ -26,7 +26,7 @@ def measure(spec, build_kubik, build_torch=None, steps=None, repeats=5, warmup=N
         except Exception as e:
             res["torch_error"] = f"{type(e).__name__}: {e}"
     try:
-        times = harness.interleaved(runners, steps, repeats, warmup)
+        times = harness.interleaved(runners, steps, repeats, warmup, settle)
     except Exception as e:
         res["error"] = f"failed while running: {type(e).__name__}: {e}"
         return res

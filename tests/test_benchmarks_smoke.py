@@ -34,7 +34,7 @@ TINY = Spec("tiny", "4-8-3 MLP", 5, (4,), "classify", ((5, 8, 4), (5, 3, 8)), sa
 
 
 def test_measure_tiny_workload_without_torch():
-    res = suite.measure(TINY, tiny_kubik, None, steps=2, repeats=2, warmup=1, peak_gflops=100.0)
+    res = suite.measure(TINY, tiny_kubik, None, steps=2, repeats=2, warmup=1, peak_gflops=100.0, settle=0)
     assert "error" not in res and "torch" not in res and "ratio" not in res
     k = res["kubik"]
     assert len(k["seconds_per_step"]) == 2 and k["ms"]["min"] <= k["ms"]["median"] <= k["ms"]["max"]
@@ -61,7 +61,7 @@ def test_specs_steps_per_repeat():
 def test_python_m_benchmarks_runs_without_torch(tmp_path):
     out = tmp_path / "bench.json"
     p = subprocess.run([sys.executable, "-m", "benchmarks", "textbook", "--no-torch", "--steps", "2",
-                        "--repeats", "1", "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
+                        "--repeats", "1", "--settle", "0", "--json", str(out)], cwd=ROOT, capture_output=True, text=True,
                        timeout=120)
     assert p.returncode == 0, p.stderr
     assert "textbook" in p.stdout and "GFLOP/s" in p.stdout
