@@ -18,19 +18,18 @@ import numpy as np
 
 from layers import Parameter, Registry
 
+from .checks import check_nonnegative, plain
+
 OPTIMIZERS = Registry("optimizer")
 register = OPTIMIZERS.register
 
 
-def check_nonnegative(owner, **values):
-    for name, v in values.items():
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0:
-            raise ValueError(f"{owner}: {name} must be a number >= 0, got {v!r}")
-
-
 class Optimizer:
     """Base class. Subclasses implement ``update(p, state, lr, wd, group)``
-    for one parameter; ``step`` calls it for each trainable parameter."""
+    for one parameter (in place, float32 stays float32); ``step`` calls it for
+    each trainable parameter. ``self.work(p, state, k)`` hands out scratch
+    arrays shaped like ``p``, shared by all parameters, so a step allocates
+    nothing once warm."""
 
     def __init__(self, params, lr, **defaults):
         check_nonnegative(type(self).__name__, lr=lr)
@@ -40,6 +39,9 @@ class Optimizer:
         self.state = []        # per parameter, in order of appearance: dict of arrays
         self.step_count = 0    # optimizer steps taken (not per-parameter calls)
         self._entries = []     # (parameter, its state, its group)
+        self._pool = {}        # (slot, dtype) -> flat scratch array
+        if isinstance(params, (Parameter, dict)):
+            params = [params]
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
@@ -48,27 +50,30 @@ class Optimizer:
             self.add_param_group(g)
 
     def add_param_group(self, group):
+        name = type(self).__name__
         if not isinstance(group, dict) or "params" not in group:
-            raise TypeError(f"{type(self).__name__}: a parameter group must be a dict with 'params', got {group!r}")
+            raise TypeError(f"{name}: a parameter group must be a dict with 'params', got {group!r}")
         group = dict(group)
-        params = list(group.pop("params"))
+        params = group.pop("params")
+        params = [params] if isinstance(params, Parameter) else list(params)
         if "lr" in group:
             lr = group.pop("lr")
-            check_nonnegative(type(self).__name__, lr=lr)
+            check_nonnegative(name, lr=lr)
             group["lr_mult"] = lr / self.lr if self.lr else 0.0
         unknown = sorted(set(group) - set(self.defaults))
         if unknown:
-            raise ValueError(f"{type(self).__name__}: unknown option(s) {unknown} in a parameter group; "
+            raise ValueError(f"{name}: unknown option(s) {unknown} in a parameter group; "
                              f"known: lr, {', '.join(sorted(self.defaults))}")
         seen = {id(p) for p, _, _ in self._entries}
         for p in params:
             if not isinstance(p, Parameter):
-                raise TypeError(f"{type(self).__name__}: expected Parameters, got {type(p).__name__}")
+                raise TypeError(f"{name}: expected Parameters, got {type(p).__name__}")
             if id(p) in seen:
-                raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
+                raise ValueError(f"{name}: a parameter appears in more than one group")
             seen.add(id(p))
-        full = {**self.defaults, **group, "params": params}
+        full = {**self.defaults, **group}
         self.validate(full)
+        full["params"] = params
         self.param_groups.append(full)
         for p in params:
             st = {}
@@ -76,7 +81,12 @@ class Optimizer:
             self._entries.append((p, st, full))
 
     def validate(self, group):
-        """Check a group's hyperparameters; subclasses raise ValueError naming the argument."""
+        """Check a group's hyperparameters and turn numpy scalars into Python
+        numbers (in place); subclasses add checks that raise ValueError naming
+        the argument and its value."""
+        for k, v in group.items():
+            if k != "params":
+                group[k] = plain(v)
         check_nonnegative(type(self).__name__, lr_mult=group["lr_mult"], decay_mult=group["decay_mult"])
 
     def parameters(self):
@@ -88,7 +98,7 @@ class Optimizer:
 
     def step(self):
         self.step_count += 1
-        base = self.lr
+        base = float(self.lr)
         for p, st, g in self._entries:
             if p.requires_grad:
                 lr = base * g["lr_mult"] * p.lr_mult
@@ -96,7 +106,32 @@ class Optimizer:
                 self.update(p, st, lr, wd, g)
 
     def update(self, p, state, lr, wd, group):
-        raise NotImplementedError(f"{type(self).__name__} must implement update")
+        """Apply one step to parameter ``p`` in place (subclasses)."""
+        raise TypeError(f"{type(self).__name__} is not a usable optimizer: it does not define update()")
+
+    def work(self, p, state, k=0):
+        """Scratch array number ``k`` shaped like ``p``: a view of a flat buffer
+        shared by all parameters (cached in ``state`` under a private key)."""
+        key = f"_work{k}"
+        w = state.get(key)
+        if w is not None and w.dtype == p.data.dtype and w.shape == p.data.shape:
+            return w
+        flat = self._pool.get((k, p.data.dtype))
+        if flat is None or flat.size < p.data.size:
+            size = max([q.size for q, _, _ in self._entries if q.data.dtype == p.data.dtype] + [p.data.size])
+            flat = self._pool[(k, p.data.dtype)] = np.empty(size, p.data.dtype)
+        w = state[key] = flat[:p.data.size].reshape(p.data.shape)
+        return w
+
+    def init_state(self, p, state, key, fill=0.0):
+        """The state array ``key`` of ``p``, created filled with ``fill`` on first use
+        (or when ``p`` changed dtype, e.g. after ``astype``)."""
+        a = state.get(key)
+        if a is None:
+            a = state[key] = np.full_like(p.data, fill)
+        elif a.dtype != p.data.dtype:
+            a = state[key] = a.astype(p.data.dtype)
+        return a
 
     # -- state ------------------------------------------------------------------------
     def state_dict(self):
@@ -106,20 +141,31 @@ class Optimizer:
         groups = [{**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
                   for g in self.param_groups]
         state = {i: {k: np.array(v, copy=True) for k, v in st.items() if not k.startswith("_")}
-                 for i, st in enumerate(self.state) if st}
+                 for i, st in enumerate(self.state) if any(not k.startswith("_") for k in st)}
         return {"type": type(self).__name__, "lr": self.lr, "step_count": self.step_count,
                 "param_groups": groups, "state": state}
 
     def load_state_dict(self, sd):
-        """Restore a state saved by ``state_dict``; checks it fits these parameters
-        and changes nothing if it does not."""
+        """Restore a state saved by ``state_dict`` (also after a round trip
+        through an .npz file: numbers may come back as 0-d arrays); checks it
+        fits these parameters and changes nothing if it does not."""
         name = type(self).__name__
-        if sd.get("type", name) != name:
-            raise ValueError(f"{name}.load_state_dict: state comes from a {sd.get('type')} optimizer")
-        groups = sd["param_groups"]
+        saved_type = plain(sd.get("type", name))
+        if saved_type != name:
+            raise ValueError(f"{name}.load_state_dict: state comes from a {saved_type} optimizer")
+        groups = list(sd["param_groups"])
         if [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
             raise ValueError(f"{name}.load_state_dict: parameter groups do not match "
                              f"({[len(g['params']) for g in groups]} vs {[len(g['params']) for g in self.param_groups]})")
+        new_groups = []
+        for g, saved in zip(self.param_groups, groups):
+            new = {**{k: v for k, v in g.items() if k != "params"},
+                   **{k: v for k, v in saved.items() if k != "params"}}
+            unknown = sorted(set(new) - set(self.defaults))
+            if unknown:
+                raise ValueError(f"{name}.load_state_dict: unknown option(s) {unknown} in a saved parameter group")
+            self.validate(new)
+            new_groups.append(new)
         state = {int(i): st for i, st in sd["state"].items()}
         for i, st in state.items():
             if not 0 <= i < len(self._entries):
@@ -131,8 +177,8 @@ class Optimizer:
                     raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} has shape {v.shape}, expected {p.shape}")
         self.lr = float(sd["lr"])
         self.step_count = int(sd["step_count"])
-        for g, saved in zip(self.param_groups, groups):
-            g.update({k: v for k, v in saved.items() if k != "params"})
+        for g, new in zip(self.param_groups, new_groups):
+            g.update(new)
         for i, (p, st, _) in enumerate(self._entries):
             st.clear()
             for k, v in state.get(i, {}).items():

@@ -1,7 +1,8 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
 import numpy as np
 
-from .optimizer import Optimizer, check_nonnegative, register
+from .checks import check_bool, check_nonnegative, check_range
+from .optimizer import Optimizer, register
 
 
 @register
@@ -12,23 +13,32 @@ class SGD(Optimizer):
         b ← g at the first step, else μ·b + (1 − τ)·g   (momentum μ, dampening τ)
         g ← g + μ·b if nesterov else b
         θ ← θ − lr·g
+
+    State per parameter: ``momentum_buffer`` (only with momentum > 0).
+    Arguments: lr=0.01, momentum=0 (>= 0), dampening=0 (in [0, 1]),
+    weight_decay=0 (>= 0), nesterov=False (needs momentum > 0, dampening 0).
     """
 
     def __init__(self, params, lr=0.01, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         super().__init__(params, lr, momentum=momentum, dampening=dampening,
-                         weight_decay=weight_decay, nesterov=bool(nesterov))
+                         weight_decay=weight_decay, nesterov=nesterov)
 
     def validate(self, group):
         super().validate(group)
-        check_nonnegative("SGD", momentum=group["momentum"], dampening=group["dampening"],
-                          weight_decay=group["weight_decay"])
+        check_nonnegative("SGD", momentum=group["momentum"], weight_decay=group["weight_decay"])
+        check_range("SGD", "dampening", group["dampening"], 0.0, 1.0)
+        check_bool("SGD", nesterov=group["nesterov"])
         if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("SGD: nesterov requires momentum > 0 and dampening = 0")
+            raise ValueError(f"SGD: nesterov requires momentum > 0 and dampening = 0, "
+                             f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}")
 
     def update(self, p, state, lr, wd, group):
         g = p.grad
         if wd:
-            g = g + wd * p.data
+            s = self.work(p, state, 0)
+            np.multiply(p.data, wd, out=s)
+            s += g
+            g = s
         mu = group["momentum"]
         if mu:
             buf = state.get("momentum_buffer")
@@ -37,12 +47,18 @@ class SGD(Optimizer):
             else:
                 buf *= mu
                 if group["dampening"]:
-                    buf += (1.0 - group["dampening"]) * g
+                    t = self.work(p, state, 1)
+                    np.multiply(g, 1.0 - group["dampening"], out=t)
+                    buf += t
                 else:
                     buf += g
-            g = g + mu * buf if group["nesterov"] else buf
-        scratch = state.get("_scratch")
-        if scratch is None or scratch.shape != g.shape or scratch.dtype != p.data.dtype:
-            scratch = state["_scratch"] = np.empty_like(p.data)
-        np.multiply(g, lr, out=scratch)
-        p.data -= scratch
+            if group["nesterov"]:
+                t = self.work(p, state, 1)
+                np.multiply(buf, mu, out=t)
+                t += g
+                g = t
+            else:
+                g = buf
+        t = self.work(p, state, 1)
+        np.multiply(g, lr, out=t)
+        p.data -= t

@@ -1,0 +1,102 @@
+"""Schedule: the base of every learning-rate schedule, and the schedule registry.
+
+    sched = optim.CosineAnnealingLR(opt, T_max=100)
+    for epoch in range(100):
+        train_one_epoch(); sched.step()            # or once per optimizer step
+
+A schedule reads ``opt.lr`` at construction as its ``base_lr``, sets
+``opt.lr`` to its value at ``last_epoch = 0`` right away (as PyTorch's
+schedulers do), and each ``step(metric=None)`` advances ``last_epoch`` by one
+and sets ``opt.lr`` (parameter groups keep their lr_mult on top of it). Only
+ReduceLROnPlateau uses ``metric``; the others ignore it. ``state_dict()`` is a
+plain dict of numbers (and the nested state of a wrapped schedule).
+"""
+import math
+
+from layers import Registry
+
+from .checks import plain
+
+SCHEDULES = Registry("schedule")
+register = SCHEDULES.register
+
+
+class Schedule:
+    """Base class: subclasses store and check their arguments, then call
+    ``super().__init__(optimizer)``, and define ``lr_at(epoch)``, the learning
+    rate after ``epoch`` steps in closed form. Stateful schedules also override
+    ``step`` and list their extra attributes in ``state_keys``."""
+
+    state_keys = ()
+
+    def __init__(self, optimizer, base_lr=None):
+        if not hasattr(optimizer, "lr") or not hasattr(optimizer, "step"):
+            raise TypeError(f"{type(self).__name__}: expected an optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.base_lr = float(optimizer.lr if base_lr is None else base_lr)
+        if not 0 <= self.base_lr < math.inf:
+            raise ValueError(f"{type(self).__name__}: the optimizer's lr must be a finite number >= 0, got {self.base_lr!r}")
+        self.last_epoch = 0
+        self._apply(self.lr_at(0))
+
+    def lr_at(self, epoch):
+        """The learning rate after ``epoch`` steps (subclasses)."""
+        raise TypeError(f"{type(self).__name__} is not a usable schedule: it does not define lr_at()")
+
+    def step(self, metric=None):
+        """Advance one epoch (or one step) and set the optimizer's lr; returns it."""
+        self.last_epoch += 1
+        return self._apply(self.lr_at(self.last_epoch))
+
+    def _apply(self, lr):
+        self.last_lr = float(lr)
+        self.optimizer.lr = self.last_lr
+        return self.last_lr
+
+    def get_last_lr(self):
+        """The learning rate this schedule set last (a float)."""
+        return self.last_lr
+
+    def state_dict(self):
+        sd = {"type": type(self).__name__, "base_lr": self.base_lr,
+              "last_epoch": self.last_epoch, "last_lr": self.last_lr}
+        for k in self.state_keys:
+            sd[k] = getattr(self, k)
+        return sd
+
+    def load_state_dict(self, sd):
+        """Restore a state from ``state_dict`` (numbers may be 0-d arrays after an
+        .npz round trip) and set the optimizer's lr to the saved last lr."""
+        name = type(self).__name__
+        saved = plain(sd.get("type", name))
+        if saved != name:
+            raise ValueError(f"{name}.load_state_dict: state comes from a {saved} schedule")
+        missing = [k for k in ("base_lr", "last_epoch", "last_lr", *self.state_keys) if k not in sd]
+        if missing:
+            raise ValueError(f"{name}.load_state_dict: missing entries {missing}")
+        self.base_lr = float(plain(sd["base_lr"]))
+        self.last_epoch = int(plain(sd["last_epoch"]))
+        for k in self.state_keys:
+            setattr(self, k, plain(sd[k]))
+        self._apply(float(plain(sd["last_lr"])))
+        return self
+
+    def extra_repr(self):
+        return ""
+
+    def __repr__(self):
+        extra = self.extra_repr()
+        return f"{type(self).__name__}({extra + ', ' if extra else ''}base_lr={self.base_lr}, last_epoch={self.last_epoch})"
+
+
+def build_schedule(optimizer, spec, owner="schedule"):
+    """A Schedule from a config entry: a Schedule (returned as is), a name
+    (``"CosineAnnealingLR"``) or a one-key mapping ``{"StepLR": {"step_size": 30}}``."""
+    if isinstance(spec, Schedule):
+        return spec
+    if isinstance(spec, str):
+        return SCHEDULES.get(spec)(optimizer)
+    if isinstance(spec, dict) and len(spec) == 1:
+        (name, kwargs), = spec.items()
+        return SCHEDULES.get(name)(optimizer, **(kwargs or {}))
+    raise TypeError(f"{owner}: expected a schedule, a schedule name or {{Name: {{arguments}}}}, got {spec!r}")
