@@ -22,6 +22,7 @@ class ReduceLROnPlateau(Schedule):
     """
 
     state_keys = ("best", "num_bad_epochs", "cooldown_counter")
+    needs_metric = True
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0.0, eps=1e-8):

@@ -28,6 +28,7 @@ class Schedule:
     ``step`` and list their extra attributes in ``state_keys``."""
 
     state_keys = ()
+    needs_metric = False     # True when step() must be given the monitored metric
 
     def __init__(self, optimizer, base_lr=None):
         if not hasattr(optimizer, "lr") or not hasattr(optimizer, "step"):

@@ -42,6 +42,8 @@ class SGD(Optimizer):
         mu = group["momentum"]
         if mu:
             buf = state.get("momentum_buffer")
+            if buf is not None and buf.dtype != p.data.dtype:     # the parameter changed dtype (astype)
+                buf = state["momentum_buffer"] = buf.astype(p.data.dtype)
             if buf is None:
                 buf = state["momentum_buffer"] = np.array(g, copy=True)
             else:

@@ -35,6 +35,10 @@ class LinearWarmup(Schedule):
             raise ValueError("LinearWarmup: 'after' must be a schedule of the same optimizer")
         super().__init__(optimizer, base_lr=None if self.after is None else self.after.base_lr)
 
+    @property
+    def needs_metric(self):
+        return self.after is not None and self.after.needs_metric
+
     def lr_at(self, epoch):
         if epoch < self.warmup_steps:
             return self.base_lr * (self.start_factor + (1.0 - self.start_factor) * epoch / self.warmup_steps)

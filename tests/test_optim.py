@@ -349,3 +349,16 @@ def test_load_state_dict_rejects_mismatch_and_changes_nothing():
     with pytest.raises(ValueError, match=r"betas\[1\]"):
         opt.load_state_dict(bad)
     assert opt.param_groups[0]["betas"] == (0.9, 0.999)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_parameters_converted_to_float64_mid_training_keep_working(name):
+    p, q = Parameter(np.ones(3, np.float32)), Parameter(np.ones(3, np.float64))
+    o1, o2 = make(name, [p], **RICH[name]), make(name, [q], **RICH[name])
+    for t in range(4):
+        if t == 2:
+            p.astype(np.float64)                 # e.g. a gradient check between steps
+        p.grad[...] = q.grad[...] = 0.25 * (t + 1)
+        o1.step(); o2.step()
+    assert p.data.dtype == np.float64
+    np.testing.assert_allclose(p.data, q.data, rtol=1e-6)

@@ -126,6 +126,8 @@ def test_linear_warmup_after_from_config_entry_and_plateau():
     sched = optim.LinearWarmup(opt, warmup_steps=2, start_factor=0.5,
                                after={"ReduceLROnPlateau": {"patience": 0, "factor": 0.5}})
     assert isinstance(sched.after, optim.ReduceLROnPlateau)
+    assert sched.needs_metric and sched.after.needs_metric
+    assert not optim.LinearWarmup(sgd(), 2).needs_metric and not optim.StepLR(sgd(), 2).needs_metric
     assert [sched.step(), sched.step()] == pytest.approx([0.075, 0.1], rel=1e-15)  # warmup ignores the metric
     assert sched.step(1.0) == 0.1                                # first metric: an improvement
     assert sched.step(1.0) == 0.05                               # no improvement, patience 0
