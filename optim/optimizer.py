@@ -93,8 +93,9 @@ class Optimizer:
         return [p for p, _, _ in self._entries]
 
     def zero_grad(self):
+        """Mark every gradient zero (lazily: see Parameter.zero_grad)."""
         for p, _, _ in self._entries:
-            p.grad.fill(0)
+            p.zero_grad()
 
     def step(self):
         self.step_count += 1
