@@ -1,0 +1,158 @@
+"""``kubik gradcheck``: the finite-difference gradient check of every
+registered layer and loss, on small inputs built without a per-layer table.
+
+A layer's example comes from shape inference: for each candidate per-sample
+input shape (a vector, an image, a short sequence), the constructor gets the
+arguments ``infer_args`` gives, plus small values for common required
+arguments (``EXAMPLE_ARGS``); the first shape that ``output_shape`` accepts is
+used with a batch of 3. Containers get two small children (a Linear and a
+Tanh, or a Linear-Tanh body). A layer no candidate fits is listed as skipped,
+with the reason, never silently left out. Losses get predictions in (0.05,
+0.95) and either integer labels or targets in [0, 1] shaped like the
+predictions, whichever the loss accepts.
+"""
+import inspect
+
+import numpy as np
+
+import layers
+import losses
+from layers import LAYERS, Linear, Tanh
+
+from .build import _flow
+from .sequential import Sequential
+
+SHAPES = ((5,), (2, 6, 6), (3, 4))
+EXAMPLE_ARGS = {"out_features": 3, "out_channels": 2, "kernel_size": 3, "num_features": 2,
+                "normalized_shape": 5, "p": 0.3, "shape": (-1,)}
+BATCH = 3
+
+
+def describe_signature(obj):
+    """'(in_features, out_features, bias=True, ...)' without self/params/optimizer/rng/dtype."""
+    try:
+        sig = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return ""
+    parts = []
+    for name, p in sig.parameters.items():
+        if name in ("self", "params", "optimizer", "rng", "dtype"):
+            continue
+        if p.kind is p.VAR_POSITIONAL:
+            parts.append(f"*{name}")
+        elif p.kind is p.VAR_KEYWORD:
+            parts.append(f"**{name}")
+        elif p.default is p.empty:
+            parts.append(name)
+        else:
+            parts.append(f"{name}={p.default!r}")
+    return f"({', '.join(parts)})"
+
+
+def _canonical(registry):
+    return [(name, cls) for name, cls in registry.items() if getattr(cls, "__name__", name) == name]
+
+
+def _input(shape, seed=0):
+    X = np.random.default_rng(seed).standard_normal((BATCH,) + tuple(shape))
+    return X + 0.1 * np.sign(X)     # away from 0, where ReLU-like layers have kinks
+
+
+def layer_example(cls):
+    """(layer, X) for ``cls``, or (None, reason)."""
+    flow = _flow(cls)
+    if flow:
+        d = SHAPES[0][0]
+        if issubclass(cls, Sequential):
+            return cls(Linear(d, 4, rng=0), Tanh()), _input(SHAPES[0])
+        children = [Linear(d, d, rng=0), Tanh()]
+        sig = inspect.signature(cls).parameters.values()
+        try:
+            layer = cls(*children) if any(p.kind is p.VAR_POSITIONAL for p in sig) else cls(Sequential(*children))
+            layer.output_shape(SHAPES[0])
+            return layer, _input(SHAPES[0])
+        except (TypeError, ValueError) as e:
+            return None, f"could not build a small example container: {e}"
+    reasons = []
+    params = inspect.signature(cls).parameters
+    for shape in SHAPES:
+        try:
+            kwargs = dict(cls.infer_args(shape))
+        except (ValueError, TypeError, IndexError, KeyError) as e:
+            reasons.append(f"{shape}: {e}")
+            continue
+        args = ()
+        for name, p in params.items():
+            if name in kwargs or p.default is not p.empty:
+                continue
+            if p.kind is p.VAR_POSITIONAL:
+                args = tuple(EXAMPLE_ARGS.get(name, ()))
+            elif name in EXAMPLE_ARGS:
+                kwargs[name] = EXAMPLE_ARGS[name]
+        if "rng" in params:
+            kwargs["rng"] = 0
+        try:
+            layer = cls(*args, **kwargs)
+            layer.output_shape(shape)
+        except (ValueError, TypeError) as e:
+            reasons.append(f"{shape}: {e}")
+            continue
+        return layer, _input(shape)
+    return None, "no small input fits: " + "; ".join(reasons)
+
+
+def loss_example(cls):
+    """(loss, pred, target) for a loss class, or (None, reason, None)."""
+    rng = np.random.default_rng(0)
+    pred = rng.uniform(0.05, 0.95, (4, 3))
+    loss = cls()
+    for target in (np.array([0, 2, 1, 2]), rng.uniform(0.0, 1.0, (4, 3))):
+        try:
+            loss.forward(pred.copy(), target)
+            return loss, pred, target
+        except (ValueError, TypeError):
+            continue
+    return None, "accepts neither integer labels nor targets shaped like the predictions", None
+
+
+def run_all(names=(), out=print):
+    """Check every registered layer and loss (or only ``names``); print one line
+    each; return the number of failures (skipped ones are not failures)."""
+    import nets  # noqa: F401  (registers the containers)
+    wanted = set(names or ())
+    known = {n for n, _ in _canonical(LAYERS)} | {n for n, _ in _canonical(losses.LOSSES)}
+    unknown = sorted(wanted - known)
+    if unknown:
+        from .config import ConfigError, suggest
+        raise ConfigError(f"kubik gradcheck: unknown layer or loss {unknown[0]!r}{suggest(unknown[0], known)}")
+    failures = skipped = passed = 0
+    state = layers.get_rng().bit_generator.state
+    try:
+        for kind, registry, make in (("layer", LAYERS, layer_example), ("loss", losses.LOSSES, loss_example)):
+            for name, cls in _canonical(registry):
+                if wanted and name not in wanted:
+                    continue
+                layers.seed(0)
+                example = make(cls)
+                if example[0] is None:
+                    skipped += 1
+                    out(f"skip  {kind} {name}: {example[1]}")
+                    continue
+                try:
+                    if kind == "layer":
+                        result = layers.gradcheck(example[0], example[1], raise_on_fail=False)
+                    else:
+                        result = losses.gradcheck_loss(*example, raise_on_fail=False)
+                except Exception as e:   # report and go on: one broken layer must not hide the others
+                    failures += 1
+                    out(f"FAIL  {kind} {name}: {type(e).__name__}: {e}")
+                    continue
+                ok = result.ok
+                passed += ok
+                failures += not ok
+                out(f"{'ok  ' if ok else 'FAIL'}  {kind} {name}: worst relative error {result.worst_error:.2e} "
+                    f"at {result.where or '-'} ({result.checked} checked, {result.skipped} near kinks)")
+    finally:
+        layers.get_rng().bit_generator.state = state
+    out(f"{passed} passed, {failures} failed, {skipped} skipped")
+    return failures
