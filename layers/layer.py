@@ -85,6 +85,10 @@ class Layer:
     # -- helpers for subclasses -------------------------------------------------
     def _cached(self, *names):
         """Values cached by forward; a clear error if forward has not run."""
+        if len(names) == 1:  # the common case, kept cheap: it runs on every backward
+            value = getattr(self, names[0], None)
+            if value is not None:
+                return value
         values = tuple(getattr(self, n, None) for n in names)
         if any(v is None for v in values):
             raise RuntimeError(f"{self!r}: backward called before forward")

@@ -65,6 +65,8 @@ class Linear(Layer):
             self.bias.accumulate_matmul(ones, G2)  # much faster than G2.sum(0) on tall arrays
         if not self.propagate_down:
             return None
+        if self.out_features == 1:  # an outer product: a broadcast multiply beats a K=1 GEMM
+            return G * self.weight.data.reshape(-1)
         return G @ self.weight.data.T
 
     def extra_repr(self):

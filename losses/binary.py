@@ -15,14 +15,16 @@ class BCE(Loss):
 
     def forward(self, pred, target):
         P, T = self._same_shape(pred, target)
-        if P.size and (P.min() < 0 or P.max() > 1):
-            raise ValueError(f"{self!r}: pred must hold probabilities in [0, 1] (use BCEWithLogits for logits), "
-                             f"got min {P.min():.4g} max {P.max():.4g}")
-        with np.errstate(divide="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
             logp = np.maximum(np.log(P), -100)
             log1mp = np.maximum(np.log1p(-P), -100)
+        total = -float((T * (logp - log1mp) + log1mp).sum())
+        # p outside [0, 1] makes a log NaN: look at the range only then (cheap in the hot path)
+        if total != total and P.size and (P.min() < 0 or P.max() > 1):
+            raise ValueError(f"{self!r}: pred must hold probabilities in [0, 1] (use BCEWithLogits for logits), "
+                             f"got min {P.min():.4g} max {P.max():.4g}")
         self._P, self._T, self._s = P, T, self._scale(P.size)
-        return -float((T * (logp - log1mp) + log1mp).sum()) * self._s
+        return total * self._s
 
     def backward(self):
         P, T = self._cached("_P", "_T")

@@ -31,6 +31,10 @@ class Loss:
         return self.forward(pred, target)
 
     def _cached(self, *names):
+        if len(names) == 1:  # the common case, kept cheap: it runs on every backward
+            value = getattr(self, names[0], None)
+            if value is not None:
+                return value
         values = tuple(getattr(self, n, None) for n in names)
         if any(v is None for v in values):
             raise RuntimeError(f"{self!r}: backward called before forward")
@@ -40,7 +44,7 @@ class Loss:
         pred, target = np.asarray(pred), np.asarray(target)
         if pred.shape != target.shape:
             raise ValueError(f"{self!r}: pred has shape {pred.shape} but target has shape {target.shape}; they must match")
-        if not np.issubdtype(pred.dtype, np.floating):
+        if pred.dtype.kind != "f":
             raise TypeError(f"{self!r}: pred must be a floating array, got dtype {pred.dtype}")
         return pred, target.astype(pred.dtype, copy=False)
 

@@ -24,6 +24,9 @@ OPTIMIZERS = Registry("optimizer")
 register = OPTIMIZERS.register
 
 
+_WORK_KEYS = ("_work0", "_work1", "_work2", "_work3")
+
+
 class Optimizer:
     """Base class. Subclasses implement ``update(p, state, lr, wd, group)``
     for one parameter (in place, float32 stays float32); ``step`` calls it for
@@ -113,9 +116,9 @@ class Optimizer:
     def work(self, p, state, k=0):
         """Scratch array number ``k`` shaped like ``p``: a view of a flat buffer
         shared by all parameters (cached in ``state`` under a private key)."""
-        key = f"_work{k}"
+        key = _WORK_KEYS[k] if k < len(_WORK_KEYS) else f"_work{k}"
         w = state.get(key)
-        if w is not None and w.dtype == p.data.dtype and w.shape == p.data.shape:
+        if w is not None and w.shape == p.data.shape and w.dtype == p.data.dtype:
             return w
         flat = self._pool.get((k, p.data.dtype))
         if flat is None or flat.size < p.data.size:
