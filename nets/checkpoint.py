@@ -206,10 +206,13 @@ def check_model(ckpt, net):
                                   f"{value.dtype} in the model")
 
 
-def restore(ckpt, net, optimizer=None, schedule=None, generators=None):
+def restore(ckpt, net, optimizer=None, schedule=None, generators=None, weights_only=False):
     """Load the model (after ``check_model``), the optimizer, schedule and
-    generator states from ``ckpt``."""
+    generator states from ``ckpt`` (only the model with ``weights_only``)."""
     check_model(ckpt, net)
+    if weights_only:
+        net.load_state_dict(ckpt.model_state())
+        return
     name = f"checkpoint '{ckpt.path}'"
     gens = dict(generators or {})
     gens.update({f"layer/{k}": g for k, g in layer_generators(net).items()})

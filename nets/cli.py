@@ -150,7 +150,7 @@ def cmd_eval(args):
     except ConfigError as e:
         raise ConfigError(source.format(e)) from None
     exp = _build(cfg, source)
-    checkpoint.restore(ckpt, exp.net)
+    checkpoint.restore(ckpt, exp.net, weights_only=True)
     X, y = {"test": (exp.data.X_test, exp.data.y_test), "val": (exp.data.X_val, exp.data.y_val),
             "train": (exp.data.X_train, exp.data.y_train)}[args.split]
     if not len(X):

@@ -266,12 +266,27 @@ def _line_map(node, path=(), out=None):
     return out
 
 
+class SafeLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader (plain data only, no Python objects, no code), also
+    reading ``1e-3`` as a number: YAML 1.1 wants ``1.0e-3`` and would give the
+    string '1e-3'."""
+
+
+SafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
+
+
+def safe_load(text):
+    return yaml.load(text, Loader=SafeLoader)
+
+
 def parse_yaml(text, name):
-    """``yaml.safe_load`` plus a map path -> line number (via ``yaml.compose``,
+    """``safe_load`` plus a map path -> line number (via ``yaml.compose``,
     which builds nodes only: no Python objects, no code)."""
     try:
-        data = yaml.safe_load(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = safe_load(text)
+        node = yaml.compose(text, Loader=SafeLoader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark is not None else name
@@ -314,7 +329,7 @@ def apply_set(cfg, text):
     key, _, value_text = text.partition("=")
     path = parse_set_path(key.strip())
     try:
-        value = yaml.safe_load(value_text) if value_text.strip() else None
+        value = safe_load(value_text) if value_text.strip() else None
     except yaml.YAMLError as e:
         raise ConfigError(f"--set {text}: the value is not valid YAML ({getattr(e, 'problem', e)})") from None
     node = cfg
@@ -331,17 +346,22 @@ def apply_set(cfg, text):
             node = node[part]
         else:
             if not isinstance(node, dict):
-                raise ConfigError(f"--set {key}: {format_path(path[:i]) or 'the config'} is not a mapping")
+                whole = format_path(path[:i])
+                raise ConfigError(f"--set {key}: {whole or 'the config'} is {node!r}, not a mapping" +
+                                  (f"; set it whole, e.g. --set {whole}=..." if whole else ""))
             if part not in node or node[part] is None:
                 if i == 0 and part not in TOP:
                     raise ConfigError(f"--set {key}: unknown top-level key {part!r}{suggest(part, TOP)}; "
                                       f"known: {', '.join(TOP)}")
+                if i == 0 and "dict" not in TOP[part][1]:
+                    raise ConfigError(f"--set {key}: {part} is not a mapping")
                 if len(node) == 1 and i > 0 and isinstance(path[i - 1], int) and part not in node:
                     have = next(iter(node))
                     raise ConfigError(f"--set {key}: {format_path(path[:i])} is a {have!r} entry, not {part!r}")
                 if isinstance(nxt, int):
                     raise ConfigError(f"--set {key}: {here} does not exist")
-                node[part] = {}
+                default = TOP[part][0] if i == 0 else None
+                node[part] = copy.deepcopy(default) if isinstance(default, dict) else {}
             elif isinstance(node[part], str) and i == 0 and part in ("loss", "optimizer", "schedule", "data"):
                 node[part] = {"name": node[part]}
             node = node[part]
@@ -350,7 +370,9 @@ def apply_set(cfg, text):
         if not isinstance(node, list) or not -len(node) <= last < len(node):
             raise ConfigError(f"--set {key}: {format_path(path[:-1])} has no entry [{last}]")
     elif not isinstance(node, dict):
-        raise ConfigError(f"--set {key}: {format_path(path[:-1]) or 'the config'} is not a mapping")
+        whole = format_path(path[:-1])
+        raise ConfigError(f"--set {key}: {whole or 'the config'} is {node!r}, not a mapping" +
+                          (f"; set it whole, e.g. --set {whole}=..." if whole else ""))
     elif len(path) == 1 and last not in TOP:
         raise ConfigError(f"--set {key}: unknown top-level key {last!r}{suggest(last, TOP)}; known: {', '.join(TOP)}")
     node[last] = value

@@ -328,9 +328,9 @@ def split_indices(n, fraction, seed, stream=0):
 
 def fit_scaler(X, how):
     """(shift, scale) from training features: X' = (X − shift) / scale."""
-    flat = X.reshape(len(X), -1)
     if how == "none" or not len(X):
         return 0.0, 1.0
+    flat = X.reshape(len(X), -1)
     if how == "standard":
         shift, scale = flat.mean(0), flat.std(0)
     elif how == "minmax":
@@ -342,7 +342,7 @@ def fit_scaler(X, how):
 
 
 def apply_scaler(X, shift, scale):
-    flat = (X.reshape(len(X), -1) - shift) / scale
+    flat = (X.reshape(len(X), int(np.prod(X.shape[1:]))) - shift) / scale
     return flat.reshape(X.shape).astype(np.float32)
 
 

@@ -13,6 +13,11 @@ weights, buffers, optimizer and schedule state, every random generator
 in it, the running sums of the epoch's training loss and the early-stopping
 counters. Checkpoints are only taken between optimizer steps.
 
+With ``accumulate: k``, k micro-batches make one optimizer step; each
+micro-batch's loss gradient is weighted by its share of the group's samples
+(1/k for equal sizes), so for a mean-reduced loss the step equals that of one
+k-times larger batch, a short last group included.
+
 Ctrl-C (SIGINT) finishes the current optimizer step, saves last.npz and
 returns with status "interrupted"; a second Ctrl-C aborts at once. A NaN or
 infinite loss stops the run before the update (``Diverged``) and leaves the
@@ -195,13 +200,17 @@ class Trainer:
                     value = loss.forward(net.forward(X[idx]), task.targets(yb))
                     if not math.isfinite(value):
                         raise Diverged(self._diverged_message(value, epoch, b, nb))
-                    net.backward(loss.backward())
+                    grad = loss.backward()
+                    if k > 1:   # each micro-batch weighs by its share of the group's samples
+                        group = b - b % k
+                        grad *= len(idx) / (min((group + k) * bs, n) - group * bs)
+                    net.backward(grad)
                     st["loss_sum"] += value * len(idx)
                     st["loss_count"] += len(idx)
                     bar.update(1)
                     if b + 1 - group_start < k and b + 1 < nb:
                         continue
-                    self._update(b + 1 - group_start)
+                    self._update()
                     group_start = b + 1
                     st["step"] += 1
                     st["pos"] = b + 1
@@ -228,15 +237,10 @@ class Trainer:
                              if status == "interrupted" else "")
         return Result(status, st["epoch"], st["step"], st["best"], st["best_epoch"], msg)
 
-    def _update(self, count):
-        """One optimizer step from ``count`` accumulated micro-batches."""
+    def _update(self):
+        """One optimizer step from the accumulated (already weighted) gradients."""
         t, opt = self.t, self.exp.optimizer
         params = opt.parameters()
-        if count > 1:
-            scale = 1.0 / count
-            for p in params:
-                if p.requires_grad:
-                    p.grad *= scale
         if t["clip_norm"] is not None:
             optim.clip_grad_norm(params, t["clip_norm"])
         if t["clip_value"] is not None:
