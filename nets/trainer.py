@@ -107,6 +107,7 @@ class Trainer:
 
     def restore(self, ckpt):
         """Continue from ``ckpt`` (already read); CheckpointError if it does not fit."""
+        checkpoint.check_model(ckpt, self.exp.net)
         if ckpt.config_hash != self.hash:
             raise checkpoint.CheckpointError(
                 f"checkpoint '{ckpt.path}' was written by a different config (hash {ckpt.config_hash}, "
@@ -169,7 +170,8 @@ class Trainer:
         old = signal.signal(signal.SIGINT, self._on_sigint) if _main_thread() else None
         self._session_start = time.perf_counter()
         try:
-            return self._loop(n, bs)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # NaN/inf: Diverged says it
+                return self._loop(n, bs)
         finally:
             st["seconds"] = self.seconds()
             self._session_start = None

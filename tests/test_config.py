@@ -4,9 +4,12 @@ classes) — in process, fast. The same errors through the real command line
 are in test_cli.py."""
 import pytest
 
+import layers
 from nets import build as B
 from nets import config as C
 from nets.config import ConfigError
+
+needs_conv = pytest.mark.skipif("Conv2d" not in layers.LAYERS, reason="Conv2d is not registered yet")
 
 MINI = """\
 data: digits
@@ -95,8 +98,8 @@ BROKEN = [
      "model[0].Linear.in_features: in_features is 60, but the input from the data has shape (64,)", 3),
     (MINI.replace("  - ReLU", "  - Reshape: [4, 5]"),
      "model[1].Reshape: does not fit its input (16,) from model[0].Linear (16,)", 4),
-    (MINI.replace("  - ReLU", "  - Conv2d: {out_channels: 4, kernel_size: 3}"),
-     "model[1].Conv2d: cannot take input of shape (16,) from model[0].Linear (16,)", 4),
+    pytest.param(MINI.replace("  - ReLU", "  - Conv2d: {out_channels: 4, kernel_size: 3}"),
+                 "model[1].Conv2d: cannot take input of shape (16,) from model[0].Linear (16,)", 4, marks=needs_conv),
     (MINI.replace("out_features: 10", "out_features: 7"), "the last layer gives 7 outputs, but the data has 10 classes", 5),
     (MINI + "loss: CrossEntropyy\n", "loss.name: unknown loss 'CrossEntropyy' (did you mean 'CrossEntropy'?)", 6),
     (MINI + "optimizer: {name: SDG, lr: 0.1}\n", "optimizer.name: unknown optimizer 'SDG' (did you mean 'SGD'?)", 6),
@@ -139,6 +142,7 @@ def test_broken_configs_give_one_line_naming_the_entry(text, expected, line):
         assert msg.startswith(f"t.yaml:{line}:"), msg
 
 
+@needs_conv
 def test_nested_containers_and_shape_inference():
     text = """\
 data: {name: digits, image: true}
