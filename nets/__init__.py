@@ -1,3 +1,8 @@
 """kubik nets: containers, building nets from configs, training, checkpoints,
 data sets and the ``kubik`` command line."""
 from .sequential import Sequential
+from .config import ConfigError
+from .config import load as load_config
+from .build import build, summary_table
+from .datasets import DATASETS
+from .trainer import Trainer, evaluate
