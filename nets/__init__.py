@@ -3,6 +3,7 @@ data sets and the ``kubik`` command line."""
 from .sequential import Sequential
 from .config import ConfigError
 from .config import load as load_config
-from .build import build, summary_table
+from .build import build as build_experiment
+from .build import summary_table
 from .datasets import DATASETS
 from .trainer import Trainer, evaluate

@@ -11,7 +11,8 @@ Model entries (a layer names only what it adds):
     - Reshape: [1, 8, 8]              # a list: positional arguments
     - Sequential: [...]               # a container: a list of entries
     - Residual: [...]                 # containers: see CONTAINERS
-    - Concat: {layers: [[...], [...]], dim: 0}   # children plus arguments
+    - Residual: {layers: [...], projection: {Conv2d: {...}}}   # children plus arguments
+    - Concat: {layers: [[...], [...]], axis: 1}
     - [...]                           # a bare list is a Sequential
 
 Each layer's ``infer_args(input_shape)`` fills what the entry leaves out; an
@@ -37,6 +38,7 @@ from .sequential import Sequential
 # gets the previous child's output) or "parallel" (every child gets the input).
 CONTAINERS = {"Sequential": "chain", "Residual": "chain", "Concat": "parallel"}
 CHILD_KEYS = ("layers", "branches")
+LAYER_ARGS = ("projection",)     # container arguments that are layer entries, fed the container's input
 
 
 def _flow(cls):
@@ -107,6 +109,7 @@ class Row:
     depth: int
     layer: Layer
     output_shape: tuple
+    label: str = ""
 
     @property
     def num_params(self):
@@ -141,7 +144,7 @@ def build_layer(entry, shape, path, prev=None, rows=None, depth=0):
         raise ConfigError(str(e), path) from None
     here = path + (name,)
     where = format_path(here)
-    row = Row(where, depth, None, None)
+    row = Row(where, depth, None, None, str(path[-1]) if path else "")
     if rows is not None:
         rows.append(row)
     if _flow(cls):
@@ -220,6 +223,9 @@ def _build_container(cls, name, value, shape, here, prev, rows, depth):
         built.append(layer)
         if not parallel:
             cur, prev_child = out, f"{format_path(cpath + (_entry(child, cpath)[0],))} {out}"
+    for key in LAYER_ARGS:
+        if kwargs.get(key) is not None:
+            kwargs[key], _ = build_layer(kwargs[key], tuple(shape), here + (key,), prev, rows, depth + 1)
     sig = inspect.signature(cls).parameters.values()
     if any(p.kind is p.VAR_POSITIONAL for p in sig):
         return _call(cls, built, kwargs, here, name)
@@ -250,8 +256,7 @@ def summary_table(rows, input_shape):
         text = repr(r.layer)
         if "\n" in text:
             text = type(r.layer).__name__
-        index = r.path[r.path.rfind("[") + 1:r.path.rfind("]")]
-        lines.append(("  " * r.depth + f"{index:>2} {text}", str(r.output_shape), f"{r.num_params:,}"))
+        lines.append(("  " * r.depth + f"{r.label:>2} {text}", str(r.output_shape), f"{r.num_params:,}"))
     head = ("layer", "output shape", "params")
     w = [max(len(line[i]) for line in lines + [head]) for i in range(3)]
     rule = "-" * (w[0] + w[1] + w[2] + 4)

@@ -104,6 +104,8 @@ def cmd_train(args):
         trainer.restore(ckpt)
         if args.set:
             (run_dir / "config.yaml").write_text(C.dump(cfg))
+        for stale in run_dir.glob(".*.npz.tmp-*"):      # left by a killed save
+            stale.unlink()
         _out(f"resuming {run_dir} at epoch {trainer.state['epoch'] + 1}, step {trainer.state['step']}")
     else:
         cfg, source = _load(args.config, args.set)

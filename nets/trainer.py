@@ -279,20 +279,23 @@ class Trainer:
             metric = val_loss if val_loss is not None else train_loss
             sched.step(metric) if sched.needs_metric else sched.step()
 
+        has_val = len(exp.data.X_val) > 0
+
         def metric_of(monitor):
-            if not len(exp.data.X_val):
-                return train_loss if monitor == "val_loss" else None
-            return val_loss if monitor == "val_loss" else val_acc
+            """(value, monitor) — without validation data, the training loss stands in."""
+            if not has_val:
+                return train_loss, "val_loss"
+            return (val_loss if monitor == "val_loss" else val_acc), monitor
 
         ck = t["checkpoint"]
-        value = metric_of(ck["monitor"])
-        improved = self._improved(value, st["best"], ck["monitor"], 0.0)
+        value, mon = metric_of(ck["monitor"])
+        improved = self._improved(value, st["best"], mon, 0.0)
         if improved:
             st["best"], st["best_epoch"] = value, epoch
         es, stop = t["early_stopping"], False
         if es["patience"] and validate:
-            v = metric_of(es["monitor"])
-            if self._improved(v, st["es_best"], es["monitor"], es["min_delta"]):
+            v, mon = metric_of(es["monitor"])
+            if self._improved(v, st["es_best"], mon, es["min_delta"]):
                 st["es_best"], st["bad_epochs"] = v, 0
             else:
                 st["bad_epochs"] += 1

@@ -198,3 +198,30 @@ def test_exponent_floats_are_numbers():
 def test_yaml_is_read_safely():
     with pytest.raises(ConfigError, match="not valid YAML"):
         load("data: !!python/object/apply:os.system ['echo hacked']\nmodel: [ReLU]\n")
+
+
+@pytest.mark.skipif(not {"Residual", "Concat", "Conv2d"} <= set(layers.LAYERS.names()),
+                    reason="Residual / Concat / Conv2d not registered yet")
+def test_residual_and_concat_entries():
+    text = """\
+data: {name: digits, image: true}
+model:
+  - Conv2d: {out_channels: 4, kernel_size: 3, padding: 1}
+  - Residual: [{Conv2d: {out_channels: 4, kernel_size: 3, padding: 1}}, ReLU]
+  - Residual:
+      layers: [{Conv2d: {out_channels: 6, kernel_size: 3, padding: 1}}]
+      projection: {Conv2d: {out_channels: 6, kernel_size: 1}}
+  - Concat: [[{MaxPool2d: 2}], [{AvgPool2d: 2}]]
+  - Flatten
+  - Concat: {layers: [{Linear: 8}, [{Linear: 4}, Tanh]], axis: 1}
+  - Linear: 10
+"""
+    exp = B.build(load(text))
+    top = [(r.path, r.output_shape) for r in exp.rows if r.depth == 0]
+    assert top == [("model[0].Conv2d", (4, 8, 8)), ("model[1].Residual", (4, 8, 8)), ("model[2].Residual", (6, 8, 8)),
+                   ("model[3].Concat", (12, 4, 4)), ("model[4].Flatten", (192,)), ("model[5].Concat", (12,)),
+                   ("model[6].Linear", (10,))]
+    assert exp.net[2].projection.in_channels == 4 and exp.net[5].children()[0].in_features == 192
+    msg = error_of(text.replace("out_channels: 6, kernel_size: 1", "out_channels: 5, kernel_size: 1"))
+    assert msg.startswith("t.yaml:5: model[2].Residual: does not fit its input (4, 8, 8) from model[1].Residual")
+    assert "(6, 8, 8) differs from the skip path's (5, 8, 8)" in msg

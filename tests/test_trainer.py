@@ -146,3 +146,12 @@ def test_plateau_schedule_gets_the_validation_loss(tmp_path):
             "train.accumulate=1"]
     exp, _, _ = run(tmp_path / "plateau", sets)
     assert exp.optimizer.lr == pytest.approx(0.05 * 0.5 ** 3)      # never "improves" by 1000 %
+
+
+def test_without_validation_the_training_loss_picks_best(tmp_path):
+    _, _, res = run(tmp_path / "noval", ["train.val_split=0.0", "train.checkpoint.monitor=val_accuracy",
+                                         "train.epochs=2"])
+    best = K.read(tmp_path / "noval" / "best.npz")
+    with open(tmp_path / "noval" / "metrics.csv") as f:
+        rows = list(csv.DictReader(f))
+    assert rows[0]["val_loss"] == "" and best.trainer["best"] == pytest.approx(min(float(r["train_loss"]) for r in rows), rel=1e-5)
