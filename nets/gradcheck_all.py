@@ -24,7 +24,7 @@ from .sequential import Sequential
 
 SHAPES = ((5,), (2, 6, 6), (3, 4))
 EXAMPLE_ARGS = {"out_features": 3, "out_channels": 2, "kernel_size": 3, "num_features": 2,
-                "normalized_shape": 5, "p": 0.3, "shape": (-1,)}
+                "normalized_shape": 5, "p": 0.3, "shape": (-1,), "output_size": 2}
 BATCH = 3
 
 

@@ -128,8 +128,14 @@ def test_layers_and_gradcheck_commands():
         assert f"  {reg_name}" in proc.stdout
     g = kubik("gradcheck")
     assert g.returncode == 0, g.stdout
-    assert " 0 failed, 0 skipped" in g.stdout and "ok    layer Linear" in g.stdout and "ok    loss BCE" in g.stdout
+    assert " 0 failed" in g.stdout and "ok    layer Linear" in g.stdout and "ok    loss BCE" in g.stdout
     assert "Traceback" not in g.stderr
+    checked = {ln.split()[2].rstrip(":") for ln in g.stdout.splitlines() if ln.startswith(("ok", "skip"))}
+    canonical = {n for n, c in layers.LAYERS.items() if c.__name__ == n}
+    assert canonical <= checked                                     # every layer checked or listed as skipped
+    for ln in g.stdout.splitlines():
+        if ln.startswith("skip"):
+            assert len(ln.split(": ", 1)[1]) > 10                   # ...with the reason
 
 
 # -- mistakes: exit 2, one line, no traceback -----------------------------------------------------------
