@@ -12,3 +12,8 @@ from .rectifier import ELU, LeakyReLU, ReLU
 from .smooth import GELU, Sigmoid, Softplus, Tanh
 from .softmax import LogSoftmax, Softmax
 from .dropout import Dropout
+from .conv import Conv2d
+from .pooling import AvgPool2d, MaxPool2d
+from .adaptive_pool import AdaptiveAvgPool2d, GlobalAvgPool2d
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .layernorm import LayerNorm

@@ -1,0 +1,219 @@
+"""2-d convolution (cross-correlation, as Caffe and PyTorch), NCHW."""
+import numpy as np
+
+from .im2col import Geometry, col2im, im2col, pair
+from .layer import Layer
+from .random import get_rng
+from .registry import register
+
+CACHE_BYTES = 8 << 20  # column matrices up to this size are built whole and kept for backward
+CHUNK_BYTES = 2 << 20  # larger ones are built and used a cache-sized chunk of samples at a time
+
+
+@register
+class Conv2d(Layer):
+    """Y[n, o] = b[o] + Σ_{c in group(o), i, j} W[o, c, i, j] · X[n, c, ho·s + i·d − p, wo·s + j·d − p]
+
+    X: (N, in_channels, H, W) -> Y: (N, out_channels, Ho, Wo) with
+    Ho = ⌊(H + 2p − d(kh − 1) − 1) / s⌋ + 1 (likewise Wo); zero padding.
+    W: (out_channels, in_channels / groups, kh, kw); b: (out_channels,).
+    kernel_size, stride, padding, dilation: an int or an (h, w) pair.
+    groups: input and output channels are split into that many groups, each
+    convolved with its own filters (groups = in_channels: depthwise).
+    Init as PyTorch: W, b ~ U(−k, k), k = 1 / sqrt(in_channels / groups · kh · kw).
+
+    Forward is one GEMM per group, Y = W₂ · cols, where cols is the im2col
+    matrix (C·kh·kw, N·Ho·Wo) of X and W₂ the weight as (O, C·kh·kw).
+    Backward (G = dL/dY as (O, N·Ho·Wo)):
+
+        dW += G colsᵀ,   db += G 1,   dX = col2im(W₂ᵀ G)
+
+    where col2im adds every column back onto the input pixel it was copied
+    from (the adjoint of im2col). dX is skipped (None) when ``propagate_down``
+    is False. The output and dX are returned as NCHW arrays whose memory is
+    channel-major ((C, N, H, W) order), which a following convolution reads
+    without a transposing copy.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
+                 bias=True, rng=None, dtype=np.float32):
+        super().__init__()
+        for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"Conv2d: {name} must be a positive int, got {v!r}")
+        if in_channels % groups or out_channels % groups:
+            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) "
+                             f"must both be divisible by groups ({groups})")
+        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
+        self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
+        self.stride = pair("Conv2d", "stride", stride, 1)
+        self.padding = pair("Conv2d", "padding", padding, 0)
+        self.dilation = pair("Conv2d", "dilation", dilation, 1)
+        kh, kw = self.kernel_size
+        rng = get_rng(rng)
+        k = 1.0 / np.sqrt(self.in_channels // self.groups * kh * kw)
+        self.add_parameter("weight", rng.uniform(-k, k, (self.out_channels, self.in_channels // self.groups, kh, kw))
+                           .astype(dtype))
+        self.bias = None
+        if bias:
+            self.add_parameter("bias", rng.uniform(-k, k, self.out_channels).astype(dtype))
+        self._astype_hook(None)
+
+    def _astype_hook(self, dtype):
+        self._geo = {}      # (H, W) -> Geometry
+        self._buffers = {}  # name -> reused work array
+        self._ones = np.ones(0, self.weight.dtype)
+
+    @classmethod
+    def infer_args(cls, input_shape):
+        if len(input_shape) != 3:
+            raise ValueError(f"Conv2d: expected a per-sample input shape (C, H, W), got {tuple(input_shape)}")
+        return {"in_channels": input_shape[0]}
+
+    def _geometry(self, hw):
+        geo = self._geo.get(hw)
+        if geo is None:
+            geo = Geometry(hw, self.kernel_size, self.stride, self.padding, self.dilation)
+            if min(geo.out_hw) < 1:
+                raise ValueError(f"{self!r}: input of size {hw[0]}x{hw[1]} is smaller than the kernel "
+                                 f"(with padding and dilation); output would be {geo.out_hw[0]}x{geo.out_hw[1]}")
+            self._geo = {hw: geo}  # forget other sizes (and the transposed geometry)
+        return geo
+
+    def output_shape(self, input_shape):
+        if len(input_shape) != 3 or input_shape[0] != self.in_channels:
+            raise self._shape_error(f"({self.in_channels}, H, W) per sample", tuple(input_shape))
+        return (self.out_channels,) + self._geometry(tuple(input_shape[1:])).out_hw
+
+    def _buffer(self, name, shape, dtype, zero):
+        """A work array reused across calls (fresh large temporaries cost page faults)."""
+        buf = self._buffers.get(name)
+        if buf is None or buf.shape != shape or buf.dtype != dtype:
+            buf = self._buffers[name] = (np.zeros if zero else np.empty)(shape, dtype)
+        return buf
+
+    def _pointwise(self):
+        return self.kernel_size == (1, 1) and self.stride == (1, 1) and self.padding == (0, 0)
+
+    def _chunks(self, N, per_sample):
+        """Sample ranges whose column matrices stay cache-sized. One chunk when the
+        whole batch is small: its columns are then kept for backward; otherwise
+        backward rebuilds each chunk's columns (as Caffe does) instead of reading
+        a large matrix back from memory."""
+        nb = N if N * per_sample <= CACHE_BYTES else max(1, CHUNK_BYTES // per_sample)
+        return [(n, min(n + nb, N)) for n in range(0, N, nb)]
+
+    def _columns(self, Xc, n0, n1, geo, dtype):
+        """im2col of samples n0..n1 of the channel-major input, as (groups, Cg·kh·kw, nb·Ho·Wo)."""
+        C, nb = Xc.shape[0], n1 - n0
+        if self._pointwise() and Xc.dtype == dtype and Xc[:, n0:n1].flags.c_contiguous:
+            cols = Xc[:, n0:n1]  # a 1x1 convolution of channel-major data: the input is its own column matrix
+        else:
+            cols = self._buffer("cols", (C, geo.kernel_size, nb) + geo.out_hw, dtype, zero=not geo.full)
+            im2col(Xc[:, n0:n1], cols, geo)
+        return cols.reshape(self.groups, -1, nb * geo.out_hw[0] * geo.out_hw[1])
+
+    def forward(self, X):
+        if getattr(X, "ndim", 0) != 4 or X.shape[1] != self.in_channels:
+            raise self._shape_error(f"(N, {self.in_channels}, H, W)", X)
+        N, C, H, W = X.shape
+        geo = self._geometry((H, W))
+        P = geo.out_hw[0] * geo.out_hw[1]
+        O, g = self.out_channels, self.groups
+        dtype = np.result_type(X.dtype, self.weight.dtype)
+        Xc = X.transpose(1, 0, 2, 3)  # channel-major view
+        W2 = self.weight.data.reshape(g, O // g, -1)
+        chunks = self._chunks(N, C * geo.kernel_size * P * dtype.itemsize)
+        Y = np.empty((g, O // g, N * P), dtype)
+        for n0, n1 in chunks:
+            cols = self._columns(Xc, n0, n1, geo, dtype)
+            np.matmul(W2, cols, out=Y[:, :, n0 * P:n1 * P])
+        Y = Y.reshape(O, N * P)
+        if self.bias is not None:
+            Y += self.bias.data[:, None]  # long rows: fast broadcast
+        self._X, self._cols = X, (cols if len(chunks) == 1 else None)
+        return Y.reshape((O, N) + geo.out_hw).transpose(1, 0, 2, 3)
+
+    def backward(self, G):
+        X = self._cached("_X")
+        N, C, H, W = X.shape
+        geo = self._geometry((H, W))
+        Ho, Wo = geo.out_hw
+        O, g, P = self.out_channels, self.groups, Ho * Wo
+        if getattr(G, "shape", None) != (N, O, Ho, Wo):
+            raise ValueError(f"{self!r}: grad_Y has shape {getattr(G, 'shape', None)}, expected {(N, O, Ho, Wo)}")
+        dtype = np.result_type(X.dtype, G.dtype, self.weight.dtype)
+        Xc, Gc = X.transpose(1, 0, 2, 3), G.transpose(1, 0, 2, 3)
+        chunks = self._chunks(N, C * geo.kernel_size * P * dtype.itemsize)
+        dW = self.weight.grad.reshape(g, O // g, -1)
+        dXc = None
+        if self.propagate_down:
+            full = self._full_conv_cheaper(C, (H, W), (Ho, Wo))
+            dXc = (np.empty if full or self._pointwise() else np.zeros)((C, N * H * W), dtype)
+        for n0, n1 in chunks:
+            cols = self._cols if len(chunks) == 1 and self._cols is not None else self._columns(Xc, n0, n1, geo, dtype)
+            Gt = Gc[:, n0:n1].reshape(g, O // g, -1)  # free when G is channel-major
+            dW += np.matmul(Gt, cols.transpose(0, 2, 1))
+            if self.bias is not None:
+                self.bias.grad += Gt.reshape(O, -1) @ self._ones_like(Gt.shape[-1], dtype)
+            if dXc is not None:
+                out = dXc[:, n0 * H * W:n1 * H * W].reshape(g, C // g, -1)
+                self._input_grad(Gc[:, n0:n1], Gt, out, geo, full)
+        if dXc is None:
+            return None
+        return dXc.reshape(C, N, H, W).transpose(1, 0, 2, 3)
+
+    def _ones_like(self, n, dtype):
+        if self._ones.shape[0] != n or self._ones.dtype != dtype:
+            self._ones = np.ones(n, dtype)
+        return self._ones  # bias gradient as G·1: far faster than a sum over short rows
+
+    def _input_grad(self, Gc, Gt, out, geo, full):
+        """dX of one chunk of samples into ``out`` (groups, Cg, nb·H·W)."""
+        O, g = self.out_channels, self.groups
+        if full:
+            (kh, kw), (dh, dw), (ph, pw) = self.kernel_size, self.dilation, self.padding
+            tgeo = self._transposed_geometry(geo)
+            gcols = self._buffer("gcols", (O, kh * kw) + Gc.shape[1:2] + geo.in_hw, out.dtype, zero=not tgeo.full)
+            im2col(Gc, gcols, tgeo)
+            Wf = self.weight.data[:, :, ::-1, ::-1].reshape(g, O // g, -1, kh * kw).transpose(0, 2, 1, 3)
+            np.matmul(Wf.reshape(g, out.shape[1], -1), gcols.reshape(g, -1, out.shape[-1]), out=out)
+            return
+        W2t = self.weight.data.reshape(g, O // g, -1).transpose(0, 2, 1)
+        if self._pointwise():
+            np.matmul(W2t, Gt, out=out)
+            return
+        dcols = self._buffer("dcols", W2t.shape[:2] + Gt.shape[-1:], out.dtype, zero=False)
+        np.matmul(W2t, Gt, out=dcols)
+        col2im(dcols.reshape((-1, geo.kernel_size) + Gc.shape[1:]), out.reshape((-1,) + Gc.shape[1:2] + geo.in_hw), geo)
+
+    def _full_conv_cheaper(self, C, in_hw, out_hw):
+        """For stride 1, dX is also the convolution of G with the flipped, transposed
+        kernel: an im2col copy and a GEMM, cheaper than col2im's scattered adds
+        unless G's column matrix is much larger than X's."""
+        if self.stride != (1, 1) or self._pointwise():
+            return False
+        return self.out_channels * in_hw[0] * in_hw[1] <= 2 * C * out_hw[0] * out_hw[1]
+
+    def _transposed_geometry(self, geo):
+        """Windows of dX[c] = Σ_o W[o, c] flipped ⋆ G[o]: a stride-1 convolution of G
+        padded by d(k − 1) − p (the adjoint of a stride-1 convolution)."""
+        key = ("T",) + geo.in_hw
+        tgeo = self._geo.get(key)
+        if tgeo is None:
+            (kh, kw), (dh, dw), (ph, pw) = self.kernel_size, self.dilation, self.padding
+            tgeo = self._geo[key] = Geometry(geo.out_hw, (kh, kw), (1, 1), (dh * (kh - 1) - ph, dw * (kw - 1) - pw),
+                                             (dh, dw))
+        return tgeo
+
+    def extra_repr(self):
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0, 0):
+            s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        return s
