@@ -22,6 +22,7 @@ naming both layers and the shape. Every mistake is a ConfigError whose path
 (``model[2].Linear.out_feature``) nets.config turns into a YAML line.
 """
 import inspect
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -453,6 +454,8 @@ def build(cfg, data=None):
     resolve(cfg)
     if data is None:
         data = prepare(cfg["data"], cfg["train"]["val_split"], loader_args(cfg["data"]))
+        if isinstance(cfg["data"].get("path"), str):   # the run's config.yaml then works from anywhere
+            cfg["data"]["path"] = os.path.abspath(os.path.expanduser(cfg["data"]["path"]))
     layers.seed(cfg["seed"])
     net, rows, out_shape = build_model(cfg["model"], data.input_shape)
     loss = build_loss(cfg["loss"])

@@ -194,7 +194,7 @@ def idx(path="data/mnist", train_images="train-images-idx3-ubyte", train_labels=
         if len(Xi) != len(yi):
             raise ConfigError(f"{part} images ({len(Xi)}) and labels ({len(yi)}) differ in number", ("data", "path"))
     def shape(a):
-        a = a.astype(np.float64)
+        a = a.astype(np.float32)
         return a.reshape(len(a), 1, *a.shape[1:]) if image and a.ndim == 3 else a.reshape(len(a), -1)
     return Raw(shape(arrays["train_images"]), arrays["train_labels"].astype(np.int64),
                shape(arrays["test_images"]), arrays["test_labels"].astype(np.int64))
@@ -332,18 +332,21 @@ def fit_scaler(X, how):
         return 0.0, 1.0
     flat = X.reshape(len(X), -1)
     if how == "standard":
-        shift, scale = flat.mean(0), flat.std(0)
+        shift, scale = flat.mean(0, dtype=np.float64), flat.std(0, dtype=np.float64)
     elif how == "minmax":
         shift, scale = flat.min(0), flat.max(0) - flat.min(0)
     else:  # "max": divide by the largest absolute value (pixels to [0, 1])
-        shift, scale = 0.0, np.abs(flat).max()
+        shift, scale = 0.0, float(max(flat.max(), -flat.min()))
     scale = np.where(np.asarray(scale) > 1e-12, scale, 1.0)
     return shift, scale
 
 
 def apply_scaler(X, shift, scale):
-    flat = (X.reshape(len(X), int(np.prod(X.shape[1:]))) - shift) / scale
-    return flat.reshape(X.shape).astype(np.float32)
+    """(X − shift) / scale as float32 (statistics applied in float32)."""
+    flat = X.reshape(len(X), int(np.prod(X.shape[1:]))).astype(np.float32)
+    flat -= np.asarray(shift, np.float32)
+    flat /= np.asarray(scale, np.float32)
+    return flat.reshape(X.shape)
 
 
 def prepare(data_cfg, val_split=0.0, loader_args=None):
@@ -367,7 +370,7 @@ def prepare(data_cfg, val_split=0.0, loader_args=None):
     X, y, X_val, y_val = X[keep], y[keep], X[val], y[val]
     if not len(X):
         raise ConfigError("no training samples left after the test and validation splits", ("data", "test_split"))
-    shift, scale = fit_scaler(X.astype(np.float64), data_cfg.get("scale", "standard"))
+    shift, scale = fit_scaler(X, data_cfg.get("scale", "standard"))
     classify = y.dtype.kind in "iu"
     num_classes = int(max(y.max(), y_test.max() if len(y_test) else 0, y_val.max() if len(y_val) else 0)) + 1 if classify else None
     return Data(apply_scaler(X, shift, scale), y, apply_scaler(X_val, shift, scale), y_val,
