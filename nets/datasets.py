@@ -265,9 +265,9 @@ def _is_number(s):
 
 
 @DATASETS.register(name="csv")
-def csv_file(path, target=-1, features=None, header="auto", delimiter=","):
+def csv_file(path, target=None, features=None, header="auto", delimiter=","):
     """A CSV file: ``target`` and ``features`` name columns (header names or
-    0-based indices; by default the last column is the target and all others
+    0-based indices; by default (target: null) the last column is the target and all others
     are features). ``header``: true, false or auto (a first row that is not all
     numbers). Integer targets are class labels; text targets become classes in
     sorted order; other numbers make a regression target."""
@@ -285,7 +285,7 @@ def csv_file(path, target=-1, features=None, header="auto", delimiter=","):
     for i, r in enumerate(body):
         if len(r) != ncols:
             raise ConfigError(f"'{path}' line {i + 1 + has_header}: {len(r)} columns, expected {ncols}", ("data", "path"))
-    t = _column(target, head, ncols, "target")
+    t = ncols - 1 if target is None else _column(target, head, ncols, "target")
     if features is None:
         cols = [c for c in range(ncols) if c != t]
     elif isinstance(features, list) and features:

@@ -91,6 +91,22 @@ def test_mnist_config_says_where_the_files_go_then_runs_on_idx_files(tmp_path):
     assert "on 20 samples" in proc.stdout                          # the t10k files are the test split
 
 
+def test_user_csv_and_npz_files_train(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((120, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    rows = ["a,b,label"] + [f"{a:.5f},{b:.5f},{'yes' if t else 'no'}" for (a, b), t in zip(X, y)]
+    (tmp_path / "d.csv").write_text("\n".join(rows) + "\n")
+    np.savez(tmp_path / "d.npz", X=X, y=y)
+    model = "model: [{Linear: 8}, Tanh, {Linear: 2}]\ntrain: {epochs: 2}\n"
+    for i, data in enumerate([f"data: {{name: csv, path: {tmp_path / 'd.csv'}, target: label, features: [b, a]}}\n",
+                              f"data: {{name: npz, path: {tmp_path / 'd.npz'}}}\n"]):
+        cfg = _write(tmp_path, data + model, f"c{i}.yaml")
+        proc = kubik("train", cfg, "--out", tmp_path / f"run{i}", "--quiet")
+        assert proc.returncode == 0, proc.stderr
+        assert "on 24 samples" in proc.stdout                      # 20 % test split of 120
+
+
 def test_set_overrides_reach_the_run(tmp_path):
     proc = kubik("train", CONFIGS / "digits_mlp.yaml", "--set", "optimizer.lr=0.2", "--set", "train.epochs=1",
                  "--set", "model[0].Linear.out_features=20", "--set", "schedule=null",
