@@ -75,6 +75,8 @@ def check_args(target, given, path, skip=(), what="argument"):
         default = params[key].default
         if default is inspect.Parameter.empty or default is None:
             continue
+        if isinstance(value, list) and isinstance(default, (int, float)) and not isinstance(default, bool):
+            continue   # e.g. padding: [1, 2] for an int-or-pair argument: the class checks it
         for kind, words in _KIND_OF_DEFAULT:
             if isinstance(default, kind):
                 ok = isinstance(value, bool) if kind is bool else (

@@ -169,6 +169,16 @@ model:
     assert "total parameters: 950" in table and "(1, 8, 8)" in table
 
 
+@needs_conv
+def test_pair_arguments_pass_to_the_layer():
+    cfg = load(MINI.replace("data: digits", "data: {name: digits, image: true}").replace(
+        "  - Linear: {out_features: 16}", "  - Conv2d: {out_channels: 2, kernel_size: [3, 1], padding: [1, 0]}\n  - Flatten"))
+    assert B.build(cfg).net[0].padding == (1, 0)
+    assert "padding must be an int >= 0 or a pair" in error_of(
+        MINI.replace("data: digits", "data: {name: digits, image: true}").replace(
+            "  - Linear: {out_features: 16}", "  - Conv2d: {out_channels: 2, kernel_size: 3, padding: [1, 2, 3]}"))
+
+
 def test_explicit_matching_input_size_is_accepted():
     cfg = load(MINI.replace("{out_features: 16}", "{in_features: 64, out_features: 16}"))
     assert B.build(cfg).net[0].in_features == 64
