@@ -8,6 +8,13 @@ from .sequential import _reraise, describe
 _USER_ERRORS = (ValueError, TypeError, RuntimeError)
 
 
+def _cached(container, *names):
+    """Layer._cached with a one-line message (a container's repr spans lines)."""
+    if any(getattr(container, n, None) is None for n in names):
+        raise RuntimeError(f"{type(container).__name__}: backward called before forward")
+    return container._cached(*names)
+
+
 def _run(container, name, child, method, arg):
     """child.method(arg), re-raising a user error as "Container[name] (Type): ..."."""
     try:
@@ -57,7 +64,7 @@ class Residual(Layer):
         return Y + S
 
     def backward(self, G):
-        shape = self._cached("_shape")
+        shape = _cached(self, "_shape")
         if getattr(G, "shape", None) != shape:
             raise ValueError(f"Residual: grad_Y has shape {getattr(G, 'shape', None)}, expected {shape}")
         dX = _run(self, "block", self.block, "backward", G)
@@ -116,7 +123,7 @@ class Concat(Layer):
 
     def output_shape(self, input_shape):
         shapes = [tuple(_run(self, i, b, "output_shape", tuple(input_shape))) for i, b in enumerate(self.children())]
-        return self._join_shapes([("N",) + s for s in shapes], self._axis(len(shapes[0]) + 1))[1:]
+        return self._join_shapes(shapes, self._axis(len(shapes[0]) + 1) - 1)  # per-sample shapes: no batch axis
 
     def forward(self, X):
         outs = [_run(self, i, b, "forward", X) for i, b in enumerate(self.children())]
@@ -127,7 +134,7 @@ class Concat(Layer):
         return np.concatenate(outs, axis=ax)
 
     def backward(self, G):
-        ax, sizes, shape = self._cached("_ax", "_sizes", "_shape")
+        ax, sizes, shape = _cached(self, "_ax", "_sizes", "_shape")
         if getattr(G, "shape", None) != shape:
             raise ValueError(f"Concat: grad_Y has shape {getattr(G, 'shape', None)}, expected {shape}")
         parts = np.split(G, np.cumsum(sizes)[:-1], axis=ax)

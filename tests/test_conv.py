@@ -1,0 +1,193 @@
+"""Conv2d: values by hand, a loop reference, edge cases and errors."""
+import numpy as np
+import pytest
+
+import layers
+import layers.conv
+from layers import Conv2d
+
+
+def reference_conv(X, W, b, stride, padding, dilation, groups):
+    """Direct loops over every output element (tiny inputs only)."""
+    N, C, H, Wd = X.shape
+    O, Cg, kh, kw = W.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    Xp = np.pad(X, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    Ho = (H + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    Wo = (Wd + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    Y = np.zeros((N, O, Ho, Wo))
+    Og = O // groups
+    for n in range(N):
+        for o in range(O):
+            g = o // Og
+            for y in range(Ho):
+                for x in range(Wo):
+                    win = Xp[n, g * Cg:(g + 1) * Cg, y * sh:y * sh + dh * (kh - 1) + 1:dh, x * sw:x * sw + dw * (kw - 1) + 1:dw]
+                    Y[n, o, y, x] = np.sum(win * W[o]) + (b[o] if b is not None else 0)
+    return Y
+
+
+def test_one_channel_3x3_by_hand():
+    conv = Conv2d(1, 1, 3, padding=1, dtype=np.float64)
+    conv.weight.data[...] = [[[[0, 1, 0], [1, -4, 1], [0, 1, 0]]]]   # the discrete Laplacian
+    conv.bias.data[...] = 0.5
+    X = np.arange(1.0, 10.0).reshape(1, 1, 3, 3)
+    Y = conv.forward(X)
+    # e.g. Y[0, 0] = 2 + 4 − 4·1 + 0.5;  Y[1, 1] = 2 + 4 + 6 + 8 − 4·5 + 0.5
+    np.testing.assert_allclose(Y[0, 0], [[2.5, 1.5, -3.5], [-2.5, 0.5, -6.5], [-15.5, -10.5, -21.5]])
+    dX = conv.backward(np.ones_like(Y))
+    # each input pixel collects the weights of the windows that cover it
+    np.testing.assert_allclose(dX[0, 0], [[-2, -1, -2], [-1, 0, -1], [-2, -1, -2]])
+    # dW[i, j] = Σ over outputs of X shifted by (i − 1, j − 1) (zero outside)
+    np.testing.assert_allclose(conv.weight.grad[0, 0], [[12, 21, 16], [27, 45, 33], [24, 39, 28]])
+    np.testing.assert_allclose(conv.bias.grad, [9])
+
+
+@pytest.mark.parametrize("C,O,k,s,p,d,g,H,W", [
+    (3, 4, 3, 1, 1, 1, 1, 6, 5),
+    (2, 6, 3, 2, 1, 1, 2, 7, 6),
+    (4, 4, 3, 1, 1, 1, 4, 5, 5),
+    (2, 3, (3, 2), (2, 1), (0, 1), (2, 1), 1, 8, 5),
+    (1, 2, 5, 1, 2, 1, 1, 5, 5),
+    (3, 2, 1, 2, 0, 1, 1, 5, 4),
+])
+def test_matches_loop_reference(C, O, k, s, p, d, g, H, W):
+    conv = Conv2d(C, O, k, stride=s, padding=p, dilation=d, groups=g, rng=0, dtype=np.float64)
+    X = np.random.default_rng(1).standard_normal((2, C, H, W))
+    pair = lambda v: v if isinstance(v, tuple) else (v, v)
+    Y = conv.forward(X)
+    np.testing.assert_allclose(Y, reference_conv(X, conv.weight.data, conv.bias.data, pair(s), pair(p), pair(d), g),
+                               atol=1e-12)
+
+
+def _run(conv, X, G):
+    conv.zero_grad()
+    Y = conv.forward(X)
+    dX = conv.backward(G)
+    return Y.copy(), dX.copy(), conv.weight.grad.copy(), conv.bias.grad.copy()
+
+
+@pytest.mark.parametrize("args", [dict(kernel_size=3, padding=1), dict(kernel_size=3, stride=2, padding=1),
+                                  dict(kernel_size=3, groups=2, padding=1), dict(kernel_size=1),
+                                  dict(kernel_size=2, dilation=2)])
+def test_chunked_columns_match_whole_batch(monkeypatch, args):
+    """Large batches build the columns a chunk of samples at a time; same result."""
+    conv = Conv2d(4, 6, rng=0, dtype=np.float64, **args)
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((5, 4, 6, 7))
+    G = rng.standard_normal((5,) + conv.output_shape((4, 6, 7)))
+    whole = _run(conv, X, G)
+    monkeypatch.setattr(layers.conv, "CACHE_BYTES", 0)
+    monkeypatch.setattr(layers.conv, "CHUNK_BYTES", 1)  # one sample per chunk
+    assert len(conv._chunks(5, 100)) == 5
+    for a, b in zip(whole, _run(conv, X, G)):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_output_shapes_and_inference():
+    assert Conv2d(3, 8, 3).output_shape((3, 32, 32)) == (8, 30, 30)
+    assert Conv2d(3, 8, 3, stride=2, padding=1).output_shape((3, 32, 31)) == (8, 16, 16)
+    assert Conv2d(1, 8, 5, padding=2).output_shape((1, 28, 28)) == (8, 28, 28)
+    assert Conv2d(2, 4, (3, 1), dilation=(2, 1)).output_shape((2, 9, 4)) == (4, 5, 4)
+    assert Conv2d(2, 4, 5).output_shape((2, 5, 5)) == (4, 1, 1)     # kernel equal to the input
+    assert Conv2d.infer_args((3, 32, 32)) == {"in_channels": 3}
+    conv = Conv2d(2, 3, 3, stride=2, padding=1)
+    assert conv.forward(np.zeros((4, 2, 7, 7), np.float32)).shape == (4, 3, 4, 4)
+
+
+def test_parameters_init_and_names():
+    conv = Conv2d(4, 6, 3, groups=2, rng=0)
+    assert [n for n, _ in conv.named_parameters()] == ["weight", "bias"]
+    assert conv.weight.shape == (6, 2, 3, 3) and conv.bias.shape == (6,)
+    bound = 1 / np.sqrt(2 * 9)
+    assert np.abs(conv.weight.data).max() <= bound and np.abs(conv.bias.data).max() <= bound
+    assert conv.weight.data.std() > bound / 3
+    assert Conv2d(4, 6, 3, bias=False).named_parameters()[0][0] == "weight"
+    assert len(Conv2d(4, 6, 3, bias=False).parameters()) == 1
+    np.testing.assert_array_equal(Conv2d(2, 2, 3, rng=5).weight.data, Conv2d(2, 2, 3, rng=5).weight.data)
+
+
+def test_float32_stays_float32_and_layouts():
+    conv = Conv2d(2, 3, 3, padding=1, rng=0)
+    X = np.random.default_rng(0).standard_normal((2, 2, 5, 5)).astype(np.float32)
+    Y = conv.forward(X)
+    assert Y.dtype == np.float32 and Y.shape == (2, 3, 5, 5)
+    dX = conv.backward(np.ones_like(Y))
+    assert dX.dtype == np.float32 and conv.weight.grad.dtype == np.float32 and conv.bias.grad.dtype == np.float32
+    # a non-contiguous input view works and gives the same values as its copy
+    Xv = np.random.default_rng(1).standard_normal((2, 2, 10, 5)).astype(np.float32)[:, :, ::2]
+    np.testing.assert_allclose(conv.forward(Xv), conv.forward(np.ascontiguousarray(Xv)), rtol=1e-6)
+    # the channel-major output feeds a following convolution like any NCHW array
+    conv2 = Conv2d(3, 2, 3, rng=1)
+    np.testing.assert_allclose(conv2.forward(Y), conv2.forward(np.ascontiguousarray(Y)), rtol=1e-6)
+
+
+def test_gradients_accumulate_and_propagate_down():
+    conv = Conv2d(2, 3, 3, padding=1, rng=0, dtype=np.float64)
+    X = np.random.default_rng(0).standard_normal((2, 2, 4, 4))
+    G = np.random.default_rng(1).standard_normal((2, 3, 4, 4))
+    conv.forward(X)
+    dX = conv.backward(G)
+    once = conv.weight.grad.copy()
+    conv.backward(G)
+    np.testing.assert_allclose(conv.weight.grad, 2 * once)
+    conv.zero_grad()
+    conv.set_propagate_down(False)
+    conv.forward(X)
+    assert conv.backward(G) is None
+    np.testing.assert_allclose(conv.weight.grad, once)
+    assert dX.shape == X.shape
+
+
+def test_zero_input_and_batch_of_one():
+    conv = Conv2d(1, 2, 3, padding=1, rng=0)
+    Y = conv.forward(np.zeros((1, 1, 3, 3), np.float32))
+    np.testing.assert_allclose(Y, np.broadcast_to(conv.bias.data[None, :, None, None], Y.shape))
+    assert conv.backward(np.zeros_like(Y)).shape == (1, 1, 3, 3)
+
+
+def test_errors_name_layer_and_shapes():
+    conv = Conv2d(3, 4, 3)
+    with pytest.raises(RuntimeError, match="before forward"):
+        conv.backward(np.zeros((1, 4, 2, 2), np.float32))
+    with pytest.raises(ValueError, match=r"Conv2d\(3, 4.*expected input of shape \(N, 3, H, W\), got \(2, 2, 5, 5\)"):
+        conv.forward(np.zeros((2, 2, 5, 5), np.float32))
+    with pytest.raises(ValueError, match=r"Conv2d.*\(3, H, W\) per sample, got \(3, 5\)"):
+        conv.output_shape((3, 5))
+    with pytest.raises(ValueError, match=r"Conv2d.*2x2 is smaller than the kernel"):
+        conv.forward(np.zeros((1, 3, 2, 2), np.float32))
+    conv.forward(np.zeros((1, 3, 5, 5), np.float32))
+    with pytest.raises(ValueError, match=r"grad_Y has shape \(1, 4, 2, 2\), expected \(1, 4, 3, 3\)"):
+        conv.backward(np.zeros((1, 4, 2, 2), np.float32))
+
+
+@pytest.mark.parametrize("kwargs,match", [
+    (dict(in_channels=0), "in_channels"), (dict(kernel_size=0), "kernel_size"), (dict(kernel_size=(3,)), "kernel_size"),
+    (dict(stride=0), "stride"), (dict(padding=-1), "padding"), (dict(dilation=0), "dilation"),
+    (dict(groups=3), "divisible by groups"), (dict(kernel_size=2.5), "kernel_size")])
+def test_bad_arguments(kwargs, match):
+    args = dict(in_channels=4, out_channels=4, kernel_size=3)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=match):
+        Conv2d(**args)
+
+
+def test_state_dict_roundtrip_and_repr():
+    a, b = Conv2d(2, 3, 3, stride=2, padding=1, rng=0), Conv2d(2, 3, 3, stride=2, padding=1, rng=1)
+    b.load_state_dict(a.state_dict())
+    X = np.random.default_rng(0).standard_normal((1, 2, 5, 5)).astype(np.float32)
+    np.testing.assert_array_equal(a.forward(X), b.forward(X))
+    assert repr(a) == "Conv2d(2, 3, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1))"
+    assert layers.LAYERS.get("Conv2d") is Conv2d
+
+
+def test_astype_float64_then_back():
+    conv = Conv2d(2, 2, 3, rng=0)
+    X = np.random.default_rng(0).standard_normal((2, 2, 4, 4))
+    Y32 = conv.forward(X.astype(np.float32))
+    conv.astype(np.float64)
+    Y64 = conv.forward(X)
+    assert Y64.dtype == np.float64
+    np.testing.assert_allclose(Y32, Y64, rtol=1e-5, atol=1e-6)
+    conv.astype(np.float32)
+    assert conv.forward(X.astype(np.float32)).dtype == np.float32
