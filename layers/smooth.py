@@ -6,8 +6,6 @@ cached in forward.
 import math
 
 import numpy as np
-from scipy.special import erf
-
 from .rectifier import _Elementwise
 from .registry import register
 
@@ -82,6 +80,13 @@ class Softplus(_Elementwise):
 
     def extra_repr(self):
         return f"beta={self.beta}, threshold={self.threshold}"
+
+
+def erf(x):
+    """scipy's erf (keeps float32), imported on first use: importing
+    scipy.special costs about 0.2 s, which every `kubik` command would pay."""
+    from scipy.special import erf as _erf
+    return _erf(x)
 
 
 @register
