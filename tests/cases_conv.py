@@ -48,6 +48,7 @@ LAYER_CASES = {
                                             randn(2, 2, 7, 5))),
         ("depthwise_groups_eq_channels", lambda: (Conv2d(3, 3, 3, padding=1, groups=3, rng=5), randn(2, 3, 5, 4))),
         ("groups2_stride2", lambda: (Conv2d(4, 6, 3, stride=2, padding=1, groups=2, rng=6), randn(2, 4, 5, 5))),
+        ("groups2_grid_col2im", lambda: (Conv2d(2, 4, 3, padding=1, groups=2, rng=11), randn(2, 2, 4, 5))),
         ("pointwise_1x1", lambda: (Conv2d(3, 2, 1, rng=7), randn(2, 3, 4, 3))),
         ("col2im_path_no_bias", lambda: (Conv2d(2, 6, 3, bias=False, rng=8), randn(2, 2, 5, 6))),
         ("pad_wider_than_kernel_reach", lambda: (Conv2d(1, 2, 2, padding=2, rng=9), randn(2, 1, 3, 3))),

@@ -67,12 +67,17 @@ def _run(conv, X, G):
     return Y.copy(), dX.copy(), conv.weight.grad.copy(), conv.bias.grad.copy()
 
 
-@pytest.mark.parametrize("args", [dict(kernel_size=3, padding=1), dict(kernel_size=3, stride=2, padding=1),
-                                  dict(kernel_size=3, groups=2, padding=1), dict(kernel_size=1),
-                                  dict(kernel_size=2, dilation=2)])
-def test_chunked_columns_match_whole_batch(monkeypatch, args):
-    """Large batches build the columns a chunk of samples at a time; same result."""
-    conv = Conv2d(4, 6, rng=0, dtype=np.float64, **args)
+@pytest.mark.parametrize("args,mode", [
+    (dict(kernel_size=3, padding=1), "grid"), (dict(kernel_size=3, stride=2, padding=1), "col2im"),
+    (dict(kernel_size=3, groups=2, padding=1), "grid"), (dict(kernel_size=1), "pointwise"),
+    (dict(kernel_size=2, dilation=2), "grid"), (dict(out_channels=3, kernel_size=3, padding=1), "full"),
+    (dict(out_channels=4, kernel_size=3, padding=2, dilation=2, groups=4), "full")])
+def test_chunked_columns_match_whole_batch(monkeypatch, args, mode):
+    """Large batches build the columns a chunk of samples at a time; same result
+    for every way of computing dX."""
+    conv = Conv2d(4, args.pop("out_channels", 6), rng=0, dtype=np.float64, **args)
+    out_hw = conv.output_shape((4, 6, 7))[1:]
+    assert conv._input_grad_mode(4, (6, 7), out_hw) == mode
     rng = np.random.default_rng(2)
     X = rng.standard_normal((5, 4, 6, 7))
     G = rng.standard_normal((5,) + conv.output_shape((4, 6, 7)))
