@@ -29,8 +29,12 @@ class Conv2d(Layer):
         dW += G colsᵀ,   db += G 1,   dX = col2im(W₂ᵀ G)
 
     where col2im adds every column back onto the input pixel it was copied
-    from (the adjoint of im2col). dX is skipped (None) when ``propagate_down``
-    is False. The output and dX are returned as NCHW arrays whose memory is
+    from (the adjoint of im2col). For stride 1 the same dX is computed either
+    as the full convolution of G with the flipped, transposed kernel or as
+    col2im on the padded grid, whichever moves less data. Batches whose
+    columns exceed a few MB are processed in cache-sized chunks of samples
+    (backward then rebuilds each chunk's columns, as Caffe does). dX is
+    skipped (None) when ``propagate_down`` is False. The output and dX are returned as NCHW arrays whose memory is
     channel-major ((C, N, H, W) order), which a following convolution reads
     without a transposing copy.
     """
