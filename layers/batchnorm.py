@@ -55,11 +55,6 @@ class _BatchNorm(Layer):
             self.add_buffer("running_mean", np.zeros(C, dtype))
             self.add_buffer("running_var", np.ones(C, dtype))
             self.add_buffer("num_batches_tracked", np.zeros((), np.int64))
-            self.num_batches_tracked = np.zeros((), np.int64)  # add_buffer's ascontiguousarray makes 0-d arrays 1-d
-
-    def _astype_hook(self, dtype):
-        if self.track_running_stats:  # a counter, not a float statistic
-            self.num_batches_tracked = self.num_batches_tracked.astype(np.int64)
 
     @classmethod
     def infer_args(cls, input_shape):

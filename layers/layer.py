@@ -43,7 +43,7 @@ class Layer:
 
     def add_buffer(self, name, array):
         """Store a non-trainable array (e.g. running statistics) saved in state_dict."""
-        setattr(self, name, np.ascontiguousarray(array))
+        setattr(self, name, np.array(array, order="C"))  # a copy; 0-d stays 0-d
         if name not in self._buffer_names:
             self._buffer_names.append(name)
         return getattr(self, name)
@@ -164,8 +164,10 @@ class Layer:
         dtype = np.dtype(dtype)
         for n in self._param_names:
             getattr(self, n).astype(dtype)
-        for n in self._buffer_names:
-            setattr(self, n, getattr(self, n).astype(dtype))
+        for n in self._buffer_names:  # float statistics follow; integer counters stay integers
+            b = getattr(self, n)
+            if b.dtype.kind == "f":
+                setattr(self, n, b.astype(dtype))
         for _, child in self._children:
             child.astype(dtype)
         self._astype_hook(dtype)

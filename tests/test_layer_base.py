@@ -193,3 +193,11 @@ def test_propagate_down_false_skips_input_gradient_but_not_parameter_gradients()
     assert b.backward(G) is None and not b[0].propagate_down and b[2].propagate_down
     for p, q in zip(a.parameters(), b.parameters()):
         np.testing.assert_array_equal(p.grad, q.grad)
+
+
+def test_buffers_keep_their_shape_and_integer_counters_survive_astype():
+    bn = layers.BatchNorm1d(3)
+    assert bn.num_batches_tracked.shape == () and bn.num_batches_tracked.dtype == np.int64
+    bn.astype(np.float64)
+    assert bn.running_mean.dtype == np.float64 and bn.num_batches_tracked.dtype == np.int64
+    assert bn.state_dict()["num_batches_tracked"].shape == ()
