@@ -1,0 +1,43 @@
+"""Reading a config end to end (file, YAML, ``--set`` overrides, schema) and
+the hash that identifies what a config trains."""
+import copy
+import hashlib
+import json
+
+from .errors import ConfigError
+from .overrides import apply_set
+from .source import Source
+from .validate import normalize, require_mapping
+from .yaml_text import parse_yaml
+
+
+def load(path, sets=(), text=None):
+    """Read a config file, apply ``--set`` overrides and validate the schema.
+    Returns (config dict, Source). Raises ConfigError already placed (file:line)."""
+    name = str(path)
+    if text is None:
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except FileNotFoundError:
+            raise ConfigError(f"{name}: config file not found") from None
+        except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{name}: cannot read the config ({type(e).__name__})") from None
+    raw, lines = parse_yaml(text, name)
+    source = Source(name, lines)
+    with source.placing():
+        if raw is not None:
+            require_mapping(raw)
+        raw = {} if raw is None and sets else raw
+        for s in sets:
+            source.overrides.append((apply_set(raw, s), s))
+        return normalize(raw), source
+
+
+def config_hash(cfg):
+    """SHA-256 of everything that determines the trained weights; train.epochs,
+    train.out and train.progress are left out, so a run can be extended."""
+    c = copy.deepcopy(cfg)
+    for k in ("epochs", "out", "progress"):
+        c.get("train", {}).pop(k, None)
+    return hashlib.sha256(json.dumps(c, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -1,0 +1,90 @@
+"""The fixed config schema: every section's keys with default, allowed kinds
+of value and description (documented in README, "Config schema"):
+
+    seed       int: initialization, dropout and shuffling
+    data       {name: <data set>, test_split, seed, scale, ...loader arguments}
+    model      list of layers: ``{Linear: {out_features: 10}}`` or ``ReLU``
+    loss       {name: CrossEntropy, ...arguments}           (or just a name)
+    optimizer  {name: SGD, lr: 0.1, no_decay: false, ...arguments}
+    schedule   null or {name: StepLR, interval: epoch | step, ...arguments}
+    train      epochs, batch_size, val_split, ... (see TRAIN below)
+
+plus ``expect``, the check that a value is of an allowed kind.
+"""
+from .errors import ConfigError
+
+REQUIRED = object()
+
+# key -> (default, kinds, description). kinds: a tuple of "int", "float", "bool",
+# "str", "list", "dict", "null"; float accepts ints.
+TOP = {
+    "seed": (0, ("int",), "seeds initialization, dropout masks and shuffling"),
+    "data": (REQUIRED, ("dict", "str"), "the data set and how to split and scale it"),
+    "model": (REQUIRED, ("list",), "the layers, in order"),
+    "loss": ({"name": "CrossEntropy"}, ("dict", "str"), "the loss"),
+    "optimizer": ({"name": "SGD", "lr": 0.01}, ("dict", "str"), "the optimizer"),
+    "schedule": (None, ("dict", "str", "null"), "a learning-rate schedule"),
+    "train": ({}, ("dict",), "the training loop"),
+}
+DATA = {
+    "name": (REQUIRED, ("str",), "digits, breast_cancer, spirals, xor, circles, idx (mnist), npz, csv"),
+    "test_split": (0.2, ("float",), "held-out test fraction (ignored when the data has its own test set)"),
+    "seed": (0, ("int",), "seeds synthetic data and the test/validation splits"),
+    "scale": ("standard", ("str",), "none, standard, minmax or max"),
+}
+SCALES = ("none", "standard", "minmax", "max")
+TRAIN = {
+    "epochs": (10, ("int",), "passes over the training data"),
+    "batch_size": (32, ("int",), "samples per micro-batch"),
+    "accumulate": (1, ("int",), "micro-batches per optimizer step"),
+    "shuffle": (True, ("bool",), "reshuffle the training data every epoch"),
+    "drop_last": (False, ("bool",), "drop a last incomplete batch"),
+    "val_split": (0.1, ("float",), "fraction of the training part held out for validation"),
+    "val_interval": (1, ("int",), "validate every this many epochs (and after the last)"),
+    "eval_batch_size": (1000, ("int",), "batch size for validation and evaluation"),
+    "clip_norm": (None, ("float", "null"), "clip the gradients' global L2 norm to this"),
+    "clip_value": (None, ("float", "null"), "clip every gradient element to [-v, v]"),
+    "early_stopping": ({}, ("dict",), "stop when the monitored metric stops improving"),
+    "checkpoint": ({}, ("dict",), "when to write last.npz and best.npz"),
+    "out": ("runs", ("str",), "parent folder of run folders <config-stem>-<timestamp>"),
+    "progress": (True, ("bool",), "tqdm progress bars (on a terminal)"),
+}
+EARLY = {
+    "patience": (0, ("int",), "epochs without improvement before stopping; 0 = off"),
+    "monitor": ("val_loss", ("str",), "val_loss or val_accuracy"),
+    "min_delta": (0.0, ("float",), "smallest change that counts as an improvement"),
+}
+CHECKPOINT = {
+    "every_steps": (0, ("int",), "also write last.npz every this many optimizer steps; 0 = epoch ends only"),
+    "monitor": ("val_loss", ("str",), "best.npz keeps the weights with the best val_loss or val_accuracy"),
+}
+MONITORS = ("val_loss", "val_accuracy")
+SCHEDULE_INTERVALS = ("epoch", "step")
+
+_KIND_NAMES = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string",
+               "list": "a list", "dict": "a mapping", "null": "null"}
+_TYPES = {"str": str, "list": list, "dict": dict}
+
+
+def kind_ok(value, kinds):
+    """Whether ``value`` is one of ``kinds`` (bools are not numbers; ints are floats)."""
+    for k in kinds:
+        if k == "null" and value is None:
+            return True
+        if k == "bool" and isinstance(value, bool):
+            return True
+        if k == "int" and isinstance(value, int) and not isinstance(value, bool):
+            return True
+        if k == "float" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return True
+        if k in _TYPES and isinstance(value, _TYPES[k]):
+            return True
+    return False
+
+
+def expect(value, kinds, path):
+    """``value``, or a ConfigError at ``path`` saying which kinds were expected."""
+    if not kind_ok(value, kinds):
+        want = " or ".join(_KIND_NAMES[k] for k in kinds)
+        raise ConfigError(f"expected {want}, got {value!r} ({type(value).__name__})", path)
+    return value

@@ -1,0 +1,36 @@
+"""Where a config came from, so that an error can be placed: the file name,
+the YAML line of every entry and the ``--set`` overrides."""
+from contextlib import contextmanager
+
+from .errors import ConfigError
+
+
+class Source:
+    """Where a config came from: the file name, the YAML line of every entry
+    and the ``--set`` overrides, used to place an error."""
+
+    def __init__(self, name="<config>", lines=None, overrides=()):
+        self.name, self.lines, self.overrides = name, dict(lines or {}), list(overrides)
+
+    def where(self, path):
+        """'file.yaml:7' for the longest known prefix of ``path`` (or the
+        --set that supplied it)."""
+        path = tuple(path)
+        for spath, text in reversed(self.overrides):
+            if path[:len(spath)] == spath or spath[:len(path)] == path and path:
+                return f"--set {text}"
+        for n in range(len(path), -1, -1):
+            if path[:n] in self.lines:
+                return f"{self.name}:{self.lines[path[:n]]}"
+        return self.name
+
+    def format(self, err):
+        return f"{self.where(err.path)}: {err}"
+
+    @contextmanager
+    def placing(self):
+        """Re-raise a ConfigError from the block as one placed by ``format``."""
+        try:
+            yield self
+        except ConfigError as e:
+            raise ConfigError(self.format(e)) from None

@@ -1,0 +1,121 @@
+"""Validate a config against the fixed schema and merge in the defaults.
+
+Arguments of the named loader/loss/optimizer/schedule/layers are left for
+nets.builders to check against their signatures; this module checks the
+fixed keys, their kinds and ranges.
+"""
+import copy
+
+from .errors import ConfigError, suggest, unknown
+from .schema import (CHECKPOINT, DATA, EARLY, MONITORS, REQUIRED, SCALES, SCHEDULE_INTERVALS, TOP, TRAIN,
+                     expect)
+
+
+def require_mapping(raw):
+    """ConfigError unless the whole config (``raw``) is a mapping."""
+    if not isinstance(raw, dict):
+        raise ConfigError(f"a config must be a mapping with keys {', '.join(TOP)}, got {type(raw).__name__}")
+
+
+def merge_section(given, schema, path):
+    """Defaults of ``schema`` overlaid with ``given``; unknown keys and wrong kinds rejected."""
+    given = {} if given is None else given
+    expect(given, ("dict",), path)
+    for key in given:
+        if key not in schema:
+            raise ConfigError(f"unknown key{suggest(key, schema)}; known: {', '.join(schema)}", path + (key,))
+    out = {}
+    for key, (default, kinds, _) in schema.items():
+        if key in given:
+            out[key] = expect(given[key], kinds, path + (key,))
+        elif default is REQUIRED:
+            raise ConfigError(f"missing required key {key!r} ({schema[key][2]})", path)
+        else:
+            out[key] = copy.deepcopy(default)
+    return out
+
+
+def _fill(section, schema, path):
+    """Type-check the ``schema`` keys ``section`` has and default the others (in place);
+    other keys stay as they are."""
+    for key, (default, kinds, _) in schema.items():
+        section[key] = expect(section[key], kinds, path + (key,)) if key in section else copy.deepcopy(default)
+    return section
+
+
+def named_section(value, path, extra_schema=None):
+    """``Name`` or ``{name: Name, ...}`` -> dict with 'name' (other keys kept as
+    arguments for the named thing; ``extra_schema`` keys are type-checked)."""
+    if isinstance(value, str):
+        value = {"name": value}
+    expect(value, ("dict",), path)
+    value = dict(value)
+    if "name" not in value:
+        if len(value) == 1 and isinstance(next(iter(value.values())), (dict, type(None))):
+            (name, args), = value.items()   # {SGD: {lr: 0.1}} is accepted too
+            value = {"name": name, **(args or {})}
+        else:
+            raise ConfigError("missing 'name' (which one to use)", path)
+    expect(value["name"], ("str",), path + ("name",))
+    return _fill(value, extra_schema or {}, path)
+
+
+def _fraction(value, path):
+    if not 0.0 <= value < 1.0:
+        raise ConfigError(f"must be in [0, 1), got {value!r}", path)
+
+
+def _at_least(value, low, path):
+    if value < low:
+        raise ConfigError(f"must be >= {low}, got {value!r}", path)
+
+
+def _one_of(value, choices, what, path):
+    if value not in choices:
+        raise ConfigError(unknown(what, value, choices), path)
+
+
+def _train(given):
+    """The validated ``train`` section."""
+    train = merge_section(given, TRAIN, ("train",))
+    train["early_stopping"] = merge_section(train["early_stopping"], EARLY, ("train", "early_stopping"))
+    train["checkpoint"] = merge_section(train["checkpoint"], CHECKPOINT, ("train", "checkpoint"))
+    for key, low in (("epochs", 1), ("batch_size", 1), ("accumulate", 1), ("val_interval", 1), ("eval_batch_size", 1)):
+        _at_least(train[key], low, ("train", key))
+    _fraction(train["val_split"], ("train", "val_split"))
+    for key in ("clip_norm", "clip_value"):
+        if train[key] is not None and not train[key] > 0:
+            raise ConfigError(f"must be > 0 (or null for no clipping), got {train[key]!r}", ("train", key))
+    for section in ("early_stopping", "checkpoint"):
+        _one_of(train[section]["monitor"], MONITORS, "metric", ("train", section, "monitor"))
+    _at_least(train["early_stopping"]["patience"], 0, ("train", "early_stopping", "patience"))
+    _at_least(train["early_stopping"]["min_delta"], 0, ("train", "early_stopping", "min_delta"))
+    _at_least(train["checkpoint"]["every_steps"], 0, ("train", "checkpoint", "every_steps"))
+    return train
+
+
+def normalize(raw):
+    """Validate the fixed schema and merge defaults; returns a new dict.
+    Arguments of the named loader/loss/optimizer/schedule/layers are left for
+    nets.builders to check against their signatures."""
+    if raw is None:
+        raise ConfigError("the config is empty")
+    require_mapping(raw)
+    cfg = merge_section(raw, TOP, ())
+    data = _fill(named_section(cfg["data"], ("data",)), DATA, ("data",))
+    _fraction(data["test_split"], ("data", "test_split"))
+    _one_of(data["scale"], SCALES, "scaling", ("data", "scale"))
+    cfg["data"] = data
+    if not cfg["model"]:
+        raise ConfigError("the model has no layers", ("model",))
+    cfg["loss"] = named_section(cfg["loss"], ("loss",))
+    cfg["optimizer"] = named_section(cfg["optimizer"], ("optimizer",),
+                                     {"no_decay": (False, ("bool",), "")})
+    if cfg["schedule"] is not None:
+        cfg["schedule"] = named_section(cfg["schedule"], ("schedule",),
+                                        {"interval": ("epoch", ("str",), "")})
+        if cfg["schedule"]["interval"] not in SCHEDULE_INTERVALS:
+            raise ConfigError(f"must be 'epoch' or 'step', got {cfg['schedule']['interval']!r}",
+                              ("schedule", "interval"))
+    cfg["train"] = _train(cfg["train"])
+    return cfg

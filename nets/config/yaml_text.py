@@ -1,0 +1,62 @@
+"""Reading and writing config YAML: PyYAML's safe loader (plain data only, no
+Python objects, no code), a map from every entry to its line number so that
+errors can name the line, and the resolved config written back as YAML."""
+import re
+
+import yaml
+
+from .errors import ConfigError
+
+
+class SafeLoader(yaml.SafeLoader):
+    """PyYAML's SafeLoader (plain data only, no Python objects, no code), also
+    reading ``1e-3`` as a number: YAML 1.1 wants ``1.0e-3`` and would give the
+    string '1e-3'."""
+
+
+SafeLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
+
+
+def safe_load(text):
+    return yaml.load(text, Loader=SafeLoader)
+
+
+def _line_map(node, path=(), out=None):
+    """{path: 1-based line} for every mapping key and list item below ``node``."""
+    out = {} if out is None else out
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = k.value
+            if k.tag.endswith(":int"):
+                try:
+                    key = int(key)
+                except ValueError:
+                    pass
+            out.setdefault(path + (key,), k.start_mark.line + 1)
+            _line_map(v, path + (key,), out)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            out.setdefault(path + (i,), v.start_mark.line + 1)
+            _line_map(v, path + (i,), out)
+    return out
+
+
+def parse_yaml(text, name):
+    """``safe_load`` plus a map path -> line number (via ``yaml.compose``,
+    which builds nodes only: no Python objects, no code)."""
+    try:
+        data = safe_load(text)
+        node = yaml.compose(text, Loader=SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{name}:{mark.line + 1}" if mark is not None else name
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise ConfigError(f"{where}: not valid YAML: {problem}") from None
+    return data, _line_map(node) if node is not None else {}
+
+
+def dump(cfg):
+    """The resolved config as YAML text (keys in schema order)."""
+    return yaml.safe_dump(cfg, sort_keys=False, default_flow_style=None)
