@@ -1,0 +1,57 @@
+"""The data-set registry and the two records data travels in: ``Raw`` (what
+a loader returns) and ``Data`` (prepared splits); plus the checks loaders
+share (a file that must exist)."""
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from layers import Registry
+
+from ..config import ConfigError
+
+DATASETS = Registry("data set")
+DATA_DIR = Path(__file__).parent.parent / "data"
+SPLIT_KEYS = ("name", "test_split", "seed", "scale")   # the data section's own keys; the rest goes to the loader
+
+
+def loader_kwargs(data_section):
+    """The arguments a ``data`` section gives its loader (all but SPLIT_KEYS)."""
+    return {k: v for k, v in data_section.items() if k not in SPLIT_KEYS}
+
+
+@dataclass
+class Raw:
+    """What a loader returns. ``y`` holds integer class labels (or floats for
+    regression); ``X_test``/``y_test`` when the data comes with its own test set."""
+    X: np.ndarray
+    y: np.ndarray
+    X_test: np.ndarray = None
+    y_test: np.ndarray = None
+    classes: tuple = None
+
+
+@dataclass
+class Data:
+    """Prepared splits, float32 features, scaled with training statistics."""
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    num_classes: int = None      # None for a regression target
+    classes: tuple = None
+
+    @property
+    def input_shape(self):
+        return tuple(self.X_train.shape[1:])
+
+
+def existing_file(path, key="path"):
+    """``path`` (with ~ expanded) as a Path; ConfigError at ``data.<key>`` if it is not a file."""
+    p = Path(os.path.expanduser(str(path)))
+    if not p.is_file():
+        raise ConfigError(f"data file not found: '{path}'" + (" (it is a folder)" if p.is_dir() else ""), ("data", key))
+    return p

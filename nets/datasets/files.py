@@ -1,0 +1,113 @@
+"""The user's own data: ``npz`` (arrays from an .npz archive, no pickle) and
+``csv`` (columns by header name or index; text targets become classes)."""
+import csv
+
+import numpy as np
+
+from ..config import ConfigError, suggest
+from .base import DATASETS, Raw, existing_file
+
+
+def _targets(y, key):
+    """Integer labels as int64; whole-number float labels too; other floats
+    (a regression target) as they are; anything else is a ConfigError."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.dtype.kind in "biu":
+        return y.astype(np.int64)
+    if y.dtype.kind == "f":
+        return y.astype(np.int64) if np.all(np.isfinite(y)) and np.array_equal(y, np.round(y)) and y.ndim == 1 else y
+    raise ConfigError(f"targets must be numbers, got dtype {y.dtype}", ("data", key))
+
+
+@DATASETS.register(name="npz")
+def npz(path, x_key="X", y_key="y", x_test_key=None, y_test_key=None):
+    """Arrays from an .npz file (loaded with allow_pickle=False): features
+    ``x_key`` (N, ...) and targets ``y_key`` (N,); optionally a test set."""
+    p = existing_file(path)
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            if not hasattr(z, "files"):
+                raise ValueError("a single array, not an .npz archive")
+            arrays = {k: z[k] for k in z.files}
+    except (ValueError, OSError, EOFError) as e:
+        raise ConfigError(f"cannot read '{path}' as .npz: {str(e).splitlines()[0]}", ("data", "path")) from None
+    got = {}
+    for key, name in (("x_key", x_key), ("y_key", y_key), ("x_test_key", x_test_key), ("y_test_key", y_test_key)):
+        if name is None:
+            continue
+        if name not in arrays:
+            raise ConfigError(f"'{path}' has no array {name!r}{suggest(name, arrays)}; it has: {', '.join(arrays)}",
+                              ("data", key))
+        got[key] = arrays[name]
+    if (x_test_key is None) != (y_test_key is None):
+        raise ConfigError("give both x_test_key and y_test_key, or neither", ("data", "x_test_key"))
+    return Raw(got["x_key"], _targets(got["y_key"], "y_key"), got.get("x_test_key"),
+               None if y_test_key is None else _targets(got["y_test_key"], "y_test_key"))
+
+
+def _column(spec, header, ncols, key):
+    if isinstance(spec, bool) or not isinstance(spec, (int, str)):
+        raise ConfigError(f"a column is a name or an index, got {spec!r}", ("data", key))
+    if isinstance(spec, int):
+        if not -ncols <= spec < ncols:
+            raise ConfigError(f"column index {spec} out of range (the file has {ncols} columns)", ("data", key))
+        return spec % ncols
+    if header is None:
+        raise ConfigError(f"column {spec!r} named, but the file has no header row; use an index", ("data", key))
+    if spec not in header:
+        raise ConfigError(f"no column {spec!r}{suggest(spec, header)}; columns: {', '.join(header)}", ("data", key))
+    return header.index(spec)
+
+
+def _is_number(s):
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+@DATASETS.register(name="csv")
+def csv_file(path, target=None, features=None, header="auto", delimiter=","):
+    """A CSV file: ``target`` and ``features`` name columns (header names or
+    0-based indices; by default (target: null) the last column is the target and all others
+    are features). ``header``: true, false or auto (a first row that is not all
+    numbers). Integer targets are class labels; text targets become classes in
+    sorted order; other numbers make a regression target."""
+    p = existing_file(path)
+    with open(p, newline="", encoding="utf-8") as f:
+        rows = [r for r in csv.reader(f, delimiter=delimiter) if r]
+    if not rows:
+        raise ConfigError(f"'{path}' is empty", ("data", "path"))
+    if header not in (True, False, "auto"):
+        raise ConfigError(f"header must be true, false or auto, got {header!r}", ("data", "header"))
+    has_header = header is True or (header == "auto" and not all(_is_number(c) for c in rows[0]))
+    head = [c.strip() for c in rows[0]] if has_header else None
+    body = rows[1:] if has_header else rows
+    ncols = len(rows[0])
+    for i, r in enumerate(body):
+        if len(r) != ncols:
+            raise ConfigError(f"'{path}' line {i + 1 + has_header}: {len(r)} columns, expected {ncols}", ("data", "path"))
+    t = ncols - 1 if target is None else _column(target, head, ncols, "target")
+    if features is None:
+        cols = [c for c in range(ncols) if c != t]
+    elif isinstance(features, list) and features:
+        cols = [_column(c, head, ncols, "features") for c in features]
+    else:
+        raise ConfigError(f"features must be a non-empty list of columns, got {features!r}", ("data", "features"))
+    X = np.empty((len(body), len(cols)))
+    for j, c in enumerate(cols):
+        try:
+            X[:, j] = [float(r[c]) for r in body]
+        except ValueError:
+            bad = next(i for i, r in enumerate(body) if not _is_number(r[c]))
+            name = head[c] if head else c
+            raise ConfigError(f"'{path}' line {bad + 1 + has_header}: column {name!r} holds {body[bad][c]!r}, "
+                              f"not a number", ("data", "features")) from None
+    raw_t = [r[t].strip() for r in body]
+    if all(_is_number(v) for v in raw_t):
+        return Raw(X, _targets(np.array([float(v) for v in raw_t]), "target"))
+    classes = tuple(sorted(set(raw_t)))
+    return Raw(X, np.array([classes.index(v) for v in raw_t], np.int64), classes=classes)

@@ -1,0 +1,57 @@
+"""From a config's ``data`` section to scaled float32 train / val / test
+splits.
+
+The test split is drawn from a generator seeded with ``data.seed`` alone (it
+depends only on the seed and the number of samples), the validation split
+from the remaining samples with a second stream, so neither changes with the
+training seed or the validation fraction. Scaling statistics come from the
+training part only.
+"""
+import numpy as np
+
+from ..config import ConfigError
+from .base import DATASETS, Data, loader_kwargs
+from .scaling import apply_scaler, fit_scaler
+
+
+def load(name, rng=None, **kwargs):
+    """Call the loader ``name`` with ``kwargs`` (arguments already checked)."""
+    loader = DATASETS.get(name)
+    if "rng" in loader.__code__.co_varnames[:loader.__code__.co_argcount]:
+        kwargs["rng"] = rng if rng is not None else np.random.default_rng(0)
+    return loader(**kwargs)
+
+
+def split_indices(n, fraction, seed, stream=0):
+    """(kept, held-out) index arrays: a seeded permutation's first
+    round(fraction·n) indices are held out; depends only on n, fraction, seed, stream."""
+    perm = np.random.default_rng([int(seed), int(stream)]).permutation(n)
+    k = int(round(fraction * n))
+    return np.sort(perm[k:]), np.sort(perm[:k])
+
+
+def prepare(data_cfg, val_split=0.0, loader_args=None):
+    """Load the data named in a (normalized) ``data`` section and split it into
+    scaled float32 train / val / test parts."""
+    args = dict(loader_args if loader_args is not None else loader_kwargs(data_cfg))
+    seed = data_cfg.get("seed", 0)
+    raw = load(data_cfg["name"], rng=np.random.default_rng([int(seed), 2]), **args)
+    X, y = np.asarray(raw.X), np.asarray(raw.y)
+    if len(X) != len(y):
+        raise ConfigError(f"{len(X)} samples but {len(y)} targets", ("data",))
+    if len(X) < 2:
+        raise ConfigError(f"the data set has {len(X)} samples", ("data",))
+    if raw.X_test is not None:
+        X_test, y_test = np.asarray(raw.X_test), np.asarray(raw.y_test)
+    else:
+        keep, test = split_indices(len(X), data_cfg.get("test_split", 0.2), seed, 0)
+        X, y, X_test, y_test = X[keep], y[keep], X[test], y[test]
+    keep, val = split_indices(len(X), val_split, seed, 1)
+    X, y, X_val, y_val = X[keep], y[keep], X[val], y[val]
+    if not len(X):
+        raise ConfigError("no training samples left after the test and validation splits", ("data", "test_split"))
+    shift, scale = fit_scaler(X, data_cfg.get("scale", "standard"))
+    classify = y.dtype.kind in "iu"
+    num_classes = int(max(y.max(), y_test.max() if len(y_test) else 0, y_val.max() if len(y_val) else 0)) + 1 if classify else None
+    return Data(apply_scaler(X, shift, scale), y, apply_scaler(X_val, shift, scale), y_val,
+                apply_scaler(X_test, shift, scale), y_test, num_classes, raw.classes)
