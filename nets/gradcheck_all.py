@@ -19,7 +19,7 @@ import layers
 import losses
 from layers import LAYERS, Linear, Tanh
 
-from .build import _flow
+from .builders.entries import container_flow
 from .sequential import Sequential
 
 SHAPES = ((5,), (2, 6, 6), (3, 4))
@@ -60,7 +60,7 @@ def _input(shape, seed=0):
 
 def layer_example(cls):
     """(layer, X) for ``cls``, or (None, reason)."""
-    flow = _flow(cls)
+    flow = container_flow(cls)
     if flow:
         d = SHAPES[0][0]
         if issubclass(cls, Sequential):

@@ -1,0 +1,19 @@
+"""Building the pieces of an experiment from a normalized config; nets.build
+puts them together.
+
+    arguments   config arguments checked against signatures; calls that report at the entry
+    entries     the forms of a model entry; how containers route shapes
+    leaf        a leaf layer, its input-dependent arguments inferred
+    model       the model (containers included), shape by shape
+    summary     the summary table
+    task        the loss; Task: labels -> loss targets, outputs -> accuracy
+    optimizer   the optimizer and the schedule
+    resolve     loader/loss/optimizer/schedule defaults written into the config
+"""
+from .arguments import check_args, lookup
+from .entries import CHILD_KEYS, CONTAINERS, LAYER_ARGS, container_flow
+from .model import build_layer, build_model
+from .optimizer import build_optimizer, build_schedule
+from .resolve import fill_defaults, loader_args, resolve
+from .summary import Row, summary_table
+from .task import Task, build_loss

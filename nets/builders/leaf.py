@@ -1,0 +1,53 @@
+"""Building a leaf layer (not a container) from its entry, with the
+arguments its input shape determines filled in by ``infer_args``."""
+import inspect
+
+from ..config import ConfigError
+from .arguments import call, check_args, check_missing, strip_name
+from .entries import prev_text
+
+
+def entry_args(value):
+    """(args, kwargs) from an entry's value: a mapping, a list or one value."""
+    if isinstance(value, dict):
+        return (), dict(value)
+    if isinstance(value, list):
+        return tuple(value), {}
+    return ((value,) if value is not None else ()), {}
+
+
+def _same(a, b):
+    as_list = (lambda v: list(v) if isinstance(v, (list, tuple)) else v)
+    return as_list(a) == as_list(b)
+
+
+def build_leaf(cls, name, value, shape, here, prev):
+    """``cls`` built from the entry ``value`` for per-sample input ``shape``.
+    Positional values fill the parameters that are not inferred; an explicit
+    value of an inferred argument must equal the inferred one."""
+    args, kwargs = entry_args(value)
+    params = check_args(cls, kwargs, here)
+    positional = [n for n, p in params.items() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    has_var = any(p.kind is p.VAR_POSITIONAL for p in inspect.signature(cls).parameters.values())
+    try:
+        inferred = dict(cls.infer_args(tuple(shape)))
+    except (ValueError, TypeError, IndexError, KeyError) as e:
+        raise ConfigError(f"cannot take input of shape {tuple(shape)} from {prev_text(prev)}: "
+                          f"{strip_name(str(e), name)}", here) from None
+    if args and not has_var:
+        free = [n for n in positional if n not in inferred and n not in kwargs]
+        if len(args) > len(free):
+            raise ConfigError(f"got {len(args)} positional values {list(args)!r}, but only {len(free)} "
+                              f"argument(s) to fill ({', '.join(free) or 'none'})", here)
+        kwargs.update(zip(free, args))
+        args = ()
+        check_args(cls, kwargs, here)
+    for key, value_inferred in inferred.items():
+        if key not in kwargs:
+            kwargs[key] = value_inferred
+        elif not _same(kwargs[key], value_inferred):
+            raise ConfigError(f"{key} is {kwargs[key]!r}, but the input from {prev_text(prev)} has shape "
+                              f"{tuple(shape)}, so {key} must be {value_inferred!r} (or be left out)", here + (key,))
+    if not args:
+        check_missing(params, kwargs, here)
+    return call(cls, args, kwargs, here, name)

@@ -1,0 +1,96 @@
+"""Building the model from the config's ``model`` list, with shape inference.
+
+Each layer's ``infer_args(input_shape)`` fills what the entry leaves out; an
+explicit value must equal the inferred one. ``output_shape`` then carries the
+per-sample shape to the next entry, so a mismatch is reported before training
+naming both layers and the shape. Every mistake is a ConfigError whose path
+(``model[2].Linear.out_feature``) nets.config turns into a YAML line.
+"""
+import inspect
+
+from layers import LAYERS
+
+from ..config import ConfigError, format_path
+from ..sequential import Sequential
+from .arguments import call, check_args, lookup, strip_name
+from .entries import CHILD_KEYS, LAYER_ARGS, container_flow, parse_entry, prev_text, produced_by
+from .leaf import build_leaf
+from .summary import Row
+
+
+def build_layer(entry, shape, path, prev=None, rows=None, depth=0):
+    """Build one entry for per-sample input ``shape``; returns (layer, output shape).
+    ``prev`` names the entry that produced ``shape`` (for messages); ``rows``
+    collects the summary rows."""
+    name, value = parse_entry(entry, path)
+    cls = lookup(LAYERS, name, path)
+    here = path + (name,)
+    row = Row(format_path(here), depth, None, None, str(path[-1]) if path else "")
+    if rows is not None:
+        rows.append(row)
+    if container_flow(cls):
+        layer = _build_container(cls, name, value, shape, here, prev, rows, depth)
+    else:
+        layer = build_leaf(cls, name, value, shape, here, prev)
+    try:
+        out = tuple(int(d) for d in layer.output_shape(tuple(shape)))
+    except (ValueError, TypeError, IndexError) as e:
+        raise ConfigError(f"does not fit its input {tuple(shape)} from {prev_text(prev)}: {strip_name(str(e), name)}",
+                          here) from None
+    row.layer, row.output_shape = layer, out
+    return layer, out
+
+
+def _children(cls, value, here):
+    """(children entries, their path, the container's own kwargs) of a container entry."""
+    if isinstance(value, list):
+        children, child_path, kwargs = value, here, {}
+    elif isinstance(value, dict):
+        keys = [k for k in CHILD_KEYS if k in value]
+        if len(keys) != 1:
+            raise ConfigError(f"a container takes its children as a list, or as 'layers: [...]' next to its "
+                              f"arguments", here)
+        children, child_path = value[keys[0]], here + (keys[0],)
+        kwargs = {k: v for k, v in value.items() if k != keys[0]}
+        check_args(cls, kwargs, here)
+    else:
+        raise ConfigError(f"a container needs a list of layers, got {value!r}", here)
+    if not isinstance(children, list) or not children:
+        raise ConfigError("a container needs a non-empty list of layers", child_path)
+    return children, child_path, kwargs
+
+
+def _build_container(cls, name, value, shape, here, prev, rows, depth):
+    children, child_path, kwargs = _children(cls, value, here)
+    built, cur, prev_child = [], tuple(shape), prev
+    parallel = container_flow(cls) == "parallel"
+    for i, child in enumerate(children):
+        cpath = child_path + (i,)
+        layer, out = build_layer(child, tuple(shape) if parallel else cur, cpath,
+                                 prev if parallel else prev_child, rows, depth + 1)
+        built.append(layer)
+        if not parallel:
+            cur, prev_child = out, produced_by(child, cpath, out)
+    for key in LAYER_ARGS:
+        if kwargs.get(key) is not None:
+            kwargs[key], _ = build_layer(kwargs[key], tuple(shape), here + (key,), prev, rows, depth + 1)
+    sig = inspect.signature(cls).parameters.values()
+    if any(p.kind is p.VAR_POSITIONAL for p in sig):
+        return call(cls, built, kwargs, here, name)
+    first = next(p.name for p in sig)
+    body = built[0] if len(built) == 1 else Sequential(*built)
+    return call(cls, (), {first: body, **kwargs}, here, name)
+
+
+def build_model(model_cfg, input_shape):
+    """The model: a Sequential of the entries; returns (net, summary rows, output shape).
+    The net's first layer is told its input is data (no input gradient)."""
+    if not isinstance(model_cfg, list) or not model_cfg:
+        raise ConfigError("expected a non-empty list of layers", ("model",))
+    rows, built, shape, prev = [], [], tuple(input_shape), None
+    for i, entry in enumerate(model_cfg):
+        layer, shape = build_layer(entry, shape, ("model", i), prev, rows)
+        built.append(layer)
+        prev = produced_by(entry, ("model", i), shape)
+    net = Sequential(*built).set_propagate_down(False)
+    return net, rows, shape

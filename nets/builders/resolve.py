@@ -1,0 +1,55 @@
+"""Resolving a config: the named loader's, loss's, optimizer's and schedule's
+arguments checked against their signatures and their defaults written in, so
+that the config.yaml of a run says everything that made it."""
+import inspect
+
+import losses
+import optim
+
+from ..datasets import DATASETS, loader_kwargs
+from .arguments import check_args, check_complete, lookup, section_kwargs
+
+# section -> (registry, signature parameters the config does not give)
+NAMED = {"loss": (losses.LOSSES, ()), "optimizer": (optim.OPTIMIZERS, ("params",)),
+         "schedule": (optim.SCHEDULES, ("optimizer",))}
+NOT_ARGUMENTS = ("name", "no_decay", "interval")
+
+
+def loader_args(data_section):
+    """The loader's own arguments from a normalized ``data`` section, checked
+    against its signature."""
+    loader = lookup(DATASETS, data_section["name"], ("data", "name"))
+    args = loader_kwargs(data_section)
+    check_complete(loader, args, ("data",), skip=("rng",))
+    return args
+
+
+def _representable(v):
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return True
+    return isinstance(v, (list, tuple)) and all(_representable(x) for x in v)
+
+
+def fill_defaults(section, target, skip=()):
+    """Add ``target``'s signature defaults that ``section`` leaves out (plain
+    values only), so the resolved config written to a run says everything."""
+    for name, p in inspect.signature(target).parameters.items():
+        if name in skip or name in section or p.default is p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        if _representable(p.default):
+            section[name] = list(p.default) if isinstance(p.default, tuple) else p.default
+
+
+def resolve(cfg):
+    """Fill the defaults of the named loader, loss, optimizer and schedule into
+    ``cfg`` in place (after checking the given arguments); returns cfg."""
+    loader_args(cfg["data"])
+    fill_defaults(cfg["data"], DATASETS.get(cfg["data"]["name"]), ("rng",))
+    for key, (registry, skip) in NAMED.items():
+        section = cfg[key]
+        if section is None:
+            continue
+        cls = lookup(registry, section["name"], (key, "name"))
+        check_args(cls, section_kwargs(section, NOT_ARGUMENTS), (key,), skip=skip)
+        fill_defaults(section, cls, skip)
+    return cfg
