@@ -1,5 +1,14 @@
 """kubik nets: containers, building nets from configs, training, checkpoints,
-data sets and the ``kubik`` command line."""
+data sets and the ``kubik`` command line.
+
+    sequential, containers   Sequential, Residual, Concat
+    config/                  YAML configs: schema, loading with line numbers, --set, ConfigError
+    datasets/                bundled, synthetic and file data sets; splits and scaling
+    builders/, build         model (shape inference), loss, optimizer, schedule -> Experiment
+    trainer/                 the resumable training loop, evaluate
+    checkpoint/              atomic, pickle-free .npz checkpoints
+    cli/                     the ``kubik`` command; gradcheck_all: ``kubik gradcheck``
+"""
 from .sequential import Sequential
 from .containers import Concat, Residual
 from .config import ConfigError

@@ -1,0 +1,24 @@
+"""The ``kubik`` command (also ``python -m nets``).
+
+    kubik train CONFIG [--set KEY=VALUE ...] [--out RUN_DIR] [--quiet]
+    kubik train --resume RUN_DIR [--set train.epochs=N]
+    kubik eval CHECKPOINT [--split test|val|train]
+    kubik summary CONFIG [--set KEY=VALUE ...]
+    kubik layers
+    kubik gradcheck [NAME ...]
+
+Exit codes: 0 done, 1 training diverged (NaN/inf loss) or a gradient check
+failed, 2 a mistake in the command line, the config, the data or a
+checkpoint (one line on stderr, no traceback), 130 interrupted by Ctrl-C
+(after saving a checkpoint).
+
+    entry       main: dispatch and exit codes       parser    the argument parser, UsageError
+    train       kubik train                         evaluate  kubik eval
+    inspection  kubik summary, layers, gradcheck    common    exit codes, loading and building
+"""
+from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
+from .entry import COMMANDS, main, run
+from .evaluate import cmd_eval
+from .inspection import cmd_gradcheck, cmd_layers, cmd_summary
+from .parser import UsageError
+from .train import cmd_train

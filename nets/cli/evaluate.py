@@ -1,0 +1,29 @@
+"""``kubik eval CHECKPOINT [--split test|val|train]``: rebuild the model from
+the config a checkpoint holds, load its weights, report loss and accuracy."""
+from .. import checkpoint
+from ..checkpoint.format import label
+from ..config import Source, normalize
+from ..trainer import evaluate
+from .common import build_experiment, out
+from .parser import UsageError
+
+
+def cmd_eval(args):
+    ckpt = checkpoint.read(args.checkpoint)
+    if not isinstance(ckpt.config, dict):
+        raise checkpoint.CheckpointError(f"{label(ckpt.path)} holds no config to rebuild the model from")
+    source = Source(f"{ckpt.path} (its config)")
+    with source.placing():
+        cfg = normalize(ckpt.config)
+    exp = build_experiment(cfg, source)
+    checkpoint.restore(ckpt, exp.net, weights_only=True)
+    X, y = {"test": (exp.data.X_test, exp.data.y_test), "val": (exp.data.X_val, exp.data.y_val),
+            "train": (exp.data.X_train, exp.data.y_train)}[args.split]
+    if not len(X):
+        raise UsageError(f"kubik eval: the {args.split} split is empty")
+    loss, acc = evaluate(exp, X, y, cfg["train"]["eval_batch_size"])
+    tr = ckpt.trainer
+    acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
+    out(f"{ckpt.path} (epoch {tr.get('epoch')}, step {tr.get('step')}): {args.split} split, {len(X)} samples: "
+        f"loss {loss:.4f}{acc_text}")
+    return 0

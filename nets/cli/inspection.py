@@ -1,0 +1,31 @@
+"""The commands that look without training: ``kubik summary CONFIG`` (the
+layer table), ``kubik layers`` (everything registered) and ``kubik gradcheck
+[NAME ...]`` (finite-difference check of every layer and loss)."""
+import layers
+import losses
+import optim
+
+from ..builders import summary_table
+from ..datasets import DATASETS
+from ..gradcheck_all import describe_signature, run_all
+from .common import EXIT_FAILED, load_and_build, out
+
+
+def cmd_summary(args):
+    _, _, exp = load_and_build(args.config, args.set)
+    out(summary_table(exp.rows, exp.data.input_shape))
+    return 0
+
+
+def cmd_layers(args):
+    for title, reg in (("layers", layers.LAYERS), ("losses", losses.LOSSES), ("optimizers", optim.OPTIMIZERS),
+                       ("schedules", optim.SCHEDULES), ("data sets", DATASETS)):
+        out(f"{title} ({len(reg)}):")
+        for name, obj in reg.items():
+            out(f"  {name}{describe_signature(obj)}")
+    return 0
+
+
+def cmd_gradcheck(args):
+    failures = run_all(args.names, out)
+    return EXIT_FAILED if failures else 0

@@ -1,0 +1,87 @@
+"""``kubik train CONFIG [--set KEY=VALUE ...] [--out RUN_DIR] [--quiet]`` and
+``kubik train --resume RUN_DIR [--set train.epochs=N]``: a run folder with
+config.yaml, metrics.csv, last.npz and best.npz; the test split is evaluated
+at the end."""
+import datetime
+from pathlib import Path
+
+from .. import checkpoint
+from ..config import dump
+from ..trainer import Trainer, evaluate
+from .common import EXIT_INTERRUPTED, load_and_build, out
+from .parser import UsageError
+
+
+def _run_dir(cfg, config_path, given):
+    """``--out``, or a new <train.out>/<config-stem>-<time>[-2, -3 ...]."""
+    if given:
+        return Path(given)
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = Path(cfg["train"]["out"]) / f"{Path(config_path).stem}-{stamp}"
+    path, i = base, 2
+    while path.exists():
+        path, i = base.with_name(f"{base.name}-{i}"), i + 1
+    return path
+
+
+def _resume(args):
+    """(config, experiment, trainer, run folder) restored from RUN_DIR/last.npz."""
+    run_dir = Path(args.resume)
+    cfg_path = run_dir / "config.yaml"
+    if not cfg_path.is_file():
+        raise UsageError(f"kubik train --resume: '{run_dir}' is not a run folder (no config.yaml)")
+    last = run_dir / "last.npz"
+    if not last.exists():
+        raise UsageError(f"kubik train --resume: '{run_dir}' has no last.npz to resume from")
+    ckpt = checkpoint.read(last)
+    cfg, _, exp = load_and_build(cfg_path, args.set)
+    trainer = Trainer(exp, run_dir, progress=False if args.quiet else None)
+    trainer.restore(ckpt)
+    if args.set:
+        (run_dir / "config.yaml").write_text(dump(cfg))
+    for stale in run_dir.glob(".*.npz.tmp-*"):      # left by a killed save
+        stale.unlink()
+    out(f"resuming {run_dir} at epoch {trainer.state['epoch'] + 1}, step {trainer.state['step']}")
+    return cfg, exp, trainer, run_dir
+
+
+def _start(args):
+    """(config, experiment, trainer, run folder) of a new run of CONFIG."""
+    cfg, _, exp = load_and_build(args.config, args.set)
+    run_dir = _run_dir(cfg, args.config, args.out)
+    if (run_dir / "last.npz").exists() or (run_dir / "config.yaml").exists():
+        raise UsageError(f"kubik train: '{run_dir}' already holds a run; resume it with "
+                         f"--resume {run_dir} or choose another --out")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    (run_dir / "config.yaml").write_text(dump(cfg))
+    trainer = Trainer(exp, run_dir, progress=False if args.quiet else None)
+    d = exp.data
+    out(f"run folder {run_dir}: {len(d.X_train)} training, {len(d.X_val)} validation, "
+        f"{len(d.X_test)} test samples; {exp.net.num_parameters():,} parameters")
+    return cfg, exp, trainer, run_dir
+
+
+def cmd_train(args):
+    if args.resume and args.config:
+        raise UsageError("kubik train: give a CONFIG or --resume RUN_DIR, not both")
+    if not args.resume and not args.config:
+        raise UsageError("kubik train: missing CONFIG (or --resume RUN_DIR)")
+    cfg, exp, trainer, run_dir = _resume(args) if args.resume else _start(args)
+    result = trainer.fit()
+    if result.status == "already_done":
+        out(result.message)
+        return 0
+    if result.message:
+        out(result.message)
+    if result.status == "interrupted":
+        out(f"resume with: kubik train --resume {run_dir}")
+        return EXIT_INTERRUPTED
+    test_loss, test_acc = evaluate(exp, exp.data.X_test, exp.data.y_test, cfg["train"]["eval_batch_size"])
+    if test_loss is not None:
+        acc = "" if test_acc is None else f", accuracy {100 * test_acc:.2f}%"
+        out(f"test split (final weights): loss {test_loss:.4f}{acc} on {len(exp.data.X_test)} samples; "
+            f"{trainer.seconds():.1f}s of training")
+    monitor = cfg["train"]["checkpoint"]["monitor"]
+    best = "" if result.best is None else f" (best {monitor} {result.best:.4g} at epoch {result.best_epoch})"
+    out(f"saved {run_dir / 'last.npz'} and {run_dir / 'best.npz'}{best}")
+    return 0
