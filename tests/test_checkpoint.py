@@ -106,20 +106,20 @@ def test_truncated_checkpoints_are_refused(trained, tmp_path):
 def test_foreign_files_are_refused(tmp_path):
     text = tmp_path / "notes.npz"
     text.write_text("hello, not a checkpoint")
-    _refused(text, "not an .npz checkpoint")
+    _refused(text, "not an .npz checkpoint (not a zip archive)")
     empty = tmp_path / "empty.npz"
     empty.write_bytes(b"")
     _refused(empty, "not an .npz checkpoint")
     npy = tmp_path / "one.npz"
     with open(npy, "wb") as f:
         np.save(f, np.zeros(3))
-    _refused(npy, "single .npy array")
+    _refused(npy, "not an .npz checkpoint (not a zip archive)")
     plain = tmp_path / "plain.npz"
     np.savez(plain, a=np.zeros(3))
     _refused(plain, "not a kubik checkpoint")
     pickled = tmp_path / "pickled.npz"
     np.savez(pickled, __kubik__=np.array([{"format": "kubik-checkpoint"}], dtype=object))
-    _refused(pickled, "damaged")                          # object arrays need pickle: refused
+    _refused(pickled, "pickled Python objects")            # object arrays need pickle: refused
     _refused(tmp_path / "missing.npz", "does not exist")
     _refused(tmp_path, "is a folder")
 

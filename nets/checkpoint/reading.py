@@ -39,15 +39,24 @@ class Checkpoint:
 def _arrays(path, name):
     """Every array of the .npz file at ``path``."""
     try:
+        with open(path, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise CheckpointError(f"{name} cannot be read ({why(e)})") from None
+    if magic != b"PK\x03\x04":  # every .npz is a zip archive; anything else is refused before numpy sees it
+        raise CheckpointError(f"{name} is not an .npz checkpoint (not a zip archive)")
+    try:
         z = np.load(path, allow_pickle=False)
     except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
         raise CheckpointError(f"{name} is not an .npz checkpoint ({why(e)})") from None
-    if not hasattr(z, "files"):
-        raise CheckpointError(f"{name} is a single .npy array, not an .npz checkpoint")
     try:
         with z:
             return {k: z[k] for k in z.files}
-    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
+    except ValueError as e:
+        if "allow_pickle" in str(e):
+            raise CheckpointError(f"{name} holds pickled Python objects, which kubik never loads") from None
+        raise CheckpointError(f"{name} is damaged or truncated ({why(e)})") from None
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
         raise CheckpointError(f"{name} is damaged or truncated ({why(e)})") from None
 
 
