@@ -22,6 +22,20 @@ import numpy as np
 from .parameter import Parameter
 
 
+def read_cache(owner, names):
+    """The attributes ``names`` of ``owner`` (one value, or a tuple for several),
+    cached by its forward; RuntimeError if forward has not run (shared by
+    layers and losses)."""
+    if len(names) == 1:  # the common case, kept cheap: it runs on every backward
+        value = getattr(owner, names[0], None)
+        if value is not None:
+            return value
+    values = tuple(getattr(owner, n, None) for n in names)
+    if any(v is None for v in values):
+        raise RuntimeError(f"{owner!r}: backward called before forward")
+    return values if len(values) > 1 else values[0]
+
+
 class Layer:
     """Base class of all layers and containers."""
 
@@ -85,14 +99,7 @@ class Layer:
     # -- helpers for subclasses -------------------------------------------------
     def _cached(self, *names):
         """Values cached by forward; a clear error if forward has not run."""
-        if len(names) == 1:  # the common case, kept cheap: it runs on every backward
-            value = getattr(self, names[0], None)
-            if value is not None:
-                return value
-        values = tuple(getattr(self, n, None) for n in names)
-        if any(v is None for v in values):
-            raise RuntimeError(f"{self!r}: backward called before forward")
-        return values if len(values) > 1 else values[0]
+        return read_cache(self, names)
 
     def _shape_error(self, expected, got):
         """ValueError naming the layer, the expected and the actual shape.

@@ -13,10 +13,14 @@ class _Elementwise(Layer):
     """Shared backward of elementwise layers that cache D = dY/dX in ``_D``."""
 
     def backward(self, G):
-        D = self._cached("_D")
-        if G.shape != D.shape:
-            raise ValueError(f"{self!r}: grad_Y has shape {G.shape}, expected {D.shape}")
-        return G * D
+        return G * self._matching(G, "_D")
+
+    def _matching(self, G, name):
+        """The cached array ``name``, checked to have the shape of ``G``."""
+        A = self._cached(name)
+        if G.shape != A.shape:
+            raise ValueError(f"{self!r}: grad_Y has shape {G.shape}, expected {A.shape}")
+        return A
 
 
 @register

@@ -26,9 +26,7 @@ class Sigmoid(_Elementwise):
         return Y
 
     def backward(self, G):
-        Y = self._cached("_Y")
-        if G.shape != Y.shape:
-            raise ValueError(f"{self!r}: grad_Y has shape {G.shape}, expected {Y.shape}")
+        Y = self._matching(G, "_Y")
         dX = 1 - Y
         dX *= Y
         dX *= G
@@ -45,9 +43,7 @@ class Tanh(_Elementwise):
         return Y
 
     def backward(self, G):
-        Y = self._cached("_Y")
-        if G.shape != Y.shape:
-            raise ValueError(f"{self!r}: grad_Y has shape {G.shape}, expected {Y.shape}")
+        Y = self._matching(G, "_Y")
         dX = Y * Y
         np.subtract(1, dX, out=dX)
         dX *= G

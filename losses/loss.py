@@ -8,6 +8,7 @@ reduction='mean' (default) or 'sum', with PyTorch's meaning.
 import numpy as np
 
 from layers import Registry
+from layers.layer import read_cache
 
 LOSSES = Registry("loss")
 register = LOSSES.register
@@ -31,14 +32,8 @@ class Loss:
         return self.forward(pred, target)
 
     def _cached(self, *names):
-        if len(names) == 1:  # the common case, kept cheap: it runs on every backward
-            value = getattr(self, names[0], None)
-            if value is not None:
-                return value
-        values = tuple(getattr(self, n, None) for n in names)
-        if any(v is None for v in values):
-            raise RuntimeError(f"{self!r}: backward called before forward")
-        return values if len(values) > 1 else values[0]
+        """Values cached by forward; a clear error if forward has not run."""
+        return read_cache(self, names)
 
     def _same_shape(self, pred, target):
         pred, target = np.asarray(pred), np.asarray(target)

@@ -32,13 +32,8 @@ class Adagrad(Optimizer):
         t = int(state.get("step", 0)) + 1
         state["step"] = t
         acc = self.init_state(p, state, "sum", group["initial_accumulator_value"])
-        s = self.work(p, state, 0)
         d = self.work(p, state, 1)
-        g = p.grad
-        if wd:
-            np.multiply(p.data, wd, out=s)
-            s += g
-            g = s
+        g = self.coupled_grad(p, state, wd)
         np.multiply(g, g, out=d)
         acc += d
         clr = lr / (1.0 + (t - 1) * group["lr_decay"])

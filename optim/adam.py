@@ -42,16 +42,12 @@ class Adam(Optimizer):
         state["step"] = t
         m = self.init_state(p, state, "exp_avg")
         v = self.init_state(p, state, "exp_avg_sq")
-        s = self.work(p, state, 0)
         d = self.work(p, state, 1)
-        g = p.grad
-        if wd:
-            if self.decoupled:
-                p.data *= 1.0 - lr * wd
-            else:
-                np.multiply(p.data, wd, out=s)
-                s += g
-                g = s
+        if wd and self.decoupled:           # AdamW: θ ← θ(1 − lr·wd), not through the gradient
+            p.data *= 1.0 - lr * wd
+            g = p.grad
+        else:
+            g = self.coupled_grad(p, state, wd)
         np.multiply(g, g, out=d)            # v ← β₂·v + (1 − β₂)·g²
         d *= 1.0 - b2
         v *= b2

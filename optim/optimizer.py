@@ -113,6 +113,16 @@ class Optimizer:
         """Apply one step to parameter ``p`` in place (subclasses)."""
         raise TypeError(f"{type(self).__name__} is not a usable optimizer: it does not define update()")
 
+    def coupled_grad(self, p, state, wd):
+        """The gradient with L2 weight decay folded in, g + wd·θ (torch's
+        ``weight_decay``), in scratch array 0; ``p.grad`` itself when wd = 0."""
+        if not wd:
+            return p.grad
+        s = self.work(p, state, 0)
+        np.multiply(p.data, wd, out=s)
+        s += p.grad
+        return s
+
     def work(self, p, state, k=0):
         """Scratch array number ``k`` shaped like ``p``: a view of a flat buffer
         shared by all parameters (cached in ``state`` under a private key)."""

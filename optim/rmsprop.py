@@ -36,13 +36,8 @@ class RMSprop(Optimizer):
         alpha = group["alpha"]
         state["step"] = int(state.get("step", 0)) + 1
         sq = self.init_state(p, state, "square_avg")
-        s = self.work(p, state, 0)
         d = self.work(p, state, 1)
-        g = p.grad
-        if wd:
-            np.multiply(p.data, wd, out=s)
-            s += g
-            g = s
+        g = self.coupled_grad(p, state, wd)
         np.multiply(g, g, out=d)
         d *= 1.0 - alpha
         sq *= alpha

@@ -47,12 +47,7 @@ class SGD(Optimizer):
                              f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}")
 
     def update(self, p, state, lr, wd, group):
-        g = p.grad
-        if wd:
-            s = self.work(p, state, 0)
-            np.multiply(p.data, wd, out=s)
-            s += g
-            g = s
+        g = self.coupled_grad(p, state, wd)
         mu = group["momentum"]
         if mu:
             buf = state.get("momentum_buffer")
