@@ -1,7 +1,8 @@
 """2-d convolution (cross-correlation, as Caffe and PyTorch), NCHW."""
 import numpy as np
 
-from .im2col import Geometry, col2im, im2col, pair
+from .conv_backward import ConvBackward
+from .im2col import Geometry, im2col, pair
 from .layer import Layer
 from .random import get_rng
 from .registry import register
@@ -11,7 +12,7 @@ CHUNK_BYTES = 2 << 20  # larger ones are built and used a cache-sized chunk of s
 
 
 @register
-class Conv2d(Layer):
+class Conv2d(ConvBackward, Layer):
     """Y[n, o] = b[o] + Σ_{c in group(o), i, j} W[o, c, i, j] · X[n, c, ho·s + i·d − p, wo·s + j·d − p]
 
     X: (N, in_channels, H, W) -> Y: (N, out_channels, Ho, Wo) with
@@ -34,9 +35,10 @@ class Conv2d(Layer):
     col2im on the padded grid, whichever moves less data. Batches whose
     columns exceed a few MB are processed in cache-sized chunks of samples
     (backward then rebuilds each chunk's columns, as Caffe does). dX is
-    skipped (None) when ``propagate_down`` is False. The output and dX are returned as NCHW arrays whose memory is
-    channel-major ((C, N, H, W) order), which a following convolution reads
-    without a transposing copy.
+    skipped (None) when ``propagate_down`` is False. The output and dX are
+    returned as NCHW arrays whose memory is channel-major ((C, N, H, W)
+    order), which a following convolution reads without a transposing copy.
+    Backward lives in ``conv_backward.ConvBackward``.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
@@ -137,113 +139,6 @@ class Conv2d(Layer):
             Y += self.bias.data[:, None]  # long rows: fast broadcast
         self._X, self._cols = X, (cols if len(chunks) == 1 else None)
         return Y.reshape((O, N) + geo.out_hw).transpose(1, 0, 2, 3)
-
-    def backward(self, G):
-        X = self._cached("_X")
-        N, C, H, W = X.shape
-        geo = self._geometry((H, W))
-        Ho, Wo = geo.out_hw
-        O, g, P = self.out_channels, self.groups, Ho * Wo
-        if getattr(G, "shape", None) != (N, O, Ho, Wo):
-            raise ValueError(f"{self!r}: grad_Y has shape {getattr(G, 'shape', None)}, expected {(N, O, Ho, Wo)}")
-        dtype = np.result_type(X.dtype, G.dtype, self.weight.dtype)
-        Xc, Gc = X.transpose(1, 0, 2, 3), G.transpose(1, 0, 2, 3)
-        chunks = self._chunks(N, C * geo.kernel_size * P * dtype.itemsize)
-        mode = self._input_grad_mode(C, (H, W), (Ho, Wo)) if self.propagate_down else None
-        if mode == "grid":
-            return self._backward_grid(Xc, Gc, chunks, geo, dtype)
-        dXc = None if mode is None else (np.zeros if mode == "col2im" else np.empty)((C, N * H * W), dtype)
-        for n0, n1 in chunks:
-            Gt = self._weight_grads(Xc, Gc, n0, n1, len(chunks), geo, dtype)
-            if dXc is not None:
-                out = dXc[:, n0 * H * W:n1 * H * W].reshape(g, C // g, -1)
-                self._input_grad(Gc[:, n0:n1], Gt, out, geo, mode)
-        if dXc is None:
-            return None
-        return dXc.reshape(C, N, H, W).transpose(1, 0, 2, 3)
-
-    def _weight_grads(self, Xc, Gc, n0, n1, nchunks, geo, dtype):
-        """dW += G colsᵀ and db += G 1 for samples n0..n1; returns G as (groups, O/groups, nb·Ho·Wo)."""
-        O, g = self.out_channels, self.groups
-        cols = self._cols if nchunks == 1 and self._cols is not None else self._columns(Xc, n0, n1, geo, dtype)
-        Gt = Gc[:, n0:n1].reshape(g, O // g, -1)  # free when G is channel-major
-        dW = self.weight.grad.reshape(g, O // g, -1)
-        dW += np.matmul(cols, Gt.transpose(0, 2, 1)).transpose(0, 2, 1)  # faster than Gt colsᵀ
-        if self.bias is not None:
-            self.bias.grad += Gt.reshape(O, -1) @ self._ones_like(Gt.shape[-1], dtype)
-        return Gt
-
-    def _backward_grid(self, Xc, Gc, chunks, geo, dtype):
-        """Stride-1 col2im on the padded grid: G is placed on the (Hp, Wp) grid of the
-        padded input (zeros elsewhere), so the column gradient of kernel offset (i, j)
-        is the padded input gradient shifted by i·d·Wp + j·d in flat order, and
-        col2im becomes kh·kw adds of long contiguous rows."""
-        C, N, H, W = Xc.shape
-        O, g, KK = self.out_channels, self.groups, geo.kernel_size
-        (kh, kw), (dh, dw), (ph, pw) = self.kernel_size, self.dilation, self.padding
-        Hp, Wp = H + 2 * ph, W + 2 * pw
-        offsets = [i * dh * Wp + j * dw for i in range(kh) for j in range(kw)]
-        dXp = np.zeros((C, N * Hp * Wp + offsets[-1]), dtype)
-        W2t = self.weight.data.reshape(g, O // g, -1).transpose(0, 2, 1)
-        for n0, n1 in chunks:
-            Gt = self._weight_grads(Xc, Gc, n0, n1, len(chunks), geo, dtype)
-            grid = self._buffer("grid", (O, n1 - n0, Hp, Wp), dtype, zero=True)  # zero off the output positions
-            np.copyto(grid[:, :, :geo.out_hw[0], :geo.out_hw[1]], Gt.reshape((O, n1 - n0) + geo.out_hw))
-            L = (n1 - n0) * Hp * Wp
-            dcols = self._buffer("dcols", (C * KK, L), dtype, zero=False)
-            np.matmul(W2t, grid.reshape(g, O // g, L), out=dcols.reshape(g, -1, L))
-            dcols = dcols.reshape(C, KK, L)
-            base = n0 * Hp * Wp
-            for k, off in enumerate(offsets):
-                dXp[:, base + off:base + off + L] += dcols[:, k]
-        dX = dXp[:, :N * Hp * Wp].reshape(C, N, Hp, Wp)[:, :, ph:ph + H, pw:pw + W]
-        return dX.transpose(1, 0, 2, 3)
-
-    def _ones_like(self, n, dtype):
-        if self._ones.shape[0] != n or self._ones.dtype != dtype:
-            self._ones = np.ones(n, dtype)
-        return self._ones  # bias gradient as G·1: far faster than a sum over short rows
-
-    def _input_grad(self, Gc, Gt, out, geo, mode):
-        """dX of one chunk of samples into ``out`` (groups, Cg, nb·H·W)."""
-        O, g = self.out_channels, self.groups
-        if mode == "full":
-            (kh, kw), (dh, dw), (ph, pw) = self.kernel_size, self.dilation, self.padding
-            tgeo = self._transposed_geometry(geo)
-            gcols = self._buffer("gcols", (O, kh * kw) + Gc.shape[1:2] + geo.in_hw, out.dtype, zero=not tgeo.full)
-            im2col(Gc, gcols, tgeo)
-            Wf = self.weight.data[:, :, ::-1, ::-1].reshape(g, O // g, -1, kh * kw).transpose(0, 2, 1, 3)
-            np.matmul(Wf.reshape(g, out.shape[1], -1), gcols.reshape(g, -1, out.shape[-1]), out=out)
-            return
-        W2t = self.weight.data.reshape(g, O // g, -1).transpose(0, 2, 1)
-        if mode == "pointwise":
-            np.matmul(W2t, Gt, out=out)
-            return
-        dcols = self._buffer("dcols", W2t.shape[:2] + Gt.shape[-1:], out.dtype, zero=False)
-        np.matmul(W2t, Gt, out=dcols)
-        col2im(dcols.reshape((-1, geo.kernel_size) + Gc.shape[1:]), out.reshape((-1,) + Gc.shape[1:2] + geo.in_hw), geo)
-
-    def _input_grad_mode(self, C, in_hw, out_hw):
-        """How backward computes dX. Stride 1: the adjoint is itself a convolution of
-        G with the flipped, transposed kernel ("full": an im2col copy and a GEMM,
-        best when G's columns are no larger than X's), or col2im on the padded
-        grid ("grid"). Other strides: col2im's block adds ("col2im")."""
-        if self._pointwise():
-            return "pointwise"
-        if self.stride != (1, 1):
-            return "col2im"
-        return "full" if self.out_channels * in_hw[0] * in_hw[1] <= C * out_hw[0] * out_hw[1] else "grid"
-
-    def _transposed_geometry(self, geo):
-        """Windows of dX[c] = Σ_o W[o, c] flipped ⋆ G[o]: a stride-1 convolution of G
-        padded by d(k − 1) − p (the adjoint of a stride-1 convolution)."""
-        key = ("T",) + geo.in_hw
-        tgeo = self._geo.get(key)
-        if tgeo is None:
-            (kh, kw), (dh, dw), (ph, pw) = self.kernel_size, self.dilation, self.padding
-            tgeo = self._geo[key] = Geometry(geo.out_hw, (kh, kw), (1, 1), (dh * (kh - 1) - ph, dw * (kw - 1) - pw),
-                                             (dh, dw))
-        return tgeo
 
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
