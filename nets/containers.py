@@ -23,6 +23,14 @@ def _run(container, name, child, method, arg):
         _reraise(container, name, child, e)
 
 
+def _propagate_to_all(container, flag=True):
+    """set_propagate_down for containers whose children all see the container's input."""
+    container.propagate_down = bool(flag)
+    for child in container.children():
+        child.set_propagate_down(flag)
+    return container
+
+
 @register
 class Residual(Layer):
     """Y = block(X) + P(X), with P = ``projection`` (e.g. a 1x1 Conv2d) or the identity.
@@ -37,11 +45,7 @@ class Residual(Layer):
         self.block = self.add_child("block", block)
         self.projection = None if projection is None else self.add_child("projection", projection)
 
-    def set_propagate_down(self, flag=True):
-        self.propagate_down = bool(flag)
-        for child in self.children():
-            child.set_propagate_down(flag)
-        return self
+    set_propagate_down = _propagate_to_all
 
     def output_shape(self, input_shape):
         out = tuple(_run(self, "block", self.block, "output_shape", tuple(input_shape)))
@@ -100,11 +104,7 @@ class Concat(Layer):
         for i, branch in enumerate(branches):
             self.add_child(str(i), branch)
 
-    def set_propagate_down(self, flag=True):
-        self.propagate_down = bool(flag)
-        for child in self.children():
-            child.set_propagate_down(flag)
-        return self
+    set_propagate_down = _propagate_to_all
 
     def _axis(self, ndim):
         ax = self.axis + ndim if self.axis < 0 else self.axis
