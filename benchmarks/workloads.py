@@ -4,10 +4,10 @@
 training steps (forward, backward, optimizer step) over the spec's synthetic
 batches, or raises Unavailable when this kubik lacks a layer the workload needs.
 """
-import layers
-import losses
-import nets
-import optim
+from kubik import layers
+from kubik import losses
+from kubik import nets
+from kubik import optim
 
 from .specs import Runner, make_data
 

@@ -7,8 +7,8 @@ reduction='mean' (default) or 'sum', with PyTorch's meaning.
 """
 import numpy as np
 
-from layers import Registry
-from layers.layer import read_cache
+from ..layers import Registry
+from ..layers.layer import read_cache
 
 LOSSES = Registry("loss")
 register = LOSSES.register

@@ -5,8 +5,8 @@ The pieces are built by nets.builders."""
 import os
 from dataclasses import dataclass
 
-import layers
-from layers import Layer
+from .. import layers
+from ..layers import Layer
 
 from .builders import (CHILD_KEYS, CONTAINERS, LAYER_ARGS, Row, Task, build_layer, build_loss,  # noqa: F401
                        build_model, build_optimizer, build_schedule, check_args, fill_defaults, loader_args,

@@ -15,9 +15,9 @@ import inspect
 
 import numpy as np
 
-import layers
-import losses
-from layers import LAYERS, Linear, Tanh
+from .. import layers
+from .. import losses
+from ..layers import LAYERS, Linear, Tanh
 
 from .builders.entries import container_flow
 from .sequential import Sequential
@@ -118,7 +118,7 @@ def loss_example(cls):
 def run_all(names=(), out=print):
     """Check every registered layer and loss (or only ``names``); print one line
     each; return the number of failures (skipped ones are not failures)."""
-    import nets  # noqa: F401  (registers the containers)
+    from .. import nets  # noqa: F401  (registers the containers)
     wanted = set(names or ())
     known = {n for n, _ in _canonical(LAYERS)} | {n for n, _ in _canonical(losses.LOSSES)}
     unknown = sorted(wanted - known)

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from layers import Parameter
+from ..layers import Parameter
 
 from .checks import check_nonnegative
 

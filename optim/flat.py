@@ -1,7 +1,7 @@
 """One flat vector viewing many parameters (Torch7's ``getParameters``)."""
 import numpy as np
 
-from layers import Parameter
+from ..layers import Parameter
 
 
 class FlatParameters:

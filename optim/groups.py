@@ -1,5 +1,5 @@
 """Building parameter groups from named parameters."""
-from layers import Parameter
+from ..layers import Parameter
 
 
 def default_no_decay(name, p):

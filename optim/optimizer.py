@@ -16,7 +16,7 @@ lr / opt.lr. Parameters with ``requires_grad = False`` are skipped (frozen).
 """
 import numpy as np
 
-from layers import Parameter, Registry
+from ..layers import Parameter, Registry
 
 from .checks import check_nonnegative, plain
 

@@ -13,7 +13,7 @@ plain dict of numbers (and the nested state of a wrapped schedule).
 """
 import math
 
-from layers import Registry
+from ..layers import Registry
 
 from .checks import plain
 

@@ -2,9 +2,9 @@
 branching containers (collected by test_gradcheck_all.py; float64)."""
 import numpy as np
 
-import layers
-import nets
-from layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, GlobalAvgPool2d, LayerNorm, MaxPool2d
+from kubik import layers
+from kubik import nets
+from kubik.layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, GlobalAvgPool2d, LayerNorm, MaxPool2d
 
 
 def randn(*shape, seed=0, scale=1.0):

@@ -7,9 +7,9 @@ tests/cases_*.py module and fails for a registered name without a case.
 """
 import numpy as np
 
-import layers
-import losses
-import nets
+from kubik import layers
+from kubik import losses
+from kubik import nets
 
 
 def randn(*shape, seed=0, scale=1.0):

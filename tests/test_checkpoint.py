@@ -6,11 +6,11 @@ import zipfile
 import numpy as np
 import pytest
 
-import layers
-from nets import build as B
-from nets import checkpoint as K
-from nets import config as C
-from nets.trainer import Trainer
+from kubik import layers
+from kubik.nets import build as B
+from kubik.nets import checkpoint as K
+from kubik.nets import config as C
+from kubik.nets.trainer import Trainer
 
 TEXT = """\
 seed: 3

@@ -1,5 +1,5 @@
 """End to end through the real command line, in subprocesses
-(``python -m nets`` is ``kubik``): the shipped configs, --set, summary,
+(``python -m kubik`` is ``kubik``): the shipped configs, --set, summary,
 eval, layers, gradcheck, broken configs and command lines (exit 2, one line,
 no traceback), corrupted checkpoints, and resume after SIGKILL / SIGINT giving
 bit-identical weights."""
@@ -14,15 +14,15 @@ import numpy as np
 import pytest
 import yaml
 
-import layers
-from nets import checkpoint as K
+from kubik import layers
+from kubik.nets import checkpoint as K
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
 
 
 def kubik(*args, timeout=180):
-    return subprocess.run([sys.executable, "-m", "nets", *map(str, args)], cwd=ROOT, capture_output=True,
+    return subprocess.run([sys.executable, "-m", "kubik", *map(str, args)], cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout)
 
 
@@ -225,7 +225,7 @@ def reference(tmp_path_factory):
 def _start_and_stop(cfg, run_dir, sig):
     """Start a run, wait until its last.npz is a mid-epoch checkpoint after the
     first epoch, then send ``sig``; returns the finished Popen and its output."""
-    proc = subprocess.Popen([sys.executable, "-m", "nets", "train", str(cfg), "--out", str(run_dir)], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "kubik", "train", str(cfg), "--out", str(run_dir)], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     last, deadline = run_dir / "last.npz", time.time() + 120
     try:

@@ -5,11 +5,11 @@ import math
 import numpy as np
 import pytest
 
-import layers
-import losses
-import nets
-import optim
-from layers import Parameter
+from kubik import layers
+from kubik import losses
+from kubik import nets
+from kubik import optim
+from kubik.layers import Parameter
 
 
 def three_params(dtype=np.float64):

@@ -4,10 +4,10 @@ classes) — in process, fast. The same errors through the real command line
 are in test_cli.py."""
 import pytest
 
-import layers
-from nets import build as B
-from nets import config as C
-from nets.config import ConfigError
+from kubik import layers
+from kubik.nets import build as B
+from kubik.nets import config as C
+from kubik.nets.config import ConfigError
 
 needs_conv = pytest.mark.skipif("Conv2d" not in layers.LAYERS, reason="Conv2d is not registered yet")
 

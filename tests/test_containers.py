@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-import layers
-import nets
-from layers import BatchNorm2d, Conv2d, Identity, Linear, ReLU
-from nets import Concat, Residual, Sequential
+from kubik import layers
+from kubik import nets
+from kubik.layers import BatchNorm2d, Conv2d, Identity, Linear, ReLU
+from kubik.nets import Concat, Residual, Sequential
 
 
 def _linear(W, b):

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-import layers
-import layers.conv
-from layers import Conv2d
+from kubik import layers
+import kubik.layers.conv
+from kubik.layers import Conv2d
 
 
 def reference_conv(X, W, b, stride, padding, dilation, groups):
@@ -82,8 +82,8 @@ def test_chunked_columns_match_whole_batch(monkeypatch, args, mode):
     X = rng.standard_normal((5, 4, 6, 7))
     G = rng.standard_normal((5,) + conv.output_shape((4, 6, 7)))
     whole = _run(conv, X, G)
-    monkeypatch.setattr(layers.conv, "CACHE_BYTES", 0)
-    monkeypatch.setattr(layers.conv, "CHUNK_BYTES", 1)  # one sample per chunk
+    monkeypatch.setattr(kubik.layers.conv, "CACHE_BYTES", 0)
+    monkeypatch.setattr(kubik.layers.conv, "CHUNK_BYTES", 1)  # one sample per chunk
     assert len(conv._chunks(5, 100)) == 5
     for a, b in zip(whole, _run(conv, X, G)):
         np.testing.assert_allclose(a, b, atol=1e-12)

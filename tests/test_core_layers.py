@@ -5,8 +5,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-import layers
-from layers import Linear
+from kubik import layers
+from kubik.layers import Linear
 
 
 def test_linear_by_hand():

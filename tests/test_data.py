@@ -6,8 +6,8 @@ import struct
 import numpy as np
 import pytest
 
-from nets import datasets
-from nets.config import ConfigError
+from kubik.nets import datasets
+from kubik.nets.config import ConfigError
 
 
 def write_idx(path, array, code=0x08, compress=False):

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-import layers
-import losses
-from layers import GradcheckError, Layer, Linear
+from kubik import layers
+from kubik import losses
+from kubik.layers import GradcheckError, Layer, Linear
 
 
 class WrongLinear(Linear):

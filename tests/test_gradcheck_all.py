@@ -9,9 +9,9 @@ import pathlib
 import numpy as np
 import pytest
 
-import layers
-import losses
-import nets  # noqa: F401  (registers the containers)
+from kubik import layers
+from kubik import losses
+from kubik import nets  # noqa: F401  (registers the containers)
 
 
 def _collect(attr):

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-import layers
-import nets
-from layers import LAYERS, Linear, Parameter
+from kubik import layers
+from kubik import nets
+from kubik.layers import LAYERS, Linear, Parameter
 
 
 def net():

@@ -5,10 +5,10 @@ import pathlib
 
 import numpy as np
 
-import layers
-import losses
-import nets
-import optim
+from kubik import layers
+from kubik import losses
+from kubik import nets
+from kubik import optim
 
 DATA = pathlib.Path(nets.__file__).parent / "data" / "digits.csv.gz"
 

@@ -4,8 +4,8 @@ import math
 import numpy as np
 import pytest
 
-import losses
-from losses import BCE, MSE, NLL, BCEWithLogits, CrossEntropy
+from kubik import losses
+from kubik.losses import BCE, MSE, NLL, BCEWithLogits, CrossEntropy
 
 
 def test_mse_by_hand():
@@ -72,7 +72,7 @@ def test_cross_entropy_label_errors():
 
 
 def test_nll_by_hand_and_with_logsoftmax_equals_cross_entropy():
-    import layers
+    from kubik import layers
     L = np.log(np.array([[0.2, 0.8], [0.6, 0.4]]))
     nll = NLL()
     assert nll.forward(L, np.array([1, 0])) == pytest.approx(-(math.log(0.8) + math.log(0.6)) / 2)

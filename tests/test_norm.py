@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from layers import BatchNorm1d, BatchNorm2d, LayerNorm
+from kubik.layers import BatchNorm1d, BatchNorm2d, LayerNorm
 
 
 def test_batchnorm1d_statistics_by_hand():

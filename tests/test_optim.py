@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-import layers
-import nets
-import optim
-from layers import Parameter
+from kubik import layers
+from kubik import nets
+from kubik import optim
+from kubik.layers import Parameter
 
 ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"]
 # arguments that switch on every state array and branch of each optimizer

@@ -3,11 +3,11 @@ net on XOR; with a schedule and clipping in the loop too."""
 import numpy as np
 import pytest
 
-import layers
-import losses
-import nets
-import optim
-from layers import Parameter
+from kubik import layers
+from kubik import losses
+from kubik import nets
+from kubik import optim
+from kubik.layers import Parameter
 
 # lr and steps tuned per optimizer; each reaches its target with margin
 QUADRATIC = {

@@ -3,10 +3,10 @@ getParameters); it must give exactly the per-parameter result and fall back
 whenever the view no longer holds."""
 import numpy as np
 
-import layers
-import losses
-import nets
-import optim
+from kubik import layers
+from kubik import losses
+from kubik import nets
+from kubik import optim
 
 
 def run(steps, flat=True, wd=0.0, freeze_at=None):

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-import optim
-from layers import Parameter
+from kubik import optim
+from kubik.layers import Parameter
 
 
 def gradient(t):

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-import layers
-from layers import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
+from kubik import layers
+from kubik.layers import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
 
 def reference_maxpool(X, G, k, s, p, d=(1, 1)):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-import layers
+from kubik import layers
 
 README = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
 BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)

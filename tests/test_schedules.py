@@ -12,8 +12,8 @@ import math
 import numpy as np
 import pytest
 
-import optim
-from layers import Parameter
+from kubik import optim
+from kubik.layers import Parameter
 
 M1 = [1.0, 0.9, 0.95, 0.899, 0.9, 0.91, 0.92, 0.5, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6, 0.6]
 M2 = [0.1, 0.2, 0.2, 0.25, 0.3, 0.3, 0.3, 0.3, 0.31, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3]

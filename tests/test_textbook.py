@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-import layers
-import losses
-import nets
-import optim
+from kubik import layers
+from kubik import losses
+from kubik import nets
+from kubik import optim
 
 
 def sigmoid(z):

@@ -6,10 +6,10 @@ import csv
 import numpy as np
 import pytest
 
-from nets import build as B
-from nets import checkpoint as K
-from nets import config as C
-from nets.trainer import Diverged, Trainer
+from kubik.nets import build as B
+from kubik.nets import checkpoint as K
+from kubik.nets import config as C
+from kubik.nets.trainer import Diverged, Trainer
 
 BASE = """\
 seed: 1

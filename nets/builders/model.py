@@ -8,7 +8,7 @@ naming both layers and the shape. Every mistake is a ConfigError whose path
 """
 import inspect
 
-from layers import LAYERS
+from ...layers import LAYERS
 
 from ..config import ConfigError, format_path
 from ..sequential import Sequential

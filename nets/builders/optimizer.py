@@ -1,6 +1,6 @@
 """The optimizer (with ``no_decay`` parameter groups) and the learning-rate
 schedule, nested schedules (LinearWarmup's ``after``) included."""
-import optim
+from ... import optim
 
 from ..config import ConfigError
 from .arguments import call, check_complete, lookup, section_kwargs

@@ -3,8 +3,8 @@ arguments checked against their signatures and their defaults written in, so
 that the config.yaml of a run says everything that made it."""
 import inspect
 
-import losses
-import optim
+from ... import losses
+from ... import optim
 
 from ..datasets import DATASETS, loader_kwargs
 from .arguments import check_args, check_complete, lookup, section_kwargs

@@ -2,7 +2,7 @@
 of containers indented), its per-sample output shape and parameter count."""
 from dataclasses import dataclass
 
-from layers import Layer
+from ...layers import Layer
 
 
 @dataclass

@@ -2,7 +2,7 @@
 model outputs into accuracy."""
 import numpy as np
 
-import losses
+from ... import losses
 
 from ..config import ConfigError
 from .arguments import call, check_complete, lookup, section_kwargs

@@ -1,4 +1,4 @@
-"""The ``kubik`` command (also ``python -m nets``).
+"""The ``kubik`` command (also ``python -m kubik``).
 
     kubik train CONFIG [--set KEY=VALUE ...] [--out RUN_DIR] [--quiet]
     kubik train --resume RUN_DIR [--set train.epochs=N]

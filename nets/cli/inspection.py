@@ -1,9 +1,9 @@
 """The commands that look without training: ``kubik summary CONFIG`` (the
 layer table), ``kubik layers`` (everything registered) and ``kubik gradcheck
 [NAME ...]`` (finite-difference check of every layer and loss)."""
-import layers
-import losses
-import optim
+from ... import layers
+from ... import losses
+from ... import optim
 
 from ..builders import summary_table
 from ..datasets import DATASETS

@@ -3,6 +3,8 @@ command-line mistakes as one-line ``UsageError``s (exit 2) instead of
 argparse's usage text."""
 import argparse
 
+from ... import __version__
+
 
 class UsageError(Exception):
     """A command-line mistake (exit 2)."""
@@ -20,6 +22,7 @@ def _add_sets(parser, **kwargs):
 def parser():
     """The parser of ``kubik COMMAND ...``."""
     p = _Parser(prog="kubik", description="Train and inspect kubik networks described by YAML configs.")
+    p.add_argument("--version", action="version", version=f"kubik {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     t = sub.add_parser("train", help="train from a config, or resume a run")
     t.add_argument("config", nargs="?", help="the YAML config")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from layers import Registry
+from ...layers import Registry
 
 from ..config import ConfigError
 

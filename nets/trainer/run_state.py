@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-import layers
+from ... import layers
 
 from .. import checkpoint
 from ..checkpoint.format import label

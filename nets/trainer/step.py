@@ -6,7 +6,7 @@ micro-batch's loss gradient is weighted by its share of the group's samples
 (1/k for equal sizes), so for a mean-reduced loss the step equals that of one
 k-times larger batch, a short last group included.
 """
-import optim
+from ... import optim
 
 
 def group_share(b, size, k, batch_size, n):
