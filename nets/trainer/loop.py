@@ -1,15 +1,21 @@
-"""The training loop: mini-batches in a seeded order, optional gradient
-accumulation and clipping, a schedule per epoch or per step, validation,
-early stopping, metrics.csv and checkpoints (see run_state for resuming).
+"""The training loop — one implementation for Python (``nets.fit``) and the
+CLI (which builds the pieces from a config and calls the same ``fit``):
+mini-batches from a DataLoader, optional gradient accumulation and clipping,
+a schedule per epoch or per step, validation, early stopping, callbacks,
+and with a run folder metrics.csv, last.npz and best.npz.
 
-    trainer = Trainer(experiment, run_dir)
-    trainer.restore(checkpoint.read(run_dir / "last.npz"))   # optional
-    result = trainer.fit()
+    trainer = Trainer(net, loss, optimizer, schedule, epochs=10, out="runs/a")
+    trainer.restore(checkpoint.read("runs/a/last.npz"))     # optional: resume
+    result = trainer.fit(DataLoader(X, y, 32, shuffle=True), (X_val, y_val))
 
 Ctrl-C (SIGINT) finishes the current optimizer step, saves last.npz and
 returns with status "interrupted"; a second Ctrl-C aborts at once. A NaN or
-infinite loss stops the run before the update (``Diverged``) and leaves the
-last good checkpoint as it was.
+infinite loss stops the run before the update (``Diverged``); so do
+non-finite weights, and a non-finite validation loss (or, without
+validation, loss on the epoch's last batch) after an epoch's last step. A
+checkpoint is written only after those checks, so last.npz always holds
+finite weights, and at an epoch's end a finite validation loss. best.npz is
+written before last.npz records it as the best.
 """
 import math
 import signal
@@ -20,92 +26,245 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from ..config import ConfigError
-from .evaluation import evaluate
+from ... import layers
+
+from .. import checkpoint
+from ..config import ConfigError, config_hash
+from ..dataloader import DataLoader
+from .callbacks import PeriodicCheckpoint, call, checked
+from .evaluation import LabelTask, _arrays, _evaluate
 from .metrics_log import MetricsLog, epoch_line
 from .monitoring import EpochMetrics, early_stop, track_best
-from .outcome import Diverged, Result, diverged_message
-from .run_state import RunState
+from .outcome import Diverged, History, Result, diverged_message, kept_text
+from .run_state import RunState, settings_hash
+from .settings import check_settings, from_config
 from .step import group_share, update
+
+# where a setting lives in a config, for errors of a YAML run
+_CONFIG_KEYS = {"clip_norm": ("train", "clip_norm"), "clip_value": ("train", "clip_value"),
+                "early_stopping.min_delta": ("train", "early_stopping", "min_delta"),
+                "early_stopping": ("train", "early_stopping"),
+                "checkpoint_every": ("train", "checkpoint", "every_steps"),
+                "monitor": ("train", "checkpoint", "monitor"), "schedule_interval": ("schedule", "interval")}
+
+
+def _settings_of_config(cfg, progress):
+    settings = from_config(cfg)
+    if progress is not None:
+        settings["progress"] = progress
+    try:
+        return check_settings(**settings)
+    except ValueError as e:
+        text = str(e).removeprefix("Trainer: ")
+        name = text.split(" ")[0]
+        path = _CONFIG_KEYS.get(name, ("train", *name.split(".")))
+        raise ConfigError(text.removeprefix(name + " ").strip(), path) from None
+
+
+def _nonfinite(net):
+    """The name of the first parameter with a NaN or infinite entry, or None."""
+    for name, p in net.named_parameters():
+        if not np.isfinite(p.data).all():
+            return name
+    return None
 
 
 class Trainer(RunState):
-    """Trains ``exp`` (a nets.build.Experiment), writing into ``run_dir``."""
+    """Trains ``net`` on ``loss`` with ``optimizer`` (and ``schedule``); the
+    settings are nets.trainer.settings' (epochs, accumulate, clip_norm, ...).
+    ``out``: the run folder (None: nothing is written); ``task``: how labels
+    become targets and outputs accuracy (default LabelTask(loss));
+    ``callbacks``: nets.Callback objects; ``config``: a YAML run's config,
+    recorded in its checkpoints. ``Trainer(experiment, run_dir)`` trains an
+    experiment built from a config (see ``from_experiment``)."""
 
-    def __init__(self, exp, run_dir, progress=None, log=print):
-        super().__init__(exp, run_dir)
-        self.log = log
-        self.t = exp.config["train"]
-        self.progress = self.t["progress"] if progress is None else progress
-        self.metrics = MetricsLog(self.run_dir / "metrics.csv")
-        self._stop = False
+    def __init__(self, net, loss=None, optimizer=None, schedule=None, *, out=None, callbacks=(), task=None,
+                 config=None, log=print, **settings):
+        if hasattr(net, "config") and hasattr(net, "task"):     # Trainer(experiment, run_dir, progress=, log=)
+            self._init_experiment(net, loss, settings.pop("progress", None), log, callbacks)
+            return
+        self._setup(net, loss, optimizer, schedule, check_settings(**settings), out, task, config,
+                    config_hash(config) if config else None, log, callbacks)
 
-    def _result(self, status, message=""):
-        st = self.state
-        return Result(status, st["epoch"], st["step"], st["best"], st["best_epoch"], message)
+    @classmethod
+    def from_experiment(cls, exp, run_dir, progress=None, log=print, callbacks=()):
+        """The trainer of a config's experiment (nets.build.Experiment): the config's settings, its
+        training DataLoader (order seeded by ``seed``) and validation split; ``fit()`` takes no data."""
+        self = cls.__new__(cls)
+        self._init_experiment(exp, run_dir, progress, log, callbacks)
+        return self
+
+    def _init_experiment(self, exp, run_dir, progress, log, callbacks):
+        cfg, d = exp.config, exp.data
+        settings = _settings_of_config(cfg, progress)
+        self._setup(exp.net, exp.loss, exp.optimizer, exp.schedule, settings, run_dir, exp.task, cfg,
+                    config_hash(cfg), log, callbacks)
+        t, n = cfg["train"], len(d.X_train)
+        if t["drop_last"] and n < t["batch_size"]:
+            raise ConfigError(f"{t['batch_size']} is larger than the {n} training samples, and drop_last is on",
+                              ("train", "batch_size"))
+        self.exp = exp
+        self.train_data = DataLoader(d.X_train, d.y_train, t["batch_size"], t["shuffle"], t["drop_last"],
+                                     rng=np.random.default_rng([int(cfg["seed"]), 7]))
+        self.val_data = (d.X_val, d.y_val)
+
+    def _setup(self, net, loss, optimizer, schedule, settings, out, task, config, hash_, log, callbacks):
+        if loss is None or optimizer is None:
+            raise TypeError("Trainer: needs net, loss and optimizer")
+        super().__init__(net, optimizer, schedule, out, config, hash_ or settings_hash(settings))
+        self.loss, self.t, self.log = loss, settings, log
+        self.task = task if task is not None else LabelTask(loss)
+        self.callbacks = checked(callbacks)
+        if settings["checkpoint_every"]:
+            self.callbacks.insert(0, PeriodicCheckpoint(settings["checkpoint_every"]))
+        self.progress = settings["progress"]
+        self.train_data = self.val_data = self.exp = None
+        self.metrics = None if self.run_dir is None else MetricsLog(self.run_dir / "metrics.csv")
+        self.history = History()
+        self._stop, self._stop_reason, self._saved = False, None, None
+
+    # ---- control -------------------------------------------------------------------------------
+    def request_stop(self, reason="stopped by a callback"):
+        """Stop after the current optimizer step (saving last.npz), as Ctrl-C does."""
+        self._stop, self._stop_reason = True, reason
 
     def _on_sigint(self, signum, frame):
         if self._stop:  # a second Ctrl-C: give up at once
             raise KeyboardInterrupt
         self._stop = True
 
-    def fit(self):
-        """Train until train.epochs, early stopping or Ctrl-C; returns a Result."""
+    @property
+    def data_rng(self):
+        """The generator of the training data's order."""
+        loader = self.train_loader or self.train_data
+        return None if loader is None else loader.rng
+
+    def restore(self, ckpt):
+        """Continue from ``ckpt`` (already read; see RunState.restore); a YAML run's
+        DataLoader gets its order, position and generator at once."""
+        super().restore(ckpt)
+        if self.train_data is not None:
+            self.attach_loader(self.train_data)
+        st = self.state
+        self._saved = {k: st[k] for k in ("epoch", "step", "pos", "best_epoch")}
+
+    def save_checkpoint(self, name="last.npz"):
+        """Write ``run_dir/name`` after checking that the weights are finite (else Diverged)."""
+        bad = _nonfinite(self.net)
+        st = self.state
+        if bad is not None:
+            raise Diverged(diverged_message(f"the weights ({bad}) are not finite after step {st['step']}",
+                                            kept_text(self.run_dir, self._saved)))
+        path = self.save(name)
+        if name == "last.npz":
+            pos = 0 if self.train_loader is None else self.train_loader.pos
+            self._saved = {"epoch": st["epoch"], "step": st["step"], "pos": pos, "best_epoch": st["best_epoch"]}
+        return path
+
+    def _result(self, status, message=""):
+        st = self.state
+        return Result(status, st["epoch"], st["step"], st["best"], st["best_epoch"], message, self.history)
+
+    # ---- fit -----------------------------------------------------------------------------------
+    def _loader(self, train):
+        if train is None:
+            train = self.train_data
+        if train is None:
+            raise TypeError("Trainer.fit: give the training data: an (X, y) tuple or a nets.DataLoader")
+        if isinstance(train, DataLoader):
+            loader = train
+        else:
+            X, y = _arrays(train, "train")
+            saved = layers.get_rng().bit_generator.state
+            loader = DataLoader(X, y, batch_size=32, shuffle=True)
+            if self._loader_state is not None:     # a restored run: its package generator stays as saved
+                layers.get_rng().bit_generator.state = saved
+        if loader.y is None:
+            raise ValueError("Trainer.fit: the training DataLoader has no targets (y=None)")
+        return loader
+
+    def fit(self, train=None, val=None):
+        """Train until ``epochs``, early stopping, a callback's stop or Ctrl-C; returns a Result
+        (``.history``: one dict per epoch). ``train``: (X, y) or a DataLoader (a tuple is batched
+        32 at a time, shuffled); ``val``: (X, y), a DataLoader or None."""
+        loader = self._loader(train)
+        val = self.val_data if val is None else val
+        val = None if val is None else _arrays(val, "val")
         st, t = self.state, self.t
+        if self.metrics is not None and self.metrics.path.exists():
+            self.history[:] = self.metrics.read(st["epoch"])
         if st["done"]:
             return self._result("already_done", f"the run has already stopped ({st['done']})")
         if st["epoch"] >= t["epochs"]:
             return self._result("already_done", f"the run has already done its {st['epoch']} epochs "
                                                 f"(raise train.epochs to go on)")
-        n, bs = len(self.exp.data.X_train), t["batch_size"]
-        if t["drop_last"] and n < bs:
-            raise ConfigError(f"{bs} is larger than the {n} training samples, and drop_last is on",
-                              ("train", "batch_size"))
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.metrics.start(st["epoch"])
+        self.attach_loader(loader)
+        if self.run_dir is not None:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.history[:] = self.metrics.start(st["epoch"])
+            if self._saved is None and (self.run_dir / "best.npz").exists():
+                (self.run_dir / "best.npz").unlink()     # left by a run killed before its first last.npz
+            self._check_best()
         main_thread = threading.current_thread() is threading.main_thread()
         old = signal.signal(signal.SIGINT, self._on_sigint) if main_thread else None
         self._session_start = time.perf_counter()
         try:
+            call(self.callbacks, "on_fit_start", self)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # NaN/inf: Diverged says it
-                return self._loop(n, bs)
+                result = self._loop(loader, val)
+            call(self.callbacks, "on_fit_end", self, result)
+            return result
         finally:
             st["seconds"] = self.seconds()
             self._session_start = None
             if old is not None:
                 signal.signal(signal.SIGINT, old)
 
-    def _loop(self, n, bs):
-        st, t, exp = self.state, self.t, self.exp
-        net, loss, task, opt, sched = exp.net, exp.loss, exp.task, exp.optimizer, exp.schedule
-        X, y = exp.data.X_train, exp.data.y_train
-        nb = n // bs if t["drop_last"] else -(-n // bs)
+    def _check_best(self):
+        """After a resume: best.npz must hold the epoch last.npz names as best. Re-save it when
+        last.npz itself is that epoch; otherwise say that it cannot be repaired."""
+        st, best = self.state, self.run_dir / "best.npz"
+        if st["best_epoch"] is None:
+            return
+        try:
+            tr = checkpoint.read(best).trainer if best.exists() else {}
+        except checkpoint.CheckpointError:
+            tr = {}
+        if tr.get("epoch") == st["best_epoch"] and tr.get("best") == st["best"]:
+            return
+        if st["best_epoch"] == st["epoch"] and st["pos"] == 0:
+            self.save("best.npz")
+        else:
+            self.log(f"warning: {best} does not hold epoch {st['best_epoch']}, the best so far; "
+                     f"it is rewritten when the monitored metric next improves")
+
+    def _loop(self, loader, val):
+        st, t = self.state, self.t
+        net, loss, task, opt, sched = self.net, self.loss, self.task, self.optimizer, self.schedule
+        n, bs, nb = loader.num_samples, loader.batch_size, len(loader)
         k = t["accumulate"]
-        per_step = sched is not None and exp.config["schedule"]["interval"] == "step"
-        every = t["checkpoint"]["every_steps"]
+        per_step = sched is not None and t["schedule_interval"] == "step"
         net.train()
         while st["epoch"] < t["epochs"]:
             epoch = st["epoch"]
-            if st["order"] is None:
-                st["order"] = self.data_rng.permutation(n) if t["shuffle"] else np.arange(n)
-            order = st["order"]
-            bar = tqdm(total=nb, initial=st["pos"], desc=f"epoch {epoch + 1}/{t['epochs']}", leave=False,
+            bar = tqdm(total=nb, initial=loader.pos, desc=f"epoch {epoch + 1}/{t['epochs']}", leave=False,
                        unit="batch", disable=None if self.progress else True, file=sys.stderr)
             try:
-                group_start = st["pos"]
-                for b in range(st["pos"], nb):
-                    idx = order[b * bs:(b + 1) * bs]
-                    yb = y[idx]
-                    value = loss.forward(net.forward(X[idx]), task.targets(yb))
+                group_start = loader.pos
+                for xb, yb in loader:
+                    b = loader.pos - 1
+                    value = loss.forward(net.forward(xb), task.targets(yb))
                     if not math.isfinite(value):
-                        raise Diverged(diverged_message(value, st["step"] + 1, epoch, b, nb,
-                                                        self.run_dir / "last.npz"))
+                        raise Diverged(diverged_message(
+                            f"the loss is {value} at step {st['step'] + 1} (epoch {epoch + 1}, batch {b + 1}/{nb}); "
+                            f"training stopped before that update", kept_text(self.run_dir, self._saved)))
                     grad = loss.backward()
                     if k > 1:   # each micro-batch weighs by its share of the group's samples
-                        grad *= group_share(b, len(idx), k, bs, n)
+                        grad *= group_share(b, len(yb), k, bs, n)
                     net.backward(grad)
-                    st["loss_sum"] += value * len(idx)
-                    st["loss_count"] += len(idx)
+                    st["loss_sum"] += value * len(yb)
+                    st["loss_count"] += len(yb)
+                    self._last_batch = (xb, yb)
                     bar.update(1)
                     if b + 1 - group_start < k and b + 1 < nb:
                         continue
@@ -118,44 +277,72 @@ class Trainer(RunState):
                         sched.step(value) if sched.needs_metric else sched.step()
                     if bar.n % 10 == 0:
                         bar.set_postfix(loss=f"{value:.4f}", refresh=False)
-                    if every and st["step"] % every == 0:
-                        self.save()
+                    call(self.callbacks, "on_step_end", self, value)
                     if self._stop:
-                        path = self.save()
-                        return self._result("interrupted", f"interrupted at step {st['step']} (epoch {epoch + 1}, "
-                                                           f"batch {b + 1}/{nb}); saved {path}")
+                        return self._interrupted(f"at step {st['step']} (epoch {epoch + 1}, batch {b + 1}/{nb})")
             finally:
                 bar.close()
-            stop = self._end_epoch(sched, per_step)
+            stop = self._end_epoch(sched, per_step, val)
             if stop or self._stop:
                 break
-        status = "early_stopped" if st["done"] and st["done"].startswith("early") else (
-            "interrupted" if self._stop and st["epoch"] < t["epochs"] else "finished")
-        msg = st["done"] or (f"interrupted after epoch {st['epoch']}; saved {self.run_dir / 'last.npz'}"
-                             if status == "interrupted" else "")
-        return self._result(status, msg)
+        if self._stop and st["epoch"] < t["epochs"] and not st["done"]:
+            return self._interrupted(f"after epoch {st['epoch']}", save=False)
+        status = "early_stopped" if st["done"] and st["done"].startswith("early") else "finished"
+        return self._result(status, st["done"] or "")
 
-    def _end_epoch(self, sched, per_step):
-        """Validate, step an epoch schedule, track the best epoch and early
-        stopping, write metrics.csv and the checkpoints; True to stop."""
-        st, t, exp = self.state, self.t, self.exp
+    def _interrupted(self, where, save=True):
+        path = (self.save_checkpoint() if save else self.run_dir / "last.npz") if self.run_dir else None
+        saved = f"; saved {path}" if path else " (no run folder: nothing saved)"
+        if self._stop_reason:
+            return self._result("stopped", f"{self._stop_reason} {where}{saved}")
+        return self._result("interrupted", f"interrupted {where}{saved}")
+
+    def _health(self, val_loss, validated):
+        """Diverged unless the weights after the epoch's last step are finite and give a finite
+        validation loss (without validation: a finite loss on the epoch's last batch)."""
+        st = self.state
+        where = f"after step {st['step']}, the last of epoch {st['epoch'] + 1}"
+        kept = kept_text(self.run_dir, self._saved)
+        bad = _nonfinite(self.net)
+        if bad is not None:
+            raise Diverged(diverged_message(f"{where}, the weights ({bad}) are not finite", kept))
+        if validated:
+            value, what = val_loss, "validation loss"
+        else:
+            xb, yb = self._last_batch
+            value, _ = _evaluate(self.net, self.loss, xb, yb, len(xb), self.task)
+            what = "loss on its last batch"
+        if not math.isfinite(value):
+            raise Diverged(diverged_message(f"{where}, the {what} is {value}", kept))
+
+    def _end_epoch(self, sched, per_step, val):
+        """Validate, check the weights, step an epoch schedule, track the best epoch and early
+        stopping, write metrics.csv and the checkpoints (best first); True to stop."""
+        st, t = self.state, self.t
         epoch = st["epoch"] + 1
         train_loss = st["loss_sum"] / max(st["loss_count"], 1)
+        has_val = val is not None and len(val[0]) > 0
         validate = epoch % t["val_interval"] == 0 or epoch == t["epochs"]
-        val_loss, val_acc = (evaluate(exp, exp.data.X_val, exp.data.y_val, t["eval_batch_size"])
-                             if validate else (None, None))
-        lr = st["last_lr"] if st["last_lr"] is not None else exp.optimizer.lr
+        val_loss, val_acc = (_evaluate(self.net, self.loss, val[0], val[1], t["eval_batch_size"], self.task)
+                             if validate and has_val else (None, None))
+        self._health(val_loss, validate and has_val)
+        lr = st["last_lr"] if st["last_lr"] is not None else self.optimizer.lr
         if sched is not None and not per_step:
             metric = val_loss if val_loss is not None else train_loss
             sched.step(metric) if sched.needs_metric else sched.step()
-        metrics = EpochMetrics(train_loss, val_loss, val_acc, len(exp.data.X_val) > 0)
-        improved = track_best(st, metrics, t["checkpoint"]["monitor"], epoch)
+        metrics = EpochMetrics(train_loss, val_loss, val_acc, has_val)
+        improved = track_best(st, metrics, t["monitor"], epoch)
         es = t["early_stopping"]
         stop = bool(es["patience"] and validate) and early_stop(st, metrics, es, epoch)
         st.update(epoch=epoch, pos=0, order=None, loss_sum=0.0, loss_count=0)
-        self.metrics.write(epoch, st["step"], train_loss, val_loss, val_acc, lr, self.seconds())
-        self.save()
-        if improved:
-            self.save("best.npz")
-        self.log(epoch_line(epoch, t["epochs"], train_loss, val_loss, val_acc, lr, self.seconds()))
+        row = {"epoch": epoch, "step": st["step"], "train_loss": train_loss, "val_loss": val_loss,
+               "val_accuracy": val_acc, "lr": lr, "seconds": self.seconds()}
+        self.history.append(row)
+        if self.run_dir is not None:
+            self.metrics.write(row)
+            if improved:
+                self.save_checkpoint("best.npz")
+            self.save_checkpoint()
+        self.log(epoch_line(epoch, t["epochs"], train_loss, val_loss, val_acc, lr, row["seconds"]))
+        call(self.callbacks, "on_epoch_end", self, row)
         return stop
