@@ -16,6 +16,7 @@ from .config import ConfigError
 from .config import load as load_config
 from .build import build as build_experiment
 from .build import summary_table
+from .builders.summary import summary
 from .datasets import DATASETS
 from .trainer import Trainer, evaluate
 from .dataloader import DataLoader
