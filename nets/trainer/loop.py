@@ -193,6 +193,8 @@ class Trainer(RunState):
         st, t = self.state, self.t
         if self.metrics is not None and self.metrics.path.exists():
             self.history[:] = self.metrics.read(st["epoch"])
+        if self._saved is not None and self.run_dir is not None:
+            self._check_best()
         if st["done"]:
             return self._result("already_done", f"the run has already stopped ({st['done']})")
         if st["epoch"] >= t["epochs"]:
@@ -204,7 +206,6 @@ class Trainer(RunState):
             self.history[:] = self.metrics.start(st["epoch"])
             if self._saved is None and (self.run_dir / "best.npz").exists():
                 (self.run_dir / "best.npz").unlink()     # left by a run killed before its first last.npz
-            self._check_best()
         main_thread = threading.current_thread() is threading.main_thread()
         old = signal.signal(signal.SIGINT, self._on_sigint) if main_thread else None
         self._session_start = time.perf_counter()
