@@ -189,3 +189,16 @@ def test_datasets_load_gives_raw_arrays_and_own_test_splits(tmp_path):
     np.savez(tmp_path / "d.npz", X=np.zeros((6, 2)), y=np.arange(6), Xt=np.ones((2, 2)), yt=np.arange(2))
     Xt, yt = nets.datasets.load("npz", split="test", path=str(tmp_path / "d.npz"), x_test_key="Xt", y_test_key="yt")
     assert Xt.shape == (2, 2) and Xt.min() == 1 and yt.tolist() == [0, 1]
+
+
+def test_cli_resume_of_a_python_run_folder_says_how(tmp_path, capsys):
+    from kubik.nets.cli import main
+    X, y = np.zeros((8, 2), np.float32), np.zeros(8, np.int64)
+    net = nets.Sequential(layers.Linear(2, 2, rng=0))
+    nets.fit(net, losses.CrossEntropy(), optim.SGD(net.parameters(), lr=0.1), (X, y), epochs=1,
+             out=tmp_path / "py", **QUIET)
+    assert main(["train", "--resume", str(tmp_path / "py")]) == 2
+    err = capsys.readouterr().err
+    assert "made from Python" in err and "resume=True" in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(ValueError, match="no batch"):
+        nets.fit(net, losses.CrossEntropy(), optim.SGD(net.parameters(), lr=0.1), (X[:0], y[:0]), **QUIET)

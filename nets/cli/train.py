@@ -30,6 +30,9 @@ def _resume(args):
     run_dir = Path(args.resume)
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.is_file():
+        if (run_dir / "last.npz").is_file():
+            raise UsageError(f"kubik train --resume: '{run_dir}' holds a run made from Python (no config.yaml); "
+                             f"resume it from Python: nets.fit(..., out='{run_dir}', resume=True)")
         raise UsageError(f"kubik train --resume: '{run_dir}' is not a run folder (no config.yaml)")
     last = run_dir / "last.npz"
     if not last.exists():

@@ -181,6 +181,8 @@ class Trainer(RunState):
                 layers.get_rng().bit_generator.state = saved
         if loader.y is None:
             raise ValueError("Trainer.fit: the training DataLoader has no targets (y=None)")
+        if len(loader) == 0:
+            raise ValueError(f"Trainer.fit: the training data has no batch ({loader.num_samples} samples)")
         return loader
 
     def fit(self, train=None, val=None):
