@@ -1,13 +1,15 @@
 """Training: ``Trainer`` (the one loop, used from Python and by the CLI,
 resumable from checkpoints), ``evaluate`` and ``predict``.
 
-    loop         Trainer: batches, accumulation, schedule, validation, health checks, Ctrl-C
+    loop         Trainer: batches, accumulation, schedule, Ctrl-C, callbacks, the fit call
+    epoch_end    validation, the health check, best / early stopping, checkpoints (best first)
+    from_config  Trainer.from_experiment: a config's settings, DataLoader and validation split
     settings     the loop's settings, checked (the names of a config's train section)
     run_state    RunState: the counters and generators checkpoints hold; save / restore
     callbacks    Callback: on_fit_start, on_step_end, on_epoch_end, on_fit_end
     step         micro-batch weights of an accumulated step; the clipped update
     monitoring   best epoch and early stopping
-    metrics_log  metrics.csv and the per-epoch line; files: atomic text writes
+    metrics_log  metrics.csv and the per-epoch line;  files  atomic text writes
     evaluation   evaluate, predict, LabelTask
     outcome      Result, History, Diverged
 """

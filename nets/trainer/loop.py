@@ -28,48 +28,20 @@ from tqdm import tqdm
 
 from ... import layers
 
-from .. import checkpoint
-from ..config import ConfigError, config_hash
+from ..config import config_hash
 from ..dataloader import DataLoader
 from .callbacks import PeriodicCheckpoint, call, checked
-from .evaluation import LabelTask, _arrays, _evaluate
-from .metrics_log import MetricsLog, epoch_line
-from .monitoring import EpochMetrics, early_stop, track_best
+from .epoch_end import EpochEnd
+from .evaluation import LabelTask, _arrays
+from .from_config import FromExperiment
+from .metrics_log import MetricsLog
 from .outcome import Diverged, History, Result, diverged_message, kept_text
 from .run_state import RunState, settings_hash
-from .settings import check_settings, from_config
+from .settings import check_settings
 from .step import group_share, update
 
-# where a setting lives in a config, for errors of a YAML run
-_CONFIG_KEYS = {"clip_norm": ("train", "clip_norm"), "clip_value": ("train", "clip_value"),
-                "early_stopping.min_delta": ("train", "early_stopping", "min_delta"),
-                "early_stopping": ("train", "early_stopping"),
-                "checkpoint_every": ("train", "checkpoint", "every_steps"),
-                "monitor": ("train", "checkpoint", "monitor"), "schedule_interval": ("schedule", "interval")}
 
-
-def _settings_of_config(cfg, progress):
-    settings = from_config(cfg)
-    if progress is not None:
-        settings["progress"] = progress
-    try:
-        return check_settings(**settings)
-    except ValueError as e:
-        text = str(e).removeprefix("Trainer: ")
-        name = text.split(" ")[0]
-        path = _CONFIG_KEYS.get(name, ("train", *name.split(".")))
-        raise ConfigError(text.removeprefix(name + " ").strip(), path) from None
-
-
-def _nonfinite(net):
-    """The name of the first parameter with a NaN or infinite entry, or None."""
-    for name, p in net.named_parameters():
-        if not np.isfinite(p.data).all():
-            return name
-    return None
-
-
-class Trainer(RunState):
+class Trainer(FromExperiment, EpochEnd, RunState):
     """Trains ``net`` on ``loss`` with ``optimizer`` (and ``schedule``); the
     settings are nets.trainer.settings' (epochs, accumulate, clip_norm, ...).
     ``out``: the run folder (None: nothing is written); ``task``: how labels
@@ -86,32 +58,10 @@ class Trainer(RunState):
         self._setup(net, loss, optimizer, schedule, check_settings(**settings), out, task, config,
                     config_hash(config) if config else None, log, callbacks)
 
-    @classmethod
-    def from_experiment(cls, exp, run_dir, progress=None, log=print, callbacks=()):
-        """The trainer of a config's experiment (nets.build.Experiment): the config's settings, its
-        training DataLoader (order seeded by ``seed``) and validation split; ``fit()`` takes no data."""
-        self = cls.__new__(cls)
-        self._init_experiment(exp, run_dir, progress, log, callbacks)
-        return self
-
-    def _init_experiment(self, exp, run_dir, progress, log, callbacks):
-        cfg, d = exp.config, exp.data
-        settings = _settings_of_config(cfg, progress)
-        self._setup(exp.net, exp.loss, exp.optimizer, exp.schedule, settings, run_dir, exp.task, cfg,
-                    config_hash(cfg), log, callbacks)
-        t, n = cfg["train"], len(d.X_train)
-        if t["drop_last"] and n < t["batch_size"]:
-            raise ConfigError(f"{t['batch_size']} is larger than the {n} training samples, and drop_last is on",
-                              ("train", "batch_size"))
-        self.exp = exp
-        self.train_data = DataLoader(d.X_train, d.y_train, t["batch_size"], t["shuffle"], t["drop_last"],
-                                     rng=np.random.default_rng([int(cfg["seed"]), 7]))
-        self.val_data = (d.X_val, d.y_val)
-
     def _setup(self, net, loss, optimizer, schedule, settings, out, task, config, hash_, log, callbacks):
         if loss is None or optimizer is None:
             raise TypeError("Trainer: needs net, loss and optimizer")
-        super().__init__(net, optimizer, schedule, out, config, hash_ or settings_hash(settings))
+        RunState.__init__(self, net, optimizer, schedule, out, config, hash_ or settings_hash(settings))
         self.loss, self.t, self.log = loss, settings, log
         self.task = task if task is not None else LabelTask(loss)
         self.callbacks = checked(callbacks)
@@ -147,19 +97,6 @@ class Trainer(RunState):
             self.attach_loader(self.train_data)
         st = self.state
         self._saved = {k: st[k] for k in ("epoch", "step", "pos", "best_epoch")}
-
-    def save_checkpoint(self, name="last.npz"):
-        """Write ``run_dir/name`` after checking that the weights are finite (else Diverged)."""
-        bad = _nonfinite(self.net)
-        st = self.state
-        if bad is not None:
-            raise Diverged(diverged_message(f"the weights ({bad}) are not finite after step {st['step']}",
-                                            kept_text(self.run_dir, self._saved)))
-        path = self.save(name)
-        if name == "last.npz":
-            pos = 0 if self.train_loader is None else self.train_loader.pos
-            self._saved = {"epoch": st["epoch"], "step": st["step"], "pos": pos, "best_epoch": st["best_epoch"]}
-        return path
 
     def _result(self, status, message=""):
         st = self.state
@@ -223,24 +160,6 @@ class Trainer(RunState):
             if old is not None:
                 signal.signal(signal.SIGINT, old)
 
-    def _check_best(self):
-        """After a resume: best.npz must hold the epoch last.npz names as best. Re-save it when
-        last.npz itself is that epoch; otherwise say that it cannot be repaired."""
-        st, best = self.state, self.run_dir / "best.npz"
-        if st["best_epoch"] is None:
-            return
-        try:
-            tr = checkpoint.read(best).trainer if best.exists() else {}
-        except checkpoint.CheckpointError:
-            tr = {}
-        if tr.get("epoch") == st["best_epoch"] and tr.get("best") == st["best"]:
-            return
-        if st["best_epoch"] == st["epoch"] and st["pos"] == 0:
-            self.save("best.npz")
-        else:
-            self.log(f"warning: {best} does not hold epoch {st['best_epoch']}, the best so far; "
-                     f"it is rewritten when the monitored metric next improves")
-
     def _loop(self, loader, val):
         st, t = self.state, self.t
         net, loss, task, opt, sched = self.net, self.loss, self.task, self.optimizer, self.schedule
@@ -300,52 +219,3 @@ class Trainer(RunState):
             return self._result("stopped", f"{self._stop_reason} {where}{saved}")
         return self._result("interrupted", f"interrupted {where}{saved}")
 
-    def _health(self, val_loss, validated):
-        """Diverged unless the weights after the epoch's last step are finite and give a finite
-        validation loss (without validation: a finite loss on the epoch's last batch)."""
-        st = self.state
-        where = f"after step {st['step']}, the last of epoch {st['epoch'] + 1}"
-        kept = kept_text(self.run_dir, self._saved)
-        bad = _nonfinite(self.net)
-        if bad is not None:
-            raise Diverged(diverged_message(f"{where}, the weights ({bad}) are not finite", kept))
-        if validated:
-            value, what = val_loss, "validation loss"
-        else:
-            xb, yb = self._last_batch
-            value, _ = _evaluate(self.net, self.loss, xb, yb, len(xb), self.task)
-            what = "loss on its last batch"
-        if not math.isfinite(value):
-            raise Diverged(diverged_message(f"{where}, the {what} is {value}", kept))
-
-    def _end_epoch(self, sched, per_step, val):
-        """Validate, check the weights, step an epoch schedule, track the best epoch and early
-        stopping, write metrics.csv and the checkpoints (best first); True to stop."""
-        st, t = self.state, self.t
-        epoch = st["epoch"] + 1
-        train_loss = st["loss_sum"] / max(st["loss_count"], 1)
-        has_val = val is not None and len(val[0]) > 0
-        validate = epoch % t["val_interval"] == 0 or epoch == t["epochs"]
-        val_loss, val_acc = (_evaluate(self.net, self.loss, val[0], val[1], t["eval_batch_size"], self.task)
-                             if validate and has_val else (None, None))
-        self._health(val_loss, validate and has_val)
-        lr = st["last_lr"] if st["last_lr"] is not None else self.optimizer.lr
-        if sched is not None and not per_step:
-            metric = val_loss if val_loss is not None else train_loss
-            sched.step(metric) if sched.needs_metric else sched.step()
-        metrics = EpochMetrics(train_loss, val_loss, val_acc, has_val)
-        improved = track_best(st, metrics, t["monitor"], epoch)
-        es = t["early_stopping"]
-        stop = bool(es["patience"] and validate) and early_stop(st, metrics, es, epoch)
-        st.update(epoch=epoch, pos=0, order=None, loss_sum=0.0, loss_count=0)
-        row = {"epoch": epoch, "step": st["step"], "train_loss": train_loss, "val_loss": val_loss,
-               "val_accuracy": val_acc, "lr": lr, "seconds": self.seconds()}
-        self.history.append(row)
-        if self.run_dir is not None:
-            self.metrics.write(row)
-            if improved:
-                self.save_checkpoint("best.npz")
-            self.save_checkpoint()
-        self.log(epoch_line(epoch, t["epochs"], train_loss, val_loss, val_acc, lr, row["seconds"]))
-        call(self.callbacks, "on_epoch_end", self, row)
-        return stop
