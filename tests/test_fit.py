@@ -202,3 +202,15 @@ def test_cli_resume_of_a_python_run_folder_says_how(tmp_path, capsys):
     assert "made from Python" in err and "resume=True" in err and len(err.strip().splitlines()) == 1
     with pytest.raises(ValueError, match="no batch"):
         nets.fit(net, losses.CrossEntropy(), optim.SGD(net.parameters(), lr=0.1), (X[:0], y[:0]), **QUIET)
+
+
+def test_a_trainer_goes_on_after_a_stop_with_another_fit_call():
+    X = np.random.default_rng(0).standard_normal((12, 3)).astype(np.float32)
+    y = np.arange(12) % 2
+    net = nets.Sequential(layers.Linear(3, 2, rng=0))
+    tr = nets.Trainer(net, losses.CrossEntropy(), optim.SGD(net.parameters(), lr=0.1), epochs=2,
+                      callbacks=[StopAt(2)], **QUIET)
+    loader = nets.DataLoader(X, y, batch_size=4, shuffle=True, rng=0)
+    assert tr.fit(loader).status == "stopped" and tr.state["step"] == 2 and loader.pos == 2
+    res = tr.fit(loader)                           # the same loader continues its epoch
+    assert res.status == "finished" and res.step == 6 and [h["epoch"] for h in res.history] == [1, 2]

@@ -145,6 +145,7 @@ class Trainer(FromExperiment, EpochEnd, RunState):
             self.history[:] = self.metrics.start(st["epoch"])
             if self._saved is None and (self.run_dir / "best.npz").exists():
                 (self.run_dir / "best.npz").unlink()     # left by a run killed before its first last.npz
+        self._stop, self._stop_reason = False, None
         main_thread = threading.current_thread() is threading.main_thread()
         old = signal.signal(signal.SIGINT, self._on_sigint) if main_thread else None
         self._session_start = time.perf_counter()
