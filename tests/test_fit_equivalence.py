@@ -24,6 +24,19 @@ def digits_mlp():
     return data, data.y_train, data.y_val, net, losses.CrossEntropy(), opt, sched, dict(batch_size=32)
 
 
+def digits_cnn():
+    data = nets.datasets.prepare({"name": "digits", "test_split": 0.2, "seed": 0, "scale": "max"}, 0.1,
+                                 {"image": True})
+    layers.seed(0)
+    net = nets.Sequential(layers.Conv2d(1, 16, 3, padding=1), layers.ReLU(), layers.MaxPool2d(2),
+                          layers.Conv2d(16, 32, 3, padding=1), layers.ReLU(), layers.MaxPool2d(2), layers.Flatten(),
+                          layers.Linear(128, 64), layers.ReLU(), layers.Linear(64, 10)).set_propagate_down(False)
+    opt = optim.SGD(optim.param_groups_no_decay(net), lr=0.05, momentum=0.9, weight_decay=1e-4)
+    sched = optim.CosineAnnealingLR(opt, T_max=25)
+    return data, data.y_train, data.y_val, net, losses.CrossEntropy(), opt, sched, dict(
+        batch_size=32, monitor="val_accuracy")
+
+
 def breast_cancer():
     data = nets.datasets.prepare({"name": "breast_cancer", "test_split": 0.2, "seed": 0, "scale": "standard"}, 0.1)
     layers.seed(0)
@@ -46,8 +59,8 @@ def spirals():
         batch_size=32, early_stopping={"patience": 30, "monitor": "val_loss"})
 
 
-@pytest.mark.parametrize("name, make", [("digits_mlp", digits_mlp), ("breast_cancer", breast_cancer),
-                                        ("spirals", spirals)])
+@pytest.mark.parametrize("name, make", [("digits_mlp", digits_mlp), ("digits_cnn", digits_cnn),
+                                        ("breast_cancer", breast_cancer), ("spirals", spirals)])
 def test_cli_and_python_give_bit_identical_weights(tmp_path, name, make):
     code = main(["train", str(CONFIGS / f"{name}.yaml"), "--set", f"train.epochs={EPOCHS}",
                  "--out", str(tmp_path / "cli"), "--quiet"])
@@ -68,3 +81,5 @@ def test_cli_and_python_give_bit_identical_weights(tmp_path, name, make):
     assert [r["step"] for r in rows] == [str(h["step"]) for h in history]
     for k, v in K.read(tmp_path / "py" / "last.npz").model_state().items():   # the Python run folder agrees
         assert np.array_equal(v, py[k])
+    cli_best, py_best = K.read(tmp_path / "cli" / "best.npz"), K.read(tmp_path / "py" / "best.npz")
+    assert cli_best.trainer["epoch"] == py_best.trainer["epoch"]
