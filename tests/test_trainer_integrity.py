@@ -39,11 +39,13 @@ def test_a_divergent_last_step_is_a_failure_naming_the_step(capsys, tmp_path):
 def test_no_dead_end_after_a_failure_before_the_first_checkpoint(capsys, tmp_path):
     run_cli(capsys, "train", MLP, "--set", "optimizer.lr=1e30", "--set", "train.batch_size=5000",
             "--set", "train.epochs=3", "--out", tmp_path / "run", "--quiet")
+    (tmp_path / "run" / ".last.npz.tmp-999999").write_bytes(b"PK\x03\x04 a write killed half way")
     code, _, err = run_cli(capsys, "train", "--resume", tmp_path / "run")
     assert code == 2 and "has no last.npz" in err and f"kubik train {tmp_path / 'run' / 'config.yaml'} --out" in err
     code, out, err = run_cli(capsys, "train", MLP, "--set", "train.epochs=2", "--out", tmp_path / "run", "--quiet")
     assert code == 0, err
     assert "starting afresh" in out and K.read(tmp_path / "run" / "last.npz").trainer["epoch"] == 2
+    assert not list((tmp_path / "run").glob(".*tmp*"))
     with open(tmp_path / "run" / "metrics.csv") as f:
         assert [r["epoch"] for r in csv.DictReader(f)] == ["1", "2"]
     code, _, err = run_cli(capsys, "train", MLP, "--out", tmp_path / "run", "--quiet")   # now it holds a run

@@ -143,6 +143,8 @@ class Trainer(FromExperiment, EpochEnd, RunState):
         if self.run_dir is not None:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             self.history[:] = self.metrics.start(st["epoch"])
+            for stale in self.run_dir.glob(".*.tmp-*"):   # left by a killed write
+                stale.unlink()
             if self._saved is None and (self.run_dir / "best.npz").exists():
                 (self.run_dir / "best.npz").unlink()     # left by a run killed before its first last.npz
         self._stop, self._stop_reason = False, None
