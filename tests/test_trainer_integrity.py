@@ -136,3 +136,15 @@ def test_metrics_and_config_are_rewritten_atomically_on_resume(capsys, tmp_path,
         main(["train", "--resume", str(run), "--set", "train.epochs=2", "--quiet"])
     assert {p: (run / p).read_bytes() for p in before} == before       # old contents, whole
     assert not list(run.glob(".*tmp*"))
+
+
+@pytest.mark.parametrize("sets, want", [
+    (["train.clip_norm=.inf"], "--set train.clip_norm=.inf: train.clip_norm: must be None or a finite number > 0"),
+    (["train.early_stopping.min_delta=.nan"], "train.early_stopping.min_delta: must be a finite number >= 0, got nan"),
+    (["train.drop_last=true", "train.batch_size=5000"], "train.batch_size: 5000 is larger than the 1294 training"),
+])
+def test_training_settings_out_of_range_are_one_placed_line(capsys, tmp_path, sets, want):
+    args = [a for s in sets for a in ("--set", s)]
+    code, _, err = run_cli(capsys, "train", MLP, *args, "--out", tmp_path / "run", "--quiet")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and want in err and "--set" in err, err
+    assert not (tmp_path / "run").exists()

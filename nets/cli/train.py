@@ -39,8 +39,9 @@ def _resume(args):
         raise UsageError(f"kubik train --resume: '{run_dir}' has no last.npz to resume from (the run stopped "
                          f"before its first checkpoint); start it again with: kubik train {cfg_path} --out {run_dir}")
     ckpt = checkpoint.read(last)
-    cfg, _, exp = load_and_build(cfg_path, args.set)
-    trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None)
+    cfg, source, exp = load_and_build(cfg_path, args.set)
+    with source.placing():
+        trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None)
     trainer.restore(ckpt)
     if args.set:
         atomic_write_text(run_dir / "config.yaml", dump(cfg))
@@ -52,12 +53,13 @@ def _resume(args):
 
 def _start(args):
     """(config, experiment, trainer, run folder) of a new run of CONFIG."""
-    cfg, _, exp = load_and_build(args.config, args.set)
+    cfg, source, exp = load_and_build(args.config, args.set)
     run_dir = _run_dir(cfg, args.config, args.out)
     if (run_dir / "last.npz").exists():
         raise UsageError(f"kubik train: '{run_dir}' already holds a run; resume it with "
                          f"--resume {run_dir} or choose another --out")
-    trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None)
+    with source.placing():     # a training setting out of range: placed at its line or --set
+        trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None)
     afresh = (run_dir / "config.yaml").exists()     # a run that stopped before its first checkpoint
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(run_dir / "config.yaml", dump(cfg))
