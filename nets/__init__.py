@@ -5,7 +5,8 @@ data sets and the ``kubik`` command line.
     config/                  YAML configs: schema, loading with line numbers, --set, ConfigError
     datasets/                bundled, synthetic and file data sets; splits and scaling
     builders/, build         model (shape inference), loss, optimizer, schedule -> Experiment
-    trainer/                 the resumable training loop, evaluate
+    trainer/                 the resumable training loop (Trainer, Callback), evaluate, predict
+    dataloader, fit          DataLoader (seeded, resumable mini-batches); fit: train from Python
     checkpoint/              atomic, pickle-free .npz checkpoints
     cli/                     the ``kubik`` command; gradcheck_all: ``kubik gradcheck``
 """
@@ -15,5 +16,9 @@ from .config import ConfigError
 from .config import load as load_config
 from .build import build as build_experiment
 from .build import summary_table
+from .builders.summary import summary
 from .datasets import DATASETS
 from .trainer import Trainer, evaluate
+from .dataloader import DataLoader
+from .fit import fit
+from .trainer import Callback, Diverged, History, predict

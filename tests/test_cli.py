@@ -311,6 +311,6 @@ def test_nan_loss_stops_with_a_message_naming_the_step(tmp_path):
                  "nan.yaml")
     proc = kubik("train", cfg, "--out", tmp_path / "run", "--quiet")
     line = one_line_error(proc, code=1)
-    assert "the loss is" in line and "at step" in line and "last good checkpoint" in line
+    assert "the loss is" in line and "at step" in line and "kept to resume from" in line   # mid-epoch: not "good"
     kept = K.read(tmp_path / "run" / "last.npz")
     assert all(np.all(np.isfinite(v)) for v in kept.model_state().values())

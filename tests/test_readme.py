@@ -18,3 +18,10 @@ def test_readme_python_block_runs(code):
     finally:
         layers.LAYERS._table.clear()
         layers.LAYERS._table.update(saved)
+
+
+def test_quick_start_trains_with_fit_and_checks_test_accuracy():
+    """The quick start is the first Python block: it trains with nets.fit, prints the
+    summary table and asserts >= 97 % test accuracy (the block runs above)."""
+    first = BLOCKS[0]
+    assert "nets.fit(" in first and "nets.summary(" in first and "assert test_acc >= 0.97" in first

@@ -73,9 +73,8 @@ def test_a_different_stop_point_differs_from_no_resume(tmp_path):
     exp2 = experiment()
     tr2 = Trainer(exp2, tmp_path / "cut", log=lambda *a: None)
     tr2.restore(K.read(tmp_path / "cut" / "last.npz"))
-    tr2.data_rng = np.random.default_rng(99)                     # lose the data-order state
-    tr2.state["order"] = None
-    tr2.state["pos"] = 0
+    tr2.train_data.load_state_dict({"order": None, "pos": 0,     # lose the data-order state
+                                    "rng": np.random.default_rng(99).bit_generator.state})
     tr2.fit()
     a, b = weights(tmp_path / "ref" / "last.npz"), weights(tmp_path / "cut" / "last.npz")
     assert not all(np.array_equal(a[k], b[k]) for k in a)
@@ -111,7 +110,9 @@ def test_nan_loss_stops_naming_the_step_and_keeps_the_checkpoint(tmp_path):
             tr.fit()
     msg = str(e.value)
     step = tr.state["step"] + 1
-    assert f"at step {step} " in msg and "last good checkpoint" in msg and "\n" not in msg
+    # last.npz was written mid-epoch (every step): finite weights, but never validated, so not called good
+    assert f"at step {step} " in msg and "kept to resume from" in msg and "\n" not in msg
+    assert "no validated checkpoint exists yet" in msg
     kept = K.read(tmp_path / "nan" / "last.npz")
     assert kept.trainer["step"] == step - 1
     assert all(np.all(np.isfinite(v)) for v in kept.model_state().values())

@@ -5,7 +5,7 @@ puts them together.
     entries     the forms of a model entry; how containers route shapes
     leaf        a leaf layer, its input-dependent arguments inferred
     model       the model (containers included), shape by shape
-    summary     the summary table
+    summary     the summary table (of a config's rows, or summary(net, input_shape))
     task        the loss; Task: labels -> loss targets, outputs -> accuracy
     optimizer   the optimizer and the schedule
     resolve     loader/loss/optimizer/schedule defaults written into the config
@@ -15,5 +15,5 @@ from .entries import CHILD_KEYS, CONTAINERS, LAYER_ARGS, container_flow
 from .model import build_layer, build_model
 from .optimizer import build_optimizer, build_schedule
 from .resolve import fill_defaults, loader_args, resolve
-from .summary import Row, summary_table
+from .summary import Row, summary, summary_table
 from .task import Task, build_loss

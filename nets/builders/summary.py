@@ -36,3 +36,49 @@ def summary_table(rows, input_shape):
     total = sum(r.num_params for r in rows if r.depth == 0)
     out += [rule, f"total parameters: {total:,}"]
     return "\n".join(out)
+
+
+def _walk(layer, shape, path, label, depth, rows):
+    """Rows of ``layer`` (and its children) for per-sample input ``shape``; returns its output shape.
+    A Sequential chains its children; any other container feeds each child its own input."""
+    row = Row(path, depth, layer, None, label)
+    rows.append(row)
+    children = layer._children
+    if children:
+        cur = tuple(shape)
+        chain = type(layer).__name__ == "Sequential" or getattr(layer, "child_flow", None) == "chain"
+        for name, child in children:
+            cpath = f"{path}.{name}" if path else name
+            if not chain and type(child).__name__ == "Sequential":   # a block: its layers, as a config shows them
+                out = tuple(shape)
+                for gname, grand in child._children:
+                    out = _walk(grand, out, f"{cpath}.{gname}", gname, depth + 1, rows)
+            else:
+                out = _walk(child, cur if chain else tuple(shape), cpath, name, depth + 1, rows)
+            if chain:
+                cur = out
+    try:
+        row.output_shape = tuple(int(d) for d in layer.output_shape(tuple(shape)))
+    except (ValueError, TypeError, IndexError) as e:
+        raise ValueError(f"summary: layer {path or '(net)'} ({type(layer).__name__}) does not fit its input "
+                         f"shape {tuple(shape)}: {e}") from None
+    return row.output_shape
+
+
+def summary(net, input_shape, file=None):
+    """Print (to ``file``, default stdout) and return the ``kubik summary`` table of a net built in
+    Python, for per-sample ``input_shape`` (without the batch axis, e.g. (64,) or (1, 8, 8)):
+    one row per layer with its output shape (``output_shape``) and parameter count. A layer that
+    does not fit its input raises ValueError naming the layer, its input shape and what it expects."""
+    if isinstance(input_shape, int):
+        input_shape = (input_shape,)
+    rows = []
+    if type(net).__name__ == "Sequential":      # the net itself is the table, as for a config's model
+        shape = tuple(input_shape)
+        for name, child in net._children:
+            shape = _walk(child, shape, name, name, 0, rows)
+    else:
+        _walk(net, tuple(input_shape), "", "", 0, rows)
+    text = summary_table(rows, input_shape)
+    print(text, file=file)
+    return text

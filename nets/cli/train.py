@@ -8,6 +8,7 @@ from pathlib import Path
 from .. import checkpoint
 from ..config import dump
 from ..trainer import Trainer, evaluate
+from ..trainer.files import atomic_write_text
 from .common import EXIT_INTERRUPTED, load_and_build, out
 from .parser import UsageError
 
@@ -29,16 +30,21 @@ def _resume(args):
     run_dir = Path(args.resume)
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.is_file():
+        if (run_dir / "last.npz").is_file():
+            raise UsageError(f"kubik train --resume: '{run_dir}' holds a run made from Python (no config.yaml); "
+                             f"resume it from Python: nets.fit(..., out='{run_dir}', resume=True)")
         raise UsageError(f"kubik train --resume: '{run_dir}' is not a run folder (no config.yaml)")
     last = run_dir / "last.npz"
     if not last.exists():
-        raise UsageError(f"kubik train --resume: '{run_dir}' has no last.npz to resume from")
+        raise UsageError(f"kubik train --resume: '{run_dir}' has no last.npz to resume from (the run stopped "
+                         f"before its first checkpoint); start it again with: kubik train {cfg_path} --out {run_dir}")
     ckpt = checkpoint.read(last)
-    cfg, _, exp = load_and_build(cfg_path, args.set)
-    trainer = Trainer(exp, run_dir, progress=False if args.quiet else None)
+    cfg, source, exp = load_and_build(cfg_path, args.set)
+    with source.placing():
+        trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None)
     trainer.restore(ckpt)
     if args.set:
-        (run_dir / "config.yaml").write_text(dump(cfg))
+        atomic_write_text(run_dir / "config.yaml", dump(cfg))
     for stale in run_dir.glob(".*.npz.tmp-*"):      # left by a killed save
         stale.unlink()
     out(f"resuming {run_dir} at epoch {trainer.state['epoch'] + 1}, step {trainer.state['step']}")
@@ -47,14 +53,18 @@ def _resume(args):
 
 def _start(args):
     """(config, experiment, trainer, run folder) of a new run of CONFIG."""
-    cfg, _, exp = load_and_build(args.config, args.set)
+    cfg, source, exp = load_and_build(args.config, args.set)
     run_dir = _run_dir(cfg, args.config, args.out)
-    if (run_dir / "last.npz").exists() or (run_dir / "config.yaml").exists():
+    if (run_dir / "last.npz").exists():
         raise UsageError(f"kubik train: '{run_dir}' already holds a run; resume it with "
                          f"--resume {run_dir} or choose another --out")
+    with source.placing():     # a training setting out of range: placed at its line or --set
+        trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None)
+    afresh = (run_dir / "config.yaml").exists()     # a run that stopped before its first checkpoint
     run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.yaml").write_text(dump(cfg))
-    trainer = Trainer(exp, run_dir, progress=False if args.quiet else None)
+    atomic_write_text(run_dir / "config.yaml", dump(cfg))
+    if afresh:
+        out(f"{run_dir} holds no checkpoint (its run stopped before the first one): starting afresh there")
     d = exp.data
     out(f"run folder {run_dir}: {len(d.X_train)} training, {len(d.X_val)} validation, "
         f"{len(d.X_test)} test samples; {exp.net.num_parameters():,} parameters")

@@ -2,7 +2,8 @@
 (spirals, XOR, circles), MNIST-style IDX files and the user's own .npz / .csv,
 plus seeded splitting and scaling.
 
-    raw = load("digits", image=True)              # a Raw: X, y (+ X_test, y_test)
+    X, y = load("digits", image=True)             # raw samples (.X_test, .y_test: a set's own test split)
+    X_test, y_test = load("mnist", split="test")  # a set's own test split
     data = prepare(cfg["data"], val_split=0.1)    # a Data: train / val / test splits, scaled
 
 Loaders are registered by name in ``DATASETS``; their keyword arguments are
@@ -13,13 +14,15 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
     base       DATASETS, Raw, Data
     bundled    digits, breast_cancer           synthetic  spirals, xor, circles
     idx_files  idx / mnist, read_idx           files      npz, csv
-    scaling    fit_scaler, apply_scaler        prepare    load, split_indices, prepare
+    scaling    fit_scaler, apply_scaler        prepare    split_indices, prepare
+    loading    load (from Python), load_raw
 """
 from .base import DATA_DIR, DATASETS, SPLIT_KEYS, Data, Raw, loader_kwargs
 from . import bundled, synthetic, idx_files, files  # noqa: F401  (register the loaders, in this order)
 from .bundled import breast_cancer, digits
 from .files import csv_file, npz
 from .idx_files import idx, read_idx
-from .prepare import load, prepare, split_indices
+from .loading import Samples, load, load_raw
+from .prepare import prepare, split_indices
 from .scaling import apply_scaler, fit_scaler
 from .synthetic import circles, spirals, xor

@@ -10,16 +10,9 @@ training part only.
 import numpy as np
 
 from ..config import ConfigError
-from .base import DATASETS, Data, loader_kwargs
+from .base import Data, loader_kwargs
+from .loading import load_raw
 from .scaling import apply_scaler, fit_scaler
-
-
-def load(name, rng=None, **kwargs):
-    """Call the loader ``name`` with ``kwargs`` (arguments already checked)."""
-    loader = DATASETS.get(name)
-    if "rng" in loader.__code__.co_varnames[:loader.__code__.co_argcount]:
-        kwargs["rng"] = rng if rng is not None else np.random.default_rng(0)
-    return loader(**kwargs)
 
 
 def split_indices(n, fraction, seed, stream=0):
@@ -35,7 +28,7 @@ def prepare(data_cfg, val_split=0.0, loader_args=None):
     scaled float32 train / val / test parts."""
     args = dict(loader_args if loader_args is not None else loader_kwargs(data_cfg))
     seed = data_cfg.get("seed", 0)
-    raw = load(data_cfg["name"], rng=np.random.default_rng([int(seed), 2]), **args)
+    raw = load_raw(data_cfg["name"], rng=np.random.default_rng([int(seed), 2]), **args)
     X, y = np.asarray(raw.X), np.asarray(raw.y)
     if len(X) != len(y):
         raise ConfigError(f"{len(X)} samples but {len(y)} targets", ("data",))

@@ -1,16 +1,22 @@
-"""Training a built experiment: ``Trainer`` (the loop, resumable from
-checkpoints) and ``evaluate``.
+"""Training: ``Trainer`` (the one loop, used from Python and by the CLI,
+resumable from checkpoints), ``evaluate`` and ``predict``.
 
-    loop         Trainer: batches, accumulation, schedule, validation, Ctrl-C
+    loop         Trainer: batches, accumulation, schedule, Ctrl-C, callbacks, the fit call
+    epoch_end    validation, the health check, best / early stopping, checkpoints (best first)
+    from_config  Trainer.from_experiment: a config's settings, DataLoader and validation split
+    settings     the loop's settings, checked (the names of a config's train section)
     run_state    RunState: the counters and generators checkpoints hold; save / restore
+    callbacks    Callback: on_fit_start, on_step_end, on_epoch_end, on_fit_end
     step         micro-batch weights of an accumulated step; the clipped update
     monitoring   best epoch and early stopping
-    metrics_log  metrics.csv and the per-epoch line
-    evaluation   evaluate: mean loss and accuracy on a split
-    outcome      Result, Diverged
+    metrics_log  metrics.csv and the per-epoch line;  files  atomic text writes
+    evaluation   evaluate, predict, LabelTask
+    outcome      Result, History, Diverged
 """
-from .evaluation import evaluate
+from .callbacks import Callback, PeriodicCheckpoint
+from .evaluation import LabelTask, evaluate, predict
 from .loop import Trainer
 from .metrics_log import METRICS
-from .outcome import Diverged, Result
+from .outcome import Diverged, History, Result
 from .run_state import RunState
+from .settings import check_settings

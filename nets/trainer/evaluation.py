@@ -1,9 +1,66 @@
-"""Evaluating a built experiment's net on a data split: mean loss and accuracy."""
+"""Evaluating a net: ``evaluate(net, loss, data)`` -> (mean loss, accuracy or
+None) and ``predict(net, X)``, both batched and in eval mode (the net's mode
+is restored after).
+
+Accuracy needs a ``task`` that turns labels into the loss's targets and
+outputs into correct counts. A config's experiment has one (nets.builders.Task);
+from Python, ``LabelTask`` is the default: targets are given as they are, and
+accuracy is the argmax for CrossEntropy / NLL on integer labels, or the
+output thresholded (0.5, or 0 for BCEWithLogits) for one output of BCE /
+BCEWithLogits; otherwise (MSE, ...) there is no accuracy.
+"""
+import numpy as np
+
+from ... import losses
 
 
-def evaluate(exp, X, y, batch_size=1000):
-    """(mean loss, accuracy or None) of the net in eval mode on X, y; restores the mode."""
-    net, loss, task = exp.net, exp.loss, exp.task
+class LabelTask:
+    """The task of a net trained from Python: targets as given, accuracy where the loss implies one."""
+
+    def __init__(self, loss):
+        self.argmax = isinstance(loss, (losses.CrossEntropy, losses.NLL))
+        self.threshold = 0.0 if isinstance(loss, losses.BCEWithLogits) else (
+            0.5 if isinstance(loss, losses.BCE) else None)
+
+    def targets(self, y):
+        return y
+
+    def correct(self, out, y):
+        """Number of correct predictions, or None when the loss implies no accuracy."""
+        y = np.asarray(y)
+        if self.argmax and y.dtype.kind in "iu" and out.ndim == 2 and y.shape == out.shape[:1]:
+            return int((out.argmax(1) == y).sum())
+        if self.threshold is not None and out.ndim == 2 and out.shape[1] == 1 and y.size == len(y):
+            return int(((out[:, 0] > self.threshold) == (y.reshape(-1) > 0.5)).sum())
+        return None
+
+
+def _arrays(data, what="data"):
+    """(X, y) of a DataLoader or an (X, y) tuple."""
+    if hasattr(data, "X") and hasattr(data, "y") and hasattr(data, "batch_size"):
+        return data.X, data.y
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        X, y = data
+        if len(X) != len(y):
+            raise ValueError(f"{what}: X has {len(X)} samples but y has {len(y)}")
+        return X, y
+    raise TypeError(f"{what}: expected an (X, y) tuple or a nets.DataLoader, got {type(data).__name__}")
+
+
+def evaluate(net, loss, data=None, batch_size=1000, task=None):
+    """(mean loss, accuracy or None) of ``net`` in eval mode on ``data`` ((X, y) or a DataLoader);
+    (None, None) for no samples. ``evaluate(experiment, X, y, batch_size)`` (a config's
+    experiment) also works."""
+    if hasattr(net, "task") and hasattr(net, "net"):          # evaluate(exp, X, y, batch_size)
+        exp, X, y = net, loss, data
+        return _evaluate(exp.net, exp.loss, X, y, batch_size, exp.task)
+    X, Y = _arrays(data)
+    return _evaluate(net, loss, X, Y, batch_size, task or LabelTask(loss))
+
+
+def _evaluate(net, loss, X, y, batch_size, task):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"evaluate: batch_size must be an integer >= 1, got {batch_size!r}")
     if not len(X):
         return None, None
     was = net.training
@@ -15,7 +72,24 @@ def evaluate(exp, X, y, batch_size=1000):
             yb = y[i:i + batch_size]
             total += loss.forward(out, task.targets(yb)) * len(yb)
             c = task.correct(out, yb)
-            correct = None if c is None else correct + c
+            correct = None if c is None or correct is None else correct + c
     finally:
         net.train(was)
     return total / len(X), (None if correct is None else correct / len(X))
+
+
+def predict(net, X, batch_size=1000):
+    """The net's outputs for ``X`` (an array or a DataLoader), in eval mode, ``batch_size`` samples at a time."""
+    if hasattr(X, "batch_size") and hasattr(X, "X"):
+        X = X.X
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"predict: batch_size must be an integer >= 1, got {batch_size!r}")
+    was = net.training
+    net.eval()
+    try:
+        outs = [net.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+    finally:
+        net.train(was)
+    if not outs:
+        raise ValueError("predict: X has no samples")
+    return np.concatenate(outs)

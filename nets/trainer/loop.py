@@ -1,15 +1,21 @@
-"""The training loop: mini-batches in a seeded order, optional gradient
-accumulation and clipping, a schedule per epoch or per step, validation,
-early stopping, metrics.csv and checkpoints (see run_state for resuming).
+"""The training loop — one implementation for Python (``nets.fit``) and the
+CLI (which builds the pieces from a config and calls the same ``fit``):
+mini-batches from a DataLoader, optional gradient accumulation and clipping,
+a schedule per epoch or per step, validation, early stopping, callbacks,
+and with a run folder metrics.csv, last.npz and best.npz.
 
-    trainer = Trainer(experiment, run_dir)
-    trainer.restore(checkpoint.read(run_dir / "last.npz"))   # optional
-    result = trainer.fit()
+    trainer = Trainer(net, loss, optimizer, schedule, epochs=10, out="runs/a")
+    trainer.restore(checkpoint.read("runs/a/last.npz"))     # optional: resume
+    result = trainer.fit(DataLoader(X, y, 32, shuffle=True), (X_val, y_val))
 
 Ctrl-C (SIGINT) finishes the current optimizer step, saves last.npz and
 returns with status "interrupted"; a second Ctrl-C aborts at once. A NaN or
-infinite loss stops the run before the update (``Diverged``) and leaves the
-last good checkpoint as it was.
+infinite loss stops the run before the update (``Diverged``); so do
+non-finite weights, and a non-finite validation loss (or, without
+validation, loss on the epoch's last batch) after an epoch's last step. A
+checkpoint is written only after those checks, so last.npz always holds
+finite weights, and at an epoch's end a finite validation loss. best.npz is
+written before last.npz records it as the best.
 """
 import math
 import signal
@@ -20,92 +26,170 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from ..config import ConfigError
-from .evaluation import evaluate
-from .metrics_log import MetricsLog, epoch_line
-from .monitoring import EpochMetrics, early_stop, track_best
-from .outcome import Diverged, Result, diverged_message
-from .run_state import RunState
+from ... import layers
+
+from ..config import config_hash
+from ..dataloader import DataLoader
+from .callbacks import PeriodicCheckpoint, call, checked
+from .epoch_end import EpochEnd
+from .evaluation import LabelTask, _arrays
+from .from_config import FromExperiment
+from .metrics_log import MetricsLog
+from .outcome import Diverged, History, Result, diverged_message, kept_text
+from .run_state import RunState, settings_hash
+from .settings import check_settings
 from .step import group_share, update
 
 
-class Trainer(RunState):
-    """Trains ``exp`` (a nets.build.Experiment), writing into ``run_dir``."""
+class Trainer(FromExperiment, EpochEnd, RunState):
+    """Trains ``net`` on ``loss`` with ``optimizer`` (and ``schedule``); the
+    settings are nets.trainer.settings' (epochs, accumulate, clip_norm, ...).
+    ``out``: the run folder (None: nothing is written); ``task``: how labels
+    become targets and outputs accuracy (default LabelTask(loss));
+    ``callbacks``: nets.Callback objects; ``config``: a YAML run's config,
+    recorded in its checkpoints. ``Trainer(experiment, run_dir)`` trains an
+    experiment built from a config (see ``from_experiment``)."""
 
-    def __init__(self, exp, run_dir, progress=None, log=print):
-        super().__init__(exp, run_dir)
-        self.log = log
-        self.t = exp.config["train"]
-        self.progress = self.t["progress"] if progress is None else progress
-        self.metrics = MetricsLog(self.run_dir / "metrics.csv")
-        self._stop = False
+    def __init__(self, net, loss=None, optimizer=None, schedule=None, *, out=None, callbacks=(), task=None,
+                 config=None, log=print, **settings):
+        if hasattr(net, "config") and hasattr(net, "task"):     # Trainer(experiment, run_dir, progress=, log=)
+            self._init_experiment(net, loss, settings.pop("progress", None), log, callbacks)
+            return
+        self._setup(net, loss, optimizer, schedule, check_settings(**settings), out, task, config,
+                    config_hash(config) if config else None, log, callbacks)
 
-    def _result(self, status, message=""):
-        st = self.state
-        return Result(status, st["epoch"], st["step"], st["best"], st["best_epoch"], message)
+    def _setup(self, net, loss, optimizer, schedule, settings, out, task, config, hash_, log, callbacks):
+        if loss is None or optimizer is None:
+            raise TypeError("Trainer: needs net, loss and optimizer")
+        RunState.__init__(self, net, optimizer, schedule, out, config, hash_ or settings_hash(settings))
+        self.loss, self.t, self.log = loss, settings, log
+        self.task = task if task is not None else LabelTask(loss)
+        self.callbacks = checked(callbacks)
+        if settings["checkpoint_every"]:
+            self.callbacks.insert(0, PeriodicCheckpoint(settings["checkpoint_every"]))
+        self.progress = settings["progress"]
+        self.train_data = self.val_data = self.exp = None
+        self.metrics = None if self.run_dir is None else MetricsLog(self.run_dir / "metrics.csv")
+        self.history = History()
+        self._stop, self._stop_reason, self._saved = False, None, None
+
+    # ---- control -------------------------------------------------------------------------------
+    def request_stop(self, reason="stopped by a callback"):
+        """Stop after the current optimizer step (saving last.npz), as Ctrl-C does."""
+        self._stop, self._stop_reason = True, reason
 
     def _on_sigint(self, signum, frame):
         if self._stop:  # a second Ctrl-C: give up at once
             raise KeyboardInterrupt
         self._stop = True
 
-    def fit(self):
-        """Train until train.epochs, early stopping or Ctrl-C; returns a Result."""
+    @property
+    def data_rng(self):
+        """The generator of the training data's order."""
+        loader = self.train_loader or self.train_data
+        return None if loader is None else loader.rng
+
+    def restore(self, ckpt):
+        """Continue from ``ckpt`` (already read; see RunState.restore); a YAML run's
+        DataLoader gets its order, position and generator at once."""
+        super().restore(ckpt)
+        if self.train_data is not None:
+            self.attach_loader(self.train_data)
+        st = self.state
+        self._saved = {k: st[k] for k in ("epoch", "step", "pos", "best_epoch")}
+
+    def _result(self, status, message=""):
+        st = self.state
+        return Result(status, st["epoch"], st["step"], st["best"], st["best_epoch"], message, self.history)
+
+    # ---- fit -----------------------------------------------------------------------------------
+    def _loader(self, train):
+        if train is None:
+            train = self.train_data
+        if train is None:
+            raise TypeError("Trainer.fit: give the training data: an (X, y) tuple or a nets.DataLoader")
+        if isinstance(train, DataLoader):
+            loader = train
+        else:
+            X, y = _arrays(train, "train")
+            saved = layers.get_rng().bit_generator.state
+            loader = DataLoader(X, y, batch_size=32, shuffle=True)
+            if self._loader_state is not None:     # a restored run: its package generator stays as saved
+                layers.get_rng().bit_generator.state = saved
+        if loader.y is None:
+            raise ValueError("Trainer.fit: the training DataLoader has no targets (y=None)")
+        if len(loader) == 0:
+            raise ValueError(f"Trainer.fit: the training data has no batch ({loader.num_samples} samples)")
+        return loader
+
+    def fit(self, train=None, val=None):
+        """Train until ``epochs``, early stopping, a callback's stop or Ctrl-C; returns a Result
+        (``.history``: one dict per epoch). ``train``: (X, y) or a DataLoader (a tuple is batched
+        32 at a time, shuffled); ``val``: (X, y), a DataLoader or None."""
+        loader = self._loader(train)
+        val = self.val_data if val is None else val
+        val = None if val is None else _arrays(val, "val")
         st, t = self.state, self.t
+        if self.metrics is not None and self.metrics.path.exists():
+            self.history[:] = self.metrics.read(st["epoch"])
+        if self._saved is not None and self.run_dir is not None:
+            self._check_best()
         if st["done"]:
             return self._result("already_done", f"the run has already stopped ({st['done']})")
         if st["epoch"] >= t["epochs"]:
             return self._result("already_done", f"the run has already done its {st['epoch']} epochs "
                                                 f"(raise train.epochs to go on)")
-        n, bs = len(self.exp.data.X_train), t["batch_size"]
-        if t["drop_last"] and n < bs:
-            raise ConfigError(f"{bs} is larger than the {n} training samples, and drop_last is on",
-                              ("train", "batch_size"))
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.metrics.start(st["epoch"])
+        self.attach_loader(loader)
+        if self.run_dir is not None:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            self.history[:] = self.metrics.start(st["epoch"])
+            for stale in self.run_dir.glob(".*.tmp-*"):   # left by a killed write
+                stale.unlink()
+            if self._saved is None and (self.run_dir / "best.npz").exists():
+                (self.run_dir / "best.npz").unlink()     # left by a run killed before its first last.npz
+        self._stop, self._stop_reason = False, None
         main_thread = threading.current_thread() is threading.main_thread()
         old = signal.signal(signal.SIGINT, self._on_sigint) if main_thread else None
         self._session_start = time.perf_counter()
         try:
+            call(self.callbacks, "on_fit_start", self)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):   # NaN/inf: Diverged says it
-                return self._loop(n, bs)
+                result = self._loop(loader, val)
+            call(self.callbacks, "on_fit_end", self, result)
+            return result
         finally:
             st["seconds"] = self.seconds()
             self._session_start = None
             if old is not None:
                 signal.signal(signal.SIGINT, old)
 
-    def _loop(self, n, bs):
-        st, t, exp = self.state, self.t, self.exp
-        net, loss, task, opt, sched = exp.net, exp.loss, exp.task, exp.optimizer, exp.schedule
-        X, y = exp.data.X_train, exp.data.y_train
-        nb = n // bs if t["drop_last"] else -(-n // bs)
+    def _loop(self, loader, val):
+        st, t = self.state, self.t
+        net, loss, task, opt, sched = self.net, self.loss, self.task, self.optimizer, self.schedule
+        n, bs, nb = loader.num_samples, loader.batch_size, len(loader)
         k = t["accumulate"]
-        per_step = sched is not None and exp.config["schedule"]["interval"] == "step"
-        every = t["checkpoint"]["every_steps"]
+        per_step = sched is not None and t["schedule_interval"] == "step"
         net.train()
         while st["epoch"] < t["epochs"]:
             epoch = st["epoch"]
-            if st["order"] is None:
-                st["order"] = self.data_rng.permutation(n) if t["shuffle"] else np.arange(n)
-            order = st["order"]
-            bar = tqdm(total=nb, initial=st["pos"], desc=f"epoch {epoch + 1}/{t['epochs']}", leave=False,
+            bar = tqdm(total=nb, initial=loader.pos, desc=f"epoch {epoch + 1}/{t['epochs']}", leave=False,
                        unit="batch", disable=None if self.progress else True, file=sys.stderr)
             try:
-                group_start = st["pos"]
-                for b in range(st["pos"], nb):
-                    idx = order[b * bs:(b + 1) * bs]
-                    yb = y[idx]
-                    value = loss.forward(net.forward(X[idx]), task.targets(yb))
+                group_start = loader.pos
+                for xb, yb in loader:
+                    b = loader.pos - 1
+                    value = loss.forward(net.forward(xb), task.targets(yb))
                     if not math.isfinite(value):
-                        raise Diverged(diverged_message(value, st["step"] + 1, epoch, b, nb,
-                                                        self.run_dir / "last.npz"))
+                        raise Diverged(diverged_message(
+                            f"the loss is {value} at step {st['step'] + 1} (epoch {epoch + 1}, batch {b + 1}/{nb}); "
+                            f"training stopped before that update", kept_text(self.run_dir, self._saved)))
                     grad = loss.backward()
                     if k > 1:   # each micro-batch weighs by its share of the group's samples
-                        grad *= group_share(b, len(idx), k, bs, n)
+                        grad *= group_share(b, len(yb), k, bs, n)
                     net.backward(grad)
-                    st["loss_sum"] += value * len(idx)
-                    st["loss_count"] += len(idx)
+                    st["loss_sum"] += value * len(yb)
+                    st["loss_count"] += len(yb)
+                    self._last_batch = (xb, yb)
                     bar.update(1)
                     if b + 1 - group_start < k and b + 1 < nb:
                         continue
@@ -118,44 +202,23 @@ class Trainer(RunState):
                         sched.step(value) if sched.needs_metric else sched.step()
                     if bar.n % 10 == 0:
                         bar.set_postfix(loss=f"{value:.4f}", refresh=False)
-                    if every and st["step"] % every == 0:
-                        self.save()
+                    call(self.callbacks, "on_step_end", self, value)
                     if self._stop:
-                        path = self.save()
-                        return self._result("interrupted", f"interrupted at step {st['step']} (epoch {epoch + 1}, "
-                                                           f"batch {b + 1}/{nb}); saved {path}")
+                        return self._interrupted(f"at step {st['step']} (epoch {epoch + 1}, batch {b + 1}/{nb})")
             finally:
                 bar.close()
-            stop = self._end_epoch(sched, per_step)
+            stop = self._end_epoch(sched, per_step, val)
             if stop or self._stop:
                 break
-        status = "early_stopped" if st["done"] and st["done"].startswith("early") else (
-            "interrupted" if self._stop and st["epoch"] < t["epochs"] else "finished")
-        msg = st["done"] or (f"interrupted after epoch {st['epoch']}; saved {self.run_dir / 'last.npz'}"
-                             if status == "interrupted" else "")
-        return self._result(status, msg)
+        if self._stop and st["epoch"] < t["epochs"] and not st["done"]:
+            return self._interrupted(f"after epoch {st['epoch']}", save=False)
+        status = "early_stopped" if st["done"] and st["done"].startswith("early") else "finished"
+        return self._result(status, st["done"] or "")
 
-    def _end_epoch(self, sched, per_step):
-        """Validate, step an epoch schedule, track the best epoch and early
-        stopping, write metrics.csv and the checkpoints; True to stop."""
-        st, t, exp = self.state, self.t, self.exp
-        epoch = st["epoch"] + 1
-        train_loss = st["loss_sum"] / max(st["loss_count"], 1)
-        validate = epoch % t["val_interval"] == 0 or epoch == t["epochs"]
-        val_loss, val_acc = (evaluate(exp, exp.data.X_val, exp.data.y_val, t["eval_batch_size"])
-                             if validate else (None, None))
-        lr = st["last_lr"] if st["last_lr"] is not None else exp.optimizer.lr
-        if sched is not None and not per_step:
-            metric = val_loss if val_loss is not None else train_loss
-            sched.step(metric) if sched.needs_metric else sched.step()
-        metrics = EpochMetrics(train_loss, val_loss, val_acc, len(exp.data.X_val) > 0)
-        improved = track_best(st, metrics, t["checkpoint"]["monitor"], epoch)
-        es = t["early_stopping"]
-        stop = bool(es["patience"] and validate) and early_stop(st, metrics, es, epoch)
-        st.update(epoch=epoch, pos=0, order=None, loss_sum=0.0, loss_count=0)
-        self.metrics.write(epoch, st["step"], train_loss, val_loss, val_acc, lr, self.seconds())
-        self.save()
-        if improved:
-            self.save("best.npz")
-        self.log(epoch_line(epoch, t["epochs"], train_loss, val_loss, val_acc, lr, self.seconds()))
-        return stop
+    def _interrupted(self, where, save=True):
+        path = (self.save_checkpoint() if save else self.run_dir / "last.npz") if self.run_dir else None
+        saved = f"; saved {path}" if path else " (no run folder: nothing saved)"
+        if self._stop_reason:
+            return self._result("stopped", f"{self._stop_reason} {where}{saved}")
+        return self._result("interrupted", f"interrupted {where}{saved}")
+

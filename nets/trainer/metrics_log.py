@@ -1,5 +1,8 @@
 """metrics.csv, one row per epoch, and the line printed at each epoch's end."""
 import csv
+import io
+
+from .files import atomic_write_text
 
 METRICS = ("epoch", "step", "train_loss", "val_loss", "val_accuracy", "lr", "seconds")
 
@@ -8,30 +11,51 @@ def _g(value):
     return "" if value is None else f"{value:.6g}"
 
 
+def _number(text):
+    if text in ("", None):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return None
+
+
 class MetricsLog:
     """The run's metrics.csv, with a header and columns ``METRICS``."""
 
     def __init__(self, path):
         self.path = path
 
-    def start(self, completed_epochs):
-        """Create the file, or keep only the rows of the epochs a resumed checkpoint has completed."""
-        rows = []
-        if self.path.exists():
-            with open(self.path, newline="") as f:
-                rows = [r for r in csv.DictReader(f) if r.get("epoch", "").isdigit()
-                        and int(r["epoch"]) <= completed_epochs]
-        with open(self.path, "w", newline="") as f:
-            w = csv.DictWriter(f, METRICS)
-            w.writeheader()
-            w.writerows({k: r.get(k, "") for k in METRICS} for r in rows)
+    def _rows(self, completed_epochs):
+        if not self.path.exists():
+            return []
+        with open(self.path, newline="") as f:
+            return [r for r in csv.DictReader(f) if (r.get("epoch") or "").isdigit()
+                    and int(r["epoch"]) <= completed_epochs]
 
-    def write(self, epoch, step, train_loss, val_loss, val_acc, lr, seconds):
-        """Append one epoch's row (missing values as empty cells)."""
-        row = {"epoch": epoch, "step": step, "train_loss": _g(train_loss), "val_loss": _g(val_loss),
-               "val_accuracy": _g(val_acc), "lr": _g(lr), "seconds": f"{seconds:.3f}"}
+    def read(self, completed_epochs):
+        """The rows of the first ``completed_epochs`` epochs, as dicts of numbers."""
+        return [{k: _number(r.get(k) or "") for k in METRICS} for r in self._rows(completed_epochs)]
+
+    def start(self, completed_epochs):
+        """Create the file, or keep only the rows of the epochs a resumed checkpoint has
+        completed (rewritten atomically); returns the kept rows as dicts of numbers."""
+        rows = self._rows(completed_epochs)
+        text = io.StringIO()
+        w = csv.DictWriter(text, METRICS)
+        w.writeheader()
+        w.writerows({k: r.get(k) or "" for k in METRICS} for r in rows)
+        atomic_write_text(self.path, text.getvalue())
+        return self.read(completed_epochs)
+
+    def write(self, row):
+        """Append one epoch's row (a dict with ``METRICS`` keys; None as an empty cell)."""
+        cells = {k: _g(row[k]) for k in METRICS}
+        cells.update(epoch=row["epoch"], step=row["step"], seconds=f"{row['seconds']:.3f}")
         with open(self.path, "a", newline="") as f:
-            csv.DictWriter(f, METRICS).writerow(row)
+            csv.DictWriter(f, METRICS).writerow(cells)
 
 
 def epoch_line(epoch, epochs, train_loss, val_loss, val_acc, lr, seconds):

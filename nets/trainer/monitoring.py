@@ -1,12 +1,14 @@
 """The monitored metric at an epoch's end: which epoch is the best so far
 (for best.npz) and when early stopping ends the run."""
+import math
 from dataclasses import dataclass
 
 
 def improved(value, best, monitor, min_delta):
     """Whether ``value`` beats ``best`` by more than ``min_delta`` (lower
-    val_loss, higher val_accuracy); the first value always does."""
-    if value is None:
+    val_loss, higher val_accuracy); the first value always does. NaN or
+    infinity never does, so it never becomes a best value."""
+    if value is None or not math.isfinite(value):
         return False
     if best is None:
         return True

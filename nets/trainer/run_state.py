@@ -3,10 +3,16 @@ bit for bit (also mid-epoch, also after SIGKILL).
 
 Resume is exact because a checkpoint holds all the state the loop reads:
 weights, buffers, optimizer and schedule state, every random generator
-(package, layers' own, data order), the epoch's data order and the position
-in it, the running sums of the epoch's training loss and the early-stopping
-counters. Checkpoints are only taken between optimizer steps.
+(package, layers' own, the DataLoader's), the epoch's data order and the
+position in it, the running sums of the epoch's training loss and the
+early-stopping counters. Checkpoints are only taken between optimizer steps.
+
+The data order and position live in the DataLoader; they are copied into the
+trainer state (``order``, ``pos``) when a checkpoint is written, and handed
+back to the loader when fit starts after a restore.
 """
+import json
+import hashlib
 import time
 from pathlib import Path
 
@@ -16,7 +22,6 @@ from ... import layers
 
 from .. import checkpoint
 from ..checkpoint.format import label
-from ..config import config_hash
 
 
 def initial_state():
@@ -26,20 +31,33 @@ def initial_state():
             "es_best": None, "bad_epochs": 0, "done": None, "last_lr": None}
 
 
-class RunState:
-    """A run of experiment ``exp`` (a nets.build.Experiment) in ``run_dir``:
-    its counters (``state``), data-order generator and training time, saved
-    to and restored from checkpoints."""
+def settings_hash(settings):
+    """The hash a run made from Python records in place of a config's: its settings but
+    epochs and progress (which may change on resume)."""
+    s = {k: v for k, v in settings.items() if k not in ("epochs", "progress")}
+    return hashlib.sha256(json.dumps(s, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
-    def __init__(self, exp, run_dir):
-        self.exp, self.run_dir = exp, Path(run_dir)
-        self.data_rng = np.random.default_rng([int(exp.config["seed"]), 7])
-        self.hash = config_hash(exp.config)
+
+class RunState:
+    """The counters (``state``) and training time of a run of ``net`` with
+    ``optimizer`` and ``schedule`` in ``run_dir`` (None: no files), saved to
+    and restored from checkpoints. ``config`` (a YAML run's resolved config,
+    or None) and ``config_hash`` are recorded in every checkpoint."""
+
+    def __init__(self, net, optimizer, schedule, run_dir, config, config_hash):
+        self.net, self.optimizer, self.schedule = net, optimizer, schedule
+        self.run_dir = None if run_dir is None else Path(run_dir)
+        self.config, self.hash = config, config_hash
         self.state = initial_state()
+        self.train_loader = None
+        self._loader_state = None          # from a restored checkpoint, for the loader fit() is given
         self._session_start = None
 
     def generators(self):
-        return {"package": layers.get_rng(), "data": self.data_rng}
+        gens = {"package": layers.get_rng()}
+        if self.train_loader is not None:
+            gens["data"] = self.train_loader.rng
+        return gens
 
     def seconds(self):
         """Training time so far, this session's included."""
@@ -49,20 +67,28 @@ class RunState:
     def save(self, name="last.npz"):
         """Write a checkpoint ``run_dir/name``; returns its path."""
         st = dict(self.state, seconds=self.seconds())
+        if self.train_loader is not None:
+            st["order"], st["pos"] = self.train_loader.order, self.train_loader.pos
         if st["order"] is None:
             st.pop("order")
-        return checkpoint.save(self.run_dir / name, self.exp.net, self.exp.optimizer, self.exp.schedule,
-                               trainer=st, config=self.exp.config, config_hash=self.hash,
+        return checkpoint.save(self.run_dir / name, self.net, self.optimizer, self.schedule,
+                               trainer=st, config=self.config, config_hash=self.hash,
                                generators=self.generators())
 
     def restore(self, ckpt):
-        """Continue from ``ckpt`` (already read); CheckpointError if it does not fit."""
-        checkpoint.check_model(ckpt, self.exp.net)
+        """Continue from ``ckpt`` (already read); CheckpointError if it does not fit.
+        The data order, position and generator go to the DataLoader when fit starts."""
+        checkpoint.check_model(ckpt, self.net)
         if ckpt.config_hash != self.hash:
+            what = ("a different config", "this config", "train.epochs, train.out and train.progress") \
+                if self.config else ("different settings", "these settings", "epochs and progress")
             raise checkpoint.CheckpointError(
-                f"{label(ckpt.path)} was written by a different config (hash {ckpt.config_hash}, "
-                f"this config {self.hash}); only train.epochs, train.out and train.progress may change on resume")
-        checkpoint.restore(ckpt, self.exp.net, self.exp.optimizer, self.exp.schedule, self.generators())
+                f"{label(ckpt.path)} was written by {what[0]} (hash {ckpt.config_hash}, {what[1]} "
+                f"{self.hash}); only {what[2]} may change on resume")
+        rng = ckpt.meta.get("rng", {})
+        if "data" not in rng:
+            raise checkpoint.CheckpointError(f"{label(ckpt.path)} lacks the random generator state of data")
+        checkpoint.restore(ckpt, self.net, self.optimizer, self.schedule, {"package": layers.get_rng()})
         st = ckpt.trainer
         missing = sorted(set(self.state) - set(st) - {"order"})
         if missing:
@@ -71,3 +97,18 @@ class RunState:
         self.state.setdefault("order", None)
         if self.state["order"] is not None:
             self.state["order"] = np.asarray(self.state["order"])
+        self._loader_state = {"order": self.state["order"], "pos": self.state["pos"],
+                              "epoch": self.state["epoch"], "rng": rng["data"]}
+        self._restored_from = ckpt.path
+
+    def attach_loader(self, loader):
+        """Use ``loader`` for the training data, giving it a restored checkpoint's order,
+        position and generator; CheckpointError if they do not fit it."""
+        self.train_loader = loader
+        if self._loader_state is not None:
+            try:
+                loader.load_state_dict(self._loader_state)
+            except (ValueError, TypeError, KeyError) as e:
+                raise checkpoint.CheckpointError(
+                    f"{label(self._restored_from)} does not fit the training data: {e}") from None
+            self._loader_state = None
