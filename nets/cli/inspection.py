@@ -7,17 +7,19 @@ from ... import optim
 
 from ..builders import summary_table
 from ..datasets import DATASETS
+from ..imports import import_modules
 from ..gradcheck_all import describe_signature, run_all
 from .common import EXIT_FAILED, load_and_build, out
 
 
 def cmd_summary(args):
-    _, _, exp = load_and_build(args.config, args.set)
+    _, _, exp = load_and_build(args.config, args.set, args.imports)
     out(summary_table(exp.rows, exp.data.input_shape))
     return 0
 
 
 def cmd_layers(args):
+    layers.load_plugins()
     for title, reg in (("layers", layers.LAYERS), ("losses", losses.LOSSES), ("optimizers", optim.OPTIMIZERS),
                        ("schedules", optim.SCHEDULES), ("data sets", DATASETS)):
         out(f"{title} ({len(reg)}):")
@@ -27,5 +29,6 @@ def cmd_layers(args):
 
 
 def cmd_gradcheck(args):
+    import_modules(args.imports)
     failures = run_all(args.names, out)
     return EXIT_FAILED if failures else 0

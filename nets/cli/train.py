@@ -34,7 +34,7 @@ def _resume(args):
     if not last.exists():
         raise UsageError(f"kubik train --resume: '{run_dir}' has no last.npz to resume from")
     ckpt = checkpoint.read(last)
-    cfg, _, exp = load_and_build(cfg_path, args.set)
+    cfg, _, exp = load_and_build(cfg_path, args.set, args.imports)
     trainer = Trainer(exp, run_dir, progress=False if args.quiet else None)
     trainer.restore(ckpt)
     if args.set:
@@ -47,7 +47,7 @@ def _resume(args):
 
 def _start(args):
     """(config, experiment, trainer, run folder) of a new run of CONFIG."""
-    cfg, _, exp = load_and_build(args.config, args.set)
+    cfg, _, exp = load_and_build(args.config, args.set, args.imports)
     run_dir = _run_dir(cfg, args.config, args.out)
     if (run_dir / "last.npz").exists() or (run_dir / "config.yaml").exists():
         raise UsageError(f"kubik train: '{run_dir}' already holds a run; resume it with "
