@@ -8,6 +8,8 @@ data sets and the ``kubik`` command line.
     trainer/                 the resumable training loop, evaluate
     checkpoint/              atomic, pickle-free .npz checkpoints
     cli/                     the ``kubik`` command; gradcheck_all: ``kubik gradcheck``
+    imports                  the user's modules (config ``imports:``, ``--import``)
+    preprocessing, model     what checkpoints store to use a model; ``load`` -> Model
 """
 from .sequential import Sequential
 from .containers import Concat, Residual
@@ -17,3 +19,4 @@ from .build import build as build_experiment
 from .build import summary_table
 from .datasets import DATASETS
 from .trainer import Trainer, evaluate
+from .model import Model, load

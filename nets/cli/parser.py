@@ -48,4 +48,17 @@ def parser():
     g = sub.add_parser("gradcheck", help="gradient check of every registered layer (and loss)")
     g.add_argument("names", nargs="*", help="only these layers/losses")
     _add_imports(g)
+    pr = sub.add_parser("predict", help="predictions of a trained model for new inputs (csv, npz or IDX) as csv")
+    pr.add_argument("model", metavar="CHECKPOINT_OR_RUN", help="a checkpoint, or a run folder (its best.npz)")
+    pr.add_argument("input", metavar="INPUT", help="a csv (with or without the target column), .npz or IDX file")
+    pr.add_argument("-o", "--output", metavar="OUT", help="write the csv here (default: print it)")
+    pr.add_argument("--batch-size", type=int, default=1000, metavar="N", help="samples per batch (bounds memory)")
+    _add_imports(pr)
+    x = sub.add_parser("export", help="export a trained model to ONNX (needs the [onnx] extra)")
+    x.add_argument("model", metavar="CHECKPOINT_OR_RUN", help="a checkpoint, or a run folder (its best.npz)")
+    x.add_argument("output", metavar="OUT.onnx")
+    x.add_argument("--with-preprocessing", action="store_true",
+                   help="put the input scaling into the graph (it then takes raw inputs)")
+    x.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17)")
+    _add_imports(x)
     return p
