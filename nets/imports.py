@@ -5,7 +5,9 @@ known by name.
 
 An entry is a module name (``my_layers``, ``pkg.blocks``; looked up on
 sys.path, then in the config's folder and the current folder) or a path to a
-``.py`` file (``./swish.py``; relative to the config's folder). The run's
+``.py`` file (``./swish.py``; relative to the config's folder). A file
+imported by path also answers for the module name of its stem, so
+``--import ./my_layers.py`` supplies a recorded ``my_layers``. The run's
 config.yaml records every entry, paths made absolute, so ``kubik eval`` and
 ``kubik train --resume`` import them again without the flag.
 
@@ -19,6 +21,8 @@ import sys
 from pathlib import Path
 
 from .config import ConfigError
+
+_BY_STEM = {}   # stem -> module imported from a .py file, which then stands for the module of that name
 
 
 def is_path(entry):
@@ -35,7 +39,7 @@ def _import_file(path):
     """Import a .py file as a module named after its stem (once per file)."""
     name = f"kubik_user_{path.stem}_{abs(hash(str(path))) % 10**8}"
     if name in sys.modules:
-        return sys.modules[name]
+        return _BY_STEM.setdefault(path.stem, sys.modules[name])
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -44,6 +48,7 @@ def _import_file(path):
     except BaseException:
         del sys.modules[name]
         raise
+    _BY_STEM[path.stem] = module
     return module
 
 
@@ -73,7 +78,11 @@ def import_one(entry, base=None, where=("imports",)):
                 raise ConfigError(f"cannot import {entry!r}: no such file '{path}'", where)
             _import_file(path)
             return str(path)
-        _import_name(entry, (base, Path.cwd()))
+        try:
+            _import_name(entry, (base, Path.cwd()))
+        except ModuleNotFoundError as e:
+            if e.name != entry or entry not in _BY_STEM:
+                raise
         return entry
     except ConfigError:
         raise
@@ -83,23 +92,22 @@ def import_one(entry, base=None, where=("imports",)):
         raise ConfigError(f"cannot import module {entry!r}: {_first_line(e)}", where) from None
 
 
-def apply_imports(cfg, base=None, extra=(), extra_label="--import"):
+def apply_imports(cfg, base=None, extra=(), extra_label="--import", extra_base=None):
     """Import ``cfg['imports']`` (relative paths from folder ``base``) and the
-    ``extra`` modules (``--import`` flags, relative to the current folder);
+    ``extra`` modules (``--import`` flags, relative to ``extra_base``, by default the current folder);
     record them all in ``cfg['imports']`` (paths absolute). Returns cfg."""
-    recorded = []
-    for i, entry in enumerate(cfg.get("imports") or []):
-        recorded.append(import_one(entry, base, ("imports", i)))
-    for entry in extra or ():
+    flagged = []
+    for entry in extra or ():   # first: a flag may supply a module the config names (--import ./my_layers.py)
         try:
-            got = import_one(entry, Path.cwd(), ())
+            flagged.append(import_one(entry, extra_base or Path.cwd(), ()))
         except ConfigError as e:
             raise ConfigError(f"{extra_label} {entry}: {e}") from None
-        recorded.append(got)
-    cfg["imports"] = list(dict.fromkeys(recorded))
+    recorded = [import_one(entry, base, ("imports", i)) for i, entry in enumerate(cfg.get("imports") or [])]
+    cfg["imports"] = list(dict.fromkeys(recorded + flagged))
     return cfg
 
 
-def import_modules(entries, base=None):
-    """Import ``entries`` (module names or .py paths) outside any config; returns the recorded forms."""
-    return apply_imports({"imports": list(entries)}, base)["imports"]
+def import_modules(entries, base=None, label="--import"):
+    """Import ``entries`` (module names or .py paths relative to ``base``,
+    by default the current folder) outside any config; returns the recorded forms."""
+    return apply_imports({"imports": []}, None, list(entries), label, base)["imports"]

@@ -53,10 +53,10 @@ def load(path, which="best", imports=()):
     if not isinstance(ckpt.config, dict):
         raise checkpoint.CheckpointError(f"{checkpoint.format.label(ckpt.path)} holds no config to rebuild the model")
     source = Source(f"{ckpt.path} (its config)")
+    apply_imports({"imports": []}, ckpt.path.parent, imports, "import")
     with source.placing():
         cfg = normalize(ckpt.config)
         apply_imports(cfg, ckpt.path.parent)
-    apply_imports(cfg, ckpt.path.parent, imports, "import")
     record = pre.load(ckpt.meta, ckpt.arrays) or _record_from_data(cfg, source)
     state = layers.get_rng().bit_generator.state     # building draws initial weights: leave the package rng alone
     try:

@@ -22,9 +22,11 @@ def build_experiment(cfg, source):
 def import_code(cfg, source, base, extra=()):
     """Import the config's ``imports`` (errors placed at their entry) and the
     ``--import`` modules ``extra``; records them all in ``cfg['imports']``."""
+    base_cfg = {"imports": []}
+    apply_imports(base_cfg, base, extra)            # the flags first: they may supply what the config names
     with source.placing():
         apply_imports(cfg, base)
-    apply_imports(cfg, base, extra)
+    cfg["imports"] = list(dict.fromkeys(cfg["imports"] + base_cfg["imports"]))
 
 
 def load_and_build(config_path, sets, imports=()):
