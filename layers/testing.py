@@ -78,11 +78,13 @@ def _output_shape(layer, X):
 
 def _state_dict(layer, X):
     layer.eval()
-    state = layer.state_dict()
-    for v in state.values():
-        v[...] = 0 if v.dtype.kind == "f" else v     # must be a copy: the layer's outputs must not change
-    state = layer.state_dict()
     before = layer.forward(X)
+    for v in layer.state_dict().values():
+        if v.dtype.kind == "f":
+            v[...] = 0                                   # must be a copy: the layer's outputs must not change
+    if not np.array_equal(layer.forward(X), before):
+        return "state_dict() returns the layer's own arrays, not copies"
+    state = layer.state_dict()
     other = copy.deepcopy(layer)
     for p in other.parameters():
         p.data[...] = p.data + 0.5
