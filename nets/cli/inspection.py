@@ -6,6 +6,7 @@ from ... import losses
 from ... import optim
 
 from ..builders import summary_table
+from ..config import ConfigError
 from ..datasets import DATASETS
 from ..imports import import_modules
 from ..gradcheck_all import describe_signature, run_all
@@ -19,7 +20,10 @@ def cmd_summary(args):
 
 
 def cmd_layers(args):
-    layers.load_plugins()
+    try:
+        layers.load_plugins()
+    except ValueError as e:       # a broken plugin: named, one line
+        raise ConfigError(str(e)) from None
     for title, reg in (("layers", layers.LAYERS), ("losses", losses.LOSSES), ("optimizers", optim.OPTIMIZERS),
                        ("schedules", optim.SCHEDULES), ("data sets", DATASETS)):
         out(f"{title} ({len(reg)}):")

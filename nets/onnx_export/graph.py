@@ -54,7 +54,15 @@ def convert(g, layer, x, shape, where="model"):
 
 def build_model(net, input_shape, preprocessing=None, opset=17):
     from . import elementwise, spatial, structure  # noqa: F401  (register the converters)
+    was = net.training
     net.eval()
+    try:
+        return _build(net, input_shape, preprocessing, opset)
+    finally:
+        net.train(was)
+
+
+def _build(net, input_shape, preprocessing, opset):
     g = GraphBuilder()
     x = "input"
     if preprocessing is not None:
