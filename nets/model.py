@@ -20,7 +20,7 @@ from .. import layers
 from . import checkpoint
 from . import preprocessing as pre
 from .builders import build_model
-from .config import ConfigError, Source, normalize
+from .config import Source, normalize
 from .imports import apply_imports
 
 

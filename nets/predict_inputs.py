@@ -70,16 +70,16 @@ def _csv_batches(path, model, batch_size):
             chunk = list(itertools.islice(body, batch_size))
             if not chunk:
                 return
-            X = np.empty((len(chunk), len(cols)))
             for i, r in enumerate(chunk):
                 if len(r) != len(first):
                     raise ValueError(f"'{path}' line {line + i}: {len(r)} columns, expected {len(first)}")
-                try:
-                    X[i] = [float(r[c]) for c in cols]
-                except ValueError:
-                    c = next(c for c in cols if not _is_number(r[c]))
-                    name = head[c] if head else c
-                    raise ValueError(f"'{path}' line {line + i}: column {name!r} holds {r[c]!r}, not a number") from None
+            try:   # a bad cell is looked for only when the batch fails
+                X = np.array([[float(r[c]) for c in cols] for r in chunk], np.float64)
+            except ValueError:
+                i, c = next((i, c) for i, r in enumerate(chunk) for c in cols if not _is_number(r[c]))
+                name = head[c] if head else c
+                raise ValueError(f"'{path}' line {line + i}: column {name!r} holds {chunk[i][c]!r}, "
+                                 f"not a number") from None
             bad = np.argwhere(~np.isfinite(X))
             if len(bad):
                 i, j = bad[0]

@@ -19,6 +19,7 @@ import numpy as np
 from .. import losses
 
 from .checkpoint.tree import unflatten
+from .datasets.scaling import apply_scaler
 
 KEY = "preprocessing"
 
@@ -62,11 +63,9 @@ def load(meta, arrays):
 
 
 def scale_inputs(record, X):
-    """Raw inputs (N, *input_shape) scaled as in training, in the net's dtype."""
-    X = np.asarray(X, np.float64)
-    flat = X.reshape(len(X), -1)
-    out = (flat - record["shift"]) / record["scale_values"]
-    return out.reshape(X.shape).astype(record["dtype"])
+    """Raw inputs (N, *input_shape) scaled exactly as in training (the same
+    float32 arithmetic as nets.datasets.apply_scaler), in the net's dtype."""
+    return apply_scaler(np.asarray(X), record["shift"], record["scale_values"]).astype(record["dtype"], copy=False)
 
 
 def probabilities(record, out):

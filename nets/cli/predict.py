@@ -5,6 +5,7 @@ with the class names as column names. Printed when no ``-o`` is given."""
 import csv
 import sys
 
+from .. import preprocessing as pre
 from ..model import load
 from ..predict_inputs import read_batches
 from .common import out
@@ -18,11 +19,12 @@ def _header(model, width):
 
 
 def _rows(model, X, batch_size):
+    out = model.outputs(X, batch_size)                   # one forward pass per batch
     if model.task == "regression":
-        values = model.predict(X, batch_size)
-        return [[f"{v:.7g}"] if values.ndim == 1 else [f"{x:.7g}" for x in v] for v in values]
-    proba = model.predict_proba(X, batch_size)
-    labels = model.classes[proba.argmax(1)] if model.task != "binary" else model.predict(X, batch_size)
+        values = out.reshape(len(out), -1)
+        return [[f"{x:.7g}" for x in v] for v in values]
+    proba = pre.probabilities(model.record, out)
+    labels = model.classes[pre.class_indices(model.record, out)]
     return [[str(label)] + [f"{p:.6g}" for p in row] for label, row in zip(labels, proba)]
 
 
