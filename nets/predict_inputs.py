@@ -44,7 +44,9 @@ def _columns(path, head, ncols, model):
             raise ValueError(f"'{path}' lacks the column(s) {', '.join(map(repr, missing[:5]))} the model was "
                              f"trained on; it has: {', '.join(head)}")
         return [head.index(f) for f in want]
-    target = model.record.get("target")
+    target, layout = model.record.get("target"), model.record.get("layout")
+    if layout and ncols == layout["columns"] and ncols != n:   # laid out as the training table
+        return list(layout["feature_columns"])
     if ncols == n:
         return list(range(ncols))
     if ncols == n + 1:   # the target column is there too: drop it

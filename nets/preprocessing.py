@@ -5,8 +5,9 @@ arrays under ``preprocessing/``):
     scale, shift, scale_values   the fitted scaler: X' = (X − shift) / scale_values
                                  (training-part statistics; ``scale`` is its kind)
     input_shape, dtype           the per-sample shape and dtype the net takes
-    features, target             feature column names and the target column
-                                 (name or index), where the data was a table
+    features, target, layout     feature column names, the target column (name
+                                 or index) and {columns, feature_columns} (the
+                                 training table's width and feature indices)
     classes                      class names in index order (None: labels 0..C-1)
     num_classes, task            classification | binary | regression
     output                       how outputs become probabilities: softmax
@@ -50,6 +51,7 @@ def describe(exp):
         "input_shape": [int(s) for s in d.input_shape], "dtype": str(d.X_train.dtype),
         "features": None if d.features is None else [str(f) for f in d.features],
         "target": d.target if d.target is None or isinstance(d.target, (int, str)) else str(d.target),
+        "layout": getattr(d, "layout", None),
         "classes": classes, "num_classes": d.num_classes, "task": kind,
         "output": _output_kind(exp.loss), "threshold": task.threshold,
         "data": exp.config["data"].get("name"),

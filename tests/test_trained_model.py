@@ -243,3 +243,23 @@ def test_old_checkpoints_keep_working(tmp_path, capsys):
     strip_new_metadata(run / "best.npz")
     model = kubik.load(run)                                                       # rebuilt with its data
     assert model.predict(np.array([[0.1, 0.2], [-0.5, 0.3]])).shape == model_before.shape
+
+
+def test_headerless_csv_with_feature_subset(tmp_path, capsys):
+    """Features picked by index from a wider headerless table: a new file laid out the same way works."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((150, 4))
+    y = (X[:, 0] + X[:, 2] > 0).astype(int)
+    table = np.column_stack([X[:, 0], X[:, 1], X[:, 2], X[:, 3], y])
+    np.savetxt(tmp_path / "t.csv", table, delimiter=",", fmt="%.6f")
+    cfg = {"data": {"name": "csv", "path": str(tmp_path / "t.csv"), "features": [0, 2], "target": 4},
+           "model": [{"Linear": 2}], "optimizer": {"name": "Adam", "lr": 0.1}, "train": {"epochs": 10}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    assert main(["train", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    capsys.readouterr()
+    model = kubik.load(tmp_path / "run")
+    assert model.record["layout"] == {"columns": 5, "feature_columns": [0, 2]}
+    code, text, err = run_cli(capsys, "predict", tmp_path / "run", tmp_path / "t.csv")
+    assert code == 0, err
+    got = [int(l.split(",")[0]) for l in text.strip().splitlines()[1:]]
+    assert got == list(model.predict(X[:, [0, 2]])) and np.mean(np.array(got) == y) > 0.9

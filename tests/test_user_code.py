@@ -99,6 +99,11 @@ def test_import_flag_by_module_name(tmp_path):
     assert "cannot import module 'my_swish_mod'" in line and "No module named" in line, line
     p = kubik("eval", run / "best.npz", "--import", tmp_path / "my_swish_mod.py", cwd=ROOT)
     assert p.returncode == 0, p.stderr
+    np.savez(tmp_path / "new.npz", X=np.array([[0.1, 0.2], [0.3, -0.4]]))
+    p = kubik("predict", run, tmp_path / "new.npz", "--import", tmp_path / "my_swish_mod.py", cwd=ROOT)
+    assert p.returncode == 0 and p.stdout.startswith("prediction,0,1,2"), p.stderr
+    p = kubik("predict", run, tmp_path / "new.npz", cwd=tmp_path)                 # recorded, importable here
+    assert p.returncode == 0 and len(p.stdout.strip().splitlines()) == 3, p.stderr
 
 
 def test_import_errors_are_one_line(tmp_path):

@@ -32,6 +32,7 @@ class Raw:
     classes: tuple = None
     features: tuple = None       # names of the feature columns (a csv with a header)
     target: object = None        # the target column's name (or index) in the file
+    layout: dict = None          # a table's {"columns": count, "feature_columns": [indices]}
 
 
 @dataclass
@@ -49,6 +50,7 @@ class Data:
     scale: object = 1.0
     features: tuple = None       # feature (column) names, where the data has them
     target: object = None        # the target column's name or index, where the data is a table
+    layout: dict = None          # a table's column count and feature column indices
 
     @property
     def input_shape(self):
