@@ -23,6 +23,15 @@ ROOT = Path(__file__).resolve().parent.parent
 L = layers
 
 
+@pytest.fixture(autouse=True)
+def _restore_registry():
+    """Layers these tests register in-process are removed again (other tests list the registry)."""
+    saved = dict(layers.LAYERS._table)
+    yield
+    layers.LAYERS._table.clear()
+    layers.LAYERS._table.update(saved)
+
+
 def run_onnx(model_proto, X):
     sess = ort.InferenceSession(model_proto.SerializeToString(), providers=["CPUExecutionProvider"])
     return sess.run(None, {"input": X})[0]

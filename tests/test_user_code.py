@@ -18,6 +18,15 @@ from kubik.nets import checkpoint as K
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+@pytest.fixture(autouse=True)
+def _restore_registry():
+    """Layers these tests register in-process are removed again (other tests list the registry)."""
+    saved = dict(layers.LAYERS._table)
+    yield
+    layers.LAYERS._table.clear()
+    layers.LAYERS._table.update(saved)
+
 SWISH = '''
 import numpy as np
 from kubik import layers
@@ -174,6 +183,8 @@ def test_plugin_entry_point_distribution(tmp_path):
         assert p.returncode == 0, p.stderr
         p = kubik("gradcheck", "PluginSwish")
         assert p.returncode == 0 and "ok    layer PluginSwish" in p.stdout, p.stdout + p.stderr
+        p = kubik("gradcheck", "ReLU", "PluginL1")
+        assert p.returncode == 0 and "ok    loss PluginL1" in p.stdout, p.stdout + p.stderr
         p = kubik("layers")
         assert "PluginSwish" in p.stdout and "PluginL1" in p.stdout
         code = ("from kubik import losses; print(losses.LOSSES.get('PluginL1').__module__)")

@@ -19,11 +19,16 @@ def cmd_summary(args):
     return 0
 
 
-def cmd_layers(args):
+def _load_plugins():
+    """Import the installed kubik.plugins, so that listings and checks include them."""
     try:
         layers.load_plugins()
     except ValueError as e:       # a broken plugin: named, one line
         raise ConfigError(str(e)) from None
+
+
+def cmd_layers(args):
+    _load_plugins()
     for title, reg in (("layers", layers.LAYERS), ("losses", losses.LOSSES), ("optimizers", optim.OPTIMIZERS),
                        ("schedules", optim.SCHEDULES), ("data sets", DATASETS)):
         out(f"{title} ({len(reg)}):")
@@ -34,5 +39,6 @@ def cmd_layers(args):
 
 def cmd_gradcheck(args):
     import_modules(args.imports)
+    _load_plugins()
     failures = run_all(args.names, out)
     return EXIT_FAILED if failures else 0
