@@ -38,19 +38,21 @@ def _output_kind(loss):
 def describe(exp):
     """The preprocessing record of a built experiment (nets.build.Experiment)."""
     d, task = exp.data, exp.task
+    features, target = getattr(d, "features", None), getattr(d, "target", None)   # any data record will do
     if d.num_classes is None:
         kind = "regression"
     else:
         kind = "binary" if not task.labels and task.out_shape == (1,) else "classification"
     classes = None
-    if d.classes is not None and d.num_classes is not None and len(d.classes) >= d.num_classes:
+    if getattr(d, "classes", None) is not None and d.num_classes is not None and len(d.classes) >= d.num_classes:
         classes = [str(c) for c in d.classes]
     return {
         "scale": exp.config["data"].get("scale", "standard"),
-        "shift": np.asarray(d.shift, np.float64), "scale_values": np.asarray(d.scale, np.float64),
+        "shift": np.asarray(getattr(d, "shift", 0.0), np.float64),
+        "scale_values": np.asarray(getattr(d, "scale", 1.0), np.float64),
         "input_shape": [int(s) for s in d.input_shape], "dtype": str(d.X_train.dtype),
-        "features": None if d.features is None else [str(f) for f in d.features],
-        "target": d.target if d.target is None or isinstance(d.target, (int, str)) else str(d.target),
+        "features": None if features is None else [str(f) for f in features],
+        "target": target if target is None or isinstance(target, (int, str)) else str(target),
         "layout": getattr(d, "layout", None),
         "classes": classes, "num_classes": d.num_classes, "task": kind,
         "output": _output_kind(exp.loss), "threshold": task.threshold,

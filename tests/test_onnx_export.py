@@ -156,6 +156,8 @@ def test_non_exportable_layer_is_named():
     net = nets.Sequential(L.Linear(3, 3, rng=0), nets.Residual(nets.Sequential(Swish(), L.ReLU())))
     with pytest.raises(ValueError, match=r"model\[1\]\.block\[0\]: layer Swish cannot be exported to ONNX"):
         export_net(net, (3,))
+    with pytest.raises(ValueError, match="does not validate for ONNX opset 13"):
+        export_net(nets.Sequential(L.LayerNorm(3)), (3,), opset=13)
     with pytest.raises(ValueError, match="track_running_stats=False"):
         export_net(nets.Sequential(L.BatchNorm1d(3, track_running_stats=False)), (3,))
 

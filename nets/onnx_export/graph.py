@@ -80,5 +80,9 @@ def _build(net, input_shape, preprocessing, opset):
         [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", *out_shape])], g.initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="kubik")
     model.ir_version = min(model.ir_version, 9)   # readable by older onnxruntime releases
-    onnx.checker.check_model(model)
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as e:   # e.g. LayerNormalization below opset 17
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ValueError(f"the graph does not validate for ONNX opset {opset}: {first}") from None
     return model
