@@ -208,7 +208,8 @@ def test_image_model_npz_and_idx(tmp_path, capsys):
     code, text, err = run_cli(capsys, "predict", run, tmp_path / "x.npz")
     assert code == 0 and len(text.strip().splitlines()) == 8, err
     write_idx(tmp_path / "small-idx3-ubyte", images[:, :7, :7])
-    line = one_line_error(capsys, "predict", run, tmp_path / "small-idx3-ubyte")
+    line = one_line_error(capsys, "predict", run, tmp_path / "small-idx3-ubyte", "-o", tmp_path / "bad.csv")
+    assert not (tmp_path / "bad.csv").exists()                                   # nothing half-written
     assert "49 values per sample (7, 7)" in line and "(1, 8, 8)" in line, line
     np.savez(tmp_path / "two.npz", a=raw.X[:2], b=raw.X[:2])
     line = one_line_error(capsys, "predict", run, tmp_path / "two.npz")

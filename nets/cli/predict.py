@@ -4,6 +4,7 @@ value for a regression) and, for classification, a probability per class
 with the class names as column names. Printed when no ``-o`` is given."""
 import csv
 import sys
+from pathlib import Path
 
 from .. import preprocessing as pre
 from ..model import load
@@ -31,7 +32,7 @@ def _rows(model, X, batch_size):
 def cmd_predict(args):
     model = load(args.model, imports=args.imports)
     target = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
-    n = 0
+    n, ok = 0, False
     try:
         writer = csv.writer(target, lineterminator="\n")
         width = model.net_output_shape()[0] if model.task == "regression" else None
@@ -39,6 +40,7 @@ def cmd_predict(args):
         for X in read_batches(args.input, model, args.batch_size):
             writer.writerows(_rows(model, X, args.batch_size))
             n += len(X)
+        ok = True
     except ValueError as e:
         raise UsageError(f"kubik predict: {e}") from None
     except FileNotFoundError as e:
@@ -46,6 +48,8 @@ def cmd_predict(args):
     finally:
         if target is not sys.stdout:
             target.close()
+            if not ok:                  # no half-written predictions file
+                Path(args.output).unlink(missing_ok=True)
     if args.output:
         out(f"wrote {n} predictions to {args.output}")
     return 0
