@@ -14,5 +14,6 @@ __version__ = "0.2.0"
 
 from . import layers, losses, optim, nets  # noqa: E402  (after __version__: the CLI reads it)
 from .layers import seed  # noqa: E402
+from .nets import load  # noqa: E402  (kubik.load(path): a trained model, ready to predict)
 
-__all__ = ["__version__", "seed", "layers", "losses", "optim", "nets"]
+__all__ = ["__version__", "seed", "load", "layers", "losses", "optim", "nets"]

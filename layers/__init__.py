@@ -2,7 +2,7 @@
 layers themselves and the gradient checker."""
 from .parameter import Parameter
 from .layer import Layer
-from .registry import LAYERS, Registry, register
+from .registry import LAYERS, PLUGIN_GROUP, Registry, load_plugins, register
 from .random import get_rng, seed
 from .gradcheck import GradcheckError, GradcheckResult, gradcheck
 
@@ -17,3 +17,4 @@ from .pooling import AvgPool2d, MaxPool2d
 from .adaptive_pool import AdaptiveAvgPool2d, GlobalAvgPool2d
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .layernorm import LayerNorm
+from . import testing  # noqa: E402  (check_layer: the conformance check for your own layers)

@@ -7,8 +7,44 @@ schedules from YAML configs.
     LAYERS.get("Linear") -> the class
     LAYERS.get("Linaer") -> ValueError: unknown layer 'Linaer' (did you mean
                             'Linear'?); known: ...
+
+Installed packages add names through the entry-point group ``kubik.plugins``
+(``[project.entry-points."kubik.plugins"] mylayers = "kubik_mylayers"``): the
+first time any registry misses a name, every plugin of the group is imported
+once (a module registers by its decorators; a callable entry is called with no
+arguments) and the lookup is tried again.
 """
 import difflib
+from importlib import metadata
+
+PLUGIN_GROUP = "kubik.plugins"
+_plugins = {"loaded": False}
+
+
+def _entry_points(group):
+    eps = metadata.entry_points()
+    return eps.select(group=group) if hasattr(eps, "select") else eps.get(group, ())
+
+
+def load_plugins(force=False):
+    """Import every ``kubik.plugins`` entry point (once; again with ``force``).
+    Returns the names loaded. A plugin that fails to load is a ValueError
+    naming it and its own error."""
+    if _plugins["loaded"] and not force:
+        return []
+    _plugins["loaded"] = True
+    names = []
+    for ep in sorted(_entry_points(PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            obj = ep.load()
+            if callable(obj) and not isinstance(obj, type):
+                obj()
+        except Exception as e:  # a broken plugin is named, with its own message
+            first = str(e).splitlines()[0] if str(e) else ""
+            raise ValueError(f"plugin {ep.name!r} ({ep.value}, entry point group {PLUGIN_GROUP}) failed to load: "
+                             f"{type(e).__name__}: {first}") from None
+        names.append(ep.name)
+    return names
 
 
 class Registry:
@@ -33,7 +69,10 @@ class Registry:
         try:
             return self._table[name]
         except (KeyError, TypeError):
-            raise ValueError(self.unknown_message(name)) from None
+            pass
+        if not _plugins["loaded"] and isinstance(name, str) and load_plugins():
+            return self.get(name)
+        raise ValueError(self.unknown_message(name))
 
     def unknown_message(self, name):
         msg = f"unknown {self.kind} {name!r}"

@@ -9,6 +9,8 @@ data sets and the ``kubik`` command line.
     dataloader, fit          DataLoader (seeded, resumable mini-batches); fit: train from Python
     checkpoint/              atomic, pickle-free .npz checkpoints
     cli/                     the ``kubik`` command; gradcheck_all: ``kubik gradcheck``
+    imports                  the user's modules (config ``imports:``, ``--import``)
+    preprocessing, model     what checkpoints store to use a model; ``load`` -> Model
 """
 from .sequential import Sequential
 from .containers import Concat, Residual
@@ -22,3 +24,4 @@ from .trainer import Trainer, evaluate
 from .dataloader import DataLoader
 from .fit import fit
 from .trainer import Callback, Diverged, History, predict
+from .model import Model, load

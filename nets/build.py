@@ -13,6 +13,7 @@ from .builders import (CHILD_KEYS, CONTAINERS, LAYER_ARGS, Row, Task, build_laye
                        resolve, summary_table)
 from .builders.entries import entry_path
 from .datasets import prepare
+from .preprocessing import describe as describe_preprocessing
 
 
 @dataclass
@@ -44,4 +45,6 @@ def build(cfg, data=None):
     task = Task(loss, out_shape, data.num_classes, data.y_train.shape[1:], where)
     opt = build_optimizer(cfg["optimizer"], net)
     sched = build_schedule(cfg["schedule"], opt)
-    return Experiment(cfg, data, net, rows, loss, task, opt, sched)
+    exp = Experiment(cfg, data, net, rows, loss, task, opt, sched)
+    net.preprocessing = describe_preprocessing(exp)   # stored in every checkpoint (nets.preprocessing)
+    return exp

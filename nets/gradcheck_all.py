@@ -122,6 +122,9 @@ def run_all(names=(), out=print):
     wanted = set(names or ())
     known = {n for n, _ in _canonical(LAYERS)} | {n for n, _ in _canonical(losses.LOSSES)}
     unknown = sorted(wanted - known)
+    if unknown and layers.load_plugins():   # names an installed plugin may register
+        known = {n for n, _ in _canonical(LAYERS)} | {n for n, _ in _canonical(losses.LOSSES)}
+        unknown = sorted(wanted - known)
     if unknown:
         from .config import ConfigError, suggest
         raise ConfigError(f"kubik gradcheck: unknown layer or loss {unknown[0]!r}{suggest(unknown[0], known)}")

@@ -30,9 +30,12 @@ def all_generators(net, generators=None):
     return gens
 
 
-def save(path, net, optimizer=None, schedule=None, trainer=None, config=None, config_hash=None, generators=None):
+def save(path, net, optimizer=None, schedule=None, trainer=None, config=None, config_hash=None, generators=None,
+         preprocessing=None):
     """Write a checkpoint atomically. ``trainer`` is a dict (arrays allowed);
-    ``generators`` maps names to np.random.Generator (the layers' own are added)."""
+    ``generators`` maps names to np.random.Generator (the layers' own are added);
+    ``preprocessing`` (nets.preprocessing; by default the ``net.preprocessing``
+    that nets.build attaches) is stored for kubik.load / predict / export."""
     path = Path(path)
     arrays = {f"{MODEL}{k}": v for k, v in net.state_dict().items()}
     meta = {
@@ -43,6 +46,9 @@ def save(path, net, optimizer=None, schedule=None, trainer=None, config=None, co
         "trainer": flatten(trainer or {}, "trainer", arrays),
         "rng": {k: g.bit_generator.state for k, g in all_generators(net, generators).items()},
     }
+    pre = preprocessing if preprocessing is not None else getattr(net, "preprocessing", None)
+    if pre is not None:
+        meta["preprocessing"] = flatten(pre, "preprocessing", arrays)
     arrays[META] = np.array(json.dumps(meta, default=str))
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:

@@ -6,6 +6,10 @@
     kubik summary CONFIG [--set KEY=VALUE ...]
     kubik layers
     kubik gradcheck [NAME ...]
+    kubik predict CHECKPOINT_OR_RUN INPUT [-o OUT] [--batch-size N]
+    kubik export CHECKPOINT_OR_RUN OUT.onnx [--with-preprocessing]
+
+train, eval, summary, gradcheck, predict and export take ``--import MODULE``.
 
 Exit codes: 0 done, 1 training diverged (NaN/inf loss) or a gradient check
 failed, 2 a mistake in the command line, the config, the data or a
@@ -15,6 +19,7 @@ checkpoint (one line on stderr, no traceback), 130 interrupted by Ctrl-C
     entry       main: dispatch and exit codes       parser    the argument parser, UsageError
     train       kubik train                         evaluate  kubik eval
     inspection  kubik summary, layers, gradcheck    common    exit codes, loading and building
+    predict     kubik predict                       export    kubik export (ONNX)
 """
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from .entry import COMMANDS, main, run
@@ -22,3 +27,5 @@ from .evaluate import cmd_eval
 from .inspection import cmd_gradcheck, cmd_layers, cmd_summary
 from .parser import UsageError
 from .train import cmd_train
+from .predict import cmd_predict
+from .export import cmd_export

@@ -1,7 +1,10 @@
 """What the commands share: exit codes, printing, and loading and building
 a config with errors placed at the file line or ``--set`` that caused them."""
+from pathlib import Path
+
 from ..build import build
 from ..config import load
+from ..imports import apply_imports
 
 EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
 
@@ -16,7 +19,19 @@ def build_experiment(cfg, source):
         return build(cfg)
 
 
-def load_and_build(config_path, sets):
-    """(config, Source, Experiment) for a config file and its ``--set`` overrides."""
+def import_code(cfg, source, base, extra=()):
+    """Import the config's ``imports`` (errors placed at their entry) and the
+    ``--import`` modules ``extra``; records them all in ``cfg['imports']``."""
+    base_cfg = {"imports": []}
+    apply_imports(base_cfg, base, extra)            # the flags first: they may supply what the config names
+    with source.placing():
+        apply_imports(cfg, base)
+    cfg["imports"] = list(dict.fromkeys(cfg["imports"] + base_cfg["imports"]))
+
+
+def load_and_build(config_path, sets, imports=()):
+    """(config, Source, Experiment) for a config file, its ``--set`` overrides
+    and ``--import`` modules."""
     cfg, source = load(config_path, sets)
+    import_code(cfg, source, Path(config_path).parent, imports)
     return cfg, source, build_experiment(cfg, source)

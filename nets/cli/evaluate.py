@@ -4,7 +4,7 @@ from .. import checkpoint
 from ..checkpoint.format import label
 from ..config import Source, normalize
 from ..trainer import evaluate
-from .common import build_experiment, out
+from .common import build_experiment, import_code, out
 from .parser import UsageError
 
 
@@ -15,6 +15,7 @@ def cmd_eval(args):
     source = Source(f"{ckpt.path} (its config)")
     with source.placing():
         cfg = normalize(ckpt.config)
+    import_code(cfg, source, ckpt.path.parent, args.imports)
     exp = build_experiment(cfg, source)
     checkpoint.restore(ckpt, exp.net, weights_only=True)
     X, y = {"test": (exp.data.X_test, exp.data.y_test), "val": (exp.data.X_val, exp.data.y_val),

@@ -6,18 +6,29 @@ from ... import losses
 from ... import optim
 
 from ..builders import summary_table
+from ..config import ConfigError
 from ..datasets import DATASETS
+from ..imports import import_modules
 from ..gradcheck_all import describe_signature, run_all
 from .common import EXIT_FAILED, load_and_build, out
 
 
 def cmd_summary(args):
-    _, _, exp = load_and_build(args.config, args.set)
+    _, _, exp = load_and_build(args.config, args.set, args.imports)
     out(summary_table(exp.rows, exp.data.input_shape))
     return 0
 
 
+def _load_plugins():
+    """Import the installed kubik.plugins, so that listings and checks include them."""
+    try:
+        layers.load_plugins()
+    except ValueError as e:       # a broken plugin: named, one line
+        raise ConfigError(str(e)) from None
+
+
 def cmd_layers(args):
+    _load_plugins()
     for title, reg in (("layers", layers.LAYERS), ("losses", losses.LOSSES), ("optimizers", optim.OPTIMIZERS),
                        ("schedules", optim.SCHEDULES), ("data sets", DATASETS)):
         out(f"{title} ({len(reg)}):")
@@ -27,5 +38,7 @@ def cmd_layers(args):
 
 
 def cmd_gradcheck(args):
+    import_modules(args.imports)
+    _load_plugins()
     failures = run_all(args.names, out)
     return EXIT_FAILED if failures else 0

@@ -19,6 +19,11 @@ def _add_sets(parser, **kwargs):
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", **kwargs)
 
 
+def _add_imports(parser):
+    parser.add_argument("--import", dest="imports", action="append", default=[], metavar="MODULE",
+                        help="import a module (or ./file.py) that registers layers etc. first (repeatable)")
+
+
 def parser():
     """The parser of ``kubik COMMAND ...``."""
     p = _Parser(prog="kubik", description="Train and inspect kubik networks described by YAML configs.")
@@ -30,13 +35,30 @@ def parser():
     t.add_argument("--out", metavar="RUN_DIR", help="the run folder (default: <train.out>/<config-stem>-<time>)")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.npz")
     t.add_argument("--quiet", action="store_true", help="no progress bars")
+    _add_imports(t)
     e = sub.add_parser("eval", help="loss and accuracy of a checkpoint on the test split")
     e.add_argument("checkpoint")
     e.add_argument("--split", choices=("test", "val", "train"), default="test")
+    _add_imports(e)
     s = sub.add_parser("summary", help="the layer table of a config: output shapes and parameter counts")
     s.add_argument("config")
     _add_sets(s)
+    _add_imports(s)
     sub.add_parser("layers", help="every registered layer, loss, optimizer, schedule and data set")
     g = sub.add_parser("gradcheck", help="gradient check of every registered layer (and loss)")
     g.add_argument("names", nargs="*", help="only these layers/losses")
+    _add_imports(g)
+    pr = sub.add_parser("predict", help="predictions of a trained model for new inputs (csv, npz or IDX) as csv")
+    pr.add_argument("model", metavar="CHECKPOINT_OR_RUN", help="a checkpoint, or a run folder (its best.npz)")
+    pr.add_argument("input", metavar="INPUT", help="a csv (with or without the target column), .npz or IDX file")
+    pr.add_argument("-o", "--output", metavar="OUT", help="write the csv here (default: print it)")
+    pr.add_argument("--batch-size", type=int, default=1000, metavar="N", help="samples per batch (bounds memory)")
+    _add_imports(pr)
+    x = sub.add_parser("export", help="export a trained model to ONNX (needs the [onnx] extra)")
+    x.add_argument("model", metavar="CHECKPOINT_OR_RUN", help="a checkpoint, or a run folder (its best.npz)")
+    x.add_argument("output", metavar="OUT.onnx")
+    x.add_argument("--with-preprocessing", action="store_true",
+                   help="put the input scaling into the graph (it then takes raw inputs)")
+    x.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17)")
+    _add_imports(x)
     return p

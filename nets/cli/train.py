@@ -39,7 +39,7 @@ def _resume(args):
         raise UsageError(f"kubik train --resume: '{run_dir}' has no last.npz to resume from (the run stopped "
                          f"before its first checkpoint); start it again with: kubik train {cfg_path} --out {run_dir}")
     ckpt = checkpoint.read(last)
-    cfg, source, exp = load_and_build(cfg_path, args.set)
+    cfg, source, exp = load_and_build(cfg_path, args.set, args.imports)
     with source.placing():
         trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None)
     trainer.restore(ckpt)
@@ -53,7 +53,7 @@ def _resume(args):
 
 def _start(args):
     """(config, experiment, trainer, run folder) of a new run of CONFIG."""
-    cfg, source, exp = load_and_build(args.config, args.set)
+    cfg, source, exp = load_and_build(args.config, args.set, args.imports)
     run_dir = _run_dir(cfg, args.config, args.out)
     if (run_dir / "last.npz").exists():
         raise UsageError(f"kubik train: '{run_dir}' already holds a run; resume it with "

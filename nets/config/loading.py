@@ -36,8 +36,10 @@ def load(path, sets=(), text=None):
 
 def config_hash(cfg):
     """SHA-256 of everything that determines the trained weights; train.epochs,
-    train.out and train.progress are left out, so a run can be extended."""
+    train.out and train.progress are left out, so a run can be extended;
+    ``imports`` too (where code comes from, not what it trains)."""
     c = copy.deepcopy(cfg)
+    c.pop("imports", None)
     for k in ("epochs", "out", "progress"):
         c.get("train", {}).pop(k, None)
     return hashlib.sha256(json.dumps(c, sort_keys=True, default=str).encode()).hexdigest()[:16]

@@ -8,6 +8,7 @@ of value and description (documented in README, "Config schema"):
     optimizer  {name: SGD, lr: 0.1, no_decay: false, ...arguments}
     schedule   null or {name: StepLR, interval: epoch | step, ...arguments}
     train      epochs, batch_size, val_split, ... (see TRAIN below)
+    imports    list of modules / ./files.py imported before building (nets.imports)
 
 plus ``expect``, the check that a value is of an allowed kind.
 """
@@ -25,6 +26,7 @@ TOP = {
     "optimizer": ({"name": "SGD", "lr": 0.01}, ("dict", "str"), "the optimizer"),
     "schedule": (None, ("dict", "str", "null"), "a learning-rate schedule"),
     "train": ({}, ("dict",), "the training loop"),
+    "imports": ([], ("list",), "Python modules (or .py files relative to the config) imported before building"),
 }
 DATA = {
     "name": (REQUIRED, ("str",), "digits, breast_cancer, spirals, xor, circles, idx (mnist), npz, csv"),

@@ -30,6 +30,9 @@ class Raw:
     X_test: np.ndarray = None
     y_test: np.ndarray = None
     classes: tuple = None
+    features: tuple = None       # names of the feature columns (a csv with a header)
+    target: object = None        # the target column's name (or index) in the file
+    layout: dict = None          # a table's {"columns": count, "feature_columns": [indices]}
 
 
 @dataclass
@@ -43,6 +46,11 @@ class Data:
     y_test: np.ndarray
     num_classes: int = None      # None for a regression target
     classes: tuple = None
+    shift: object = 0.0          # the fitted scaler: X' = (X - shift) / scale (training statistics)
+    scale: object = 1.0
+    features: tuple = None       # feature (column) names, where the data has them
+    target: object = None        # the target column's name or index, where the data is a table
+    layout: dict = None          # a table's column count and feature column indices
 
     @property
     def input_shape(self):

@@ -107,7 +107,11 @@ def csv_file(path, target=None, features=None, header="auto", delimiter=","):
             raise ConfigError(f"'{path}' line {bad + 1 + has_header}: column {name!r} holds {body[bad][c]!r}, "
                               f"not a number", ("data", "features")) from None
     raw_t = [r[t].strip() for r in body]
+    names = tuple(head[c] for c in cols) if head else None
+    layout = {"columns": ncols, "feature_columns": list(cols)}   # where the features sit, for kubik predict
     if all(_is_number(v) for v in raw_t):
-        return Raw(X, _targets(np.array([float(v) for v in raw_t]), "target"))
+        return Raw(X, _targets(np.array([float(v) for v in raw_t]), "target"), features=names,
+                   target=head[t] if head else t, layout=layout)
     classes = tuple(sorted(set(raw_t)))
-    return Raw(X, np.array([classes.index(v) for v in raw_t], np.int64), classes=classes)
+    return Raw(X, np.array([classes.index(v) for v in raw_t], np.int64), classes=classes, features=names,
+               target=head[t] if head else t, layout=layout)

@@ -47,4 +47,6 @@ def prepare(data_cfg, val_split=0.0, loader_args=None):
     classify = y.dtype.kind in "iu"
     num_classes = int(max(y.max(), y_test.max() if len(y_test) else 0, y_val.max() if len(y_val) else 0)) + 1 if classify else None
     return Data(apply_scaler(X, shift, scale), y, apply_scaler(X_val, shift, scale), y_val,
-                apply_scaler(X_test, shift, scale), y_test, num_classes, raw.classes)
+                apply_scaler(X_test, shift, scale), y_test, num_classes, raw.classes,
+                shift, scale, getattr(raw, "features", None), getattr(raw, "target", None),
+                getattr(raw, "layout", None))

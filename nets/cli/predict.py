@@ -1,0 +1,55 @@
+"""``kubik predict CHECKPOINT_OR_RUN INPUT [-o OUT] [--batch-size N]``: one
+csv row per input sample: the prediction (the class name the data had, or the
+value for a regression) and, for classification, a probability per class
+with the class names as column names. Printed when no ``-o`` is given."""
+import csv
+import sys
+from pathlib import Path
+
+from .. import preprocessing as pre
+from ..model import load
+from ..predict_inputs import read_batches
+from .common import out
+from .parser import UsageError
+
+
+def _header(model, width):
+    if model.task == "regression":
+        return ["prediction"] if width == 1 else [f"prediction_{i}" for i in range(width)]
+    return ["prediction"] + [str(c) for c in model.classes]
+
+
+def _rows(model, X, batch_size):
+    out = model.outputs(X, batch_size)                   # one forward pass per batch
+    if model.task == "regression":
+        values = out.reshape(len(out), -1)
+        return [[f"{x:.7g}" for x in v] for v in values]
+    proba = pre.probabilities(model.record, out)
+    labels = model.classes[pre.class_indices(model.record, out)]
+    return [[str(label)] + [f"{p:.6g}" for p in row] for label, row in zip(labels, proba)]
+
+
+def cmd_predict(args):
+    model = load(args.model, imports=args.imports)
+    target = open(args.output, "w", newline="", encoding="utf-8") if args.output else sys.stdout
+    n, ok = 0, False
+    try:
+        writer = csv.writer(target, lineterminator="\n")
+        width = model.net_output_shape()[0] if model.task == "regression" else None
+        writer.writerow(_header(model, width))
+        for X in read_batches(args.input, model, args.batch_size):
+            writer.writerows(_rows(model, X, args.batch_size))
+            n += len(X)
+        ok = True
+    except ValueError as e:
+        raise UsageError(f"kubik predict: {e}") from None
+    except FileNotFoundError as e:
+        raise UsageError(f"kubik predict: no such file '{e.filename}'") from None
+    finally:
+        if target is not sys.stdout:
+            target.close()
+            if not ok:                  # no half-written predictions file
+                Path(args.output).unlink(missing_ok=True)
+    if args.output:
+        out(f"wrote {n} predictions to {args.output}")
+    return 0

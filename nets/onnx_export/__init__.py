@@ -1,0 +1,42 @@
+"""Export a trained kubik net to ONNX (``kubik export``, ``nets.onnx_export.export``).
+
+Needs the optional ``onnx`` package (``pip install "kubik[onnx]"``), imported
+only here, when an export runs. Every built-in layer that ONNX has an operator
+for is exported (see converters); a layer without one is a ValueError naming
+it. The graph takes ``input`` of shape (N, *input_shape) in float32 and gives
+``output``; with ``with_preprocessing`` its first nodes apply the stored input
+scaling, so it takes raw inputs.
+
+    graph       GraphBuilder: nodes, initializers, unique names; convert (dispatch)
+    elementwise Linear, activations, Softmax/LogSoftmax, Dropout, Flatten/Reshape
+    spatial     Conv2d, pools, adaptive pools, BatchNorm, LayerNorm
+    structure   Sequential, Residual (Add), Concat
+"""
+INSTALL_HINT = 'ONNX export needs the onnx package: pip install "kubik[onnx]" (or pip install onnx)'
+
+
+def _onnx():
+    try:
+        import onnx  # noqa: F401
+    except ImportError:
+        raise ImportError(INSTALL_HINT) from None
+    return onnx
+
+
+def export_net(net, input_shape, path=None, preprocessing=None, opset=17):
+    """An onnx.ModelProto of ``net`` (in eval mode) for per-sample ``input_shape``;
+    written to ``path`` when given. ``preprocessing``: a nets.preprocessing
+    record whose scaling becomes the graph's first nodes."""
+    _onnx()
+    from .graph import build_model
+    model = build_model(net, tuple(input_shape), preprocessing, opset)
+    if path is not None:
+        import onnx
+        onnx.save(model, str(path))
+    return model
+
+
+def export(model, path, with_preprocessing=False, opset=17):
+    """Export a ``kubik.load``-ed Model to ``path``; returns the path."""
+    export_net(model.net, model.input_shape, path, model.record if with_preprocessing else None, opset)
+    return path
