@@ -17,3 +17,4 @@ from .pooling import AvgPool2d, MaxPool2d
 from .adaptive_pool import AdaptiveAvgPool2d, GlobalAvgPool2d
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .layernorm import LayerNorm
+from .init import INITS, init_weight

@@ -21,6 +21,7 @@ import numpy as np
 from tqdm import tqdm
 
 from ..config import ConfigError
+from ..diagnostics import Diagnostics  # diagnostics hook
 from .evaluation import evaluate
 from .metrics_log import MetricsLog, epoch_line
 from .monitoring import EpochMetrics, early_stop, track_best
@@ -63,6 +64,7 @@ class Trainer(RunState):
                               ("train", "batch_size"))
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.metrics.start(st["epoch"])
+        self.diagnostics = Diagnostics.from_config(self.exp, self.run_dir).start(st["step"])  # diagnostics hook
         main_thread = threading.current_thread() is threading.main_thread()
         old = signal.signal(signal.SIGINT, self._on_sigint) if main_thread else None
         self._session_start = time.perf_counter()
@@ -109,9 +111,11 @@ class Trainer(RunState):
                     bar.update(1)
                     if b + 1 - group_start < k and b + 1 < nb:
                         continue
+                    self.diagnostics.before_update(st["step"] + 1)  # diagnostics hook
                     update(opt, t["clip_norm"], t["clip_value"])
                     group_start = b + 1
                     st["step"] += 1
+                    self.diagnostics.after_update(st["step"])  # diagnostics hook
                     st["pos"] = b + 1
                     st["last_lr"] = opt.lr
                     if per_step:

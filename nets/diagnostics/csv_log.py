@@ -1,0 +1,50 @@
+"""diagnostics.csv: one row per (step, name, metric), appended one monitored
+step at a time (one write of whole lines, flushed), and cut back on resume to the
+steps the checkpoint has done, so a resumed run never repeats or skips a step."""
+import csv
+import io
+import math
+
+FIELDS = ("step", "name", "metric", "value")
+
+
+def _value(v):
+    return "nan" if v is None or not math.isfinite(v) else f"{v:.6g}"
+
+
+def read_diagnostics(path):
+    """[(step, name, metric, value)] of a diagnostics.csv, skipping a torn last line."""
+    rows = []
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            try:
+                rows.append((int(r["step"]), r["name"], r["metric"], float(r["value"])))
+            except (TypeError, ValueError, KeyError):
+                continue
+    return rows
+
+
+class DiagnosticsLog:
+    """The run's diagnostics.csv."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def start(self, step):
+        """Create the file with its header, or keep only the rows of steps <= ``step``."""
+        keep = []
+        if self.path.exists():
+            keep = [r for r in read_diagnostics(self.path) if r[0] <= step]
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(FIELDS)
+        w.writerows((s, n, m, _value(v)) for s, n, m, v in keep)
+        self.path.write_text(buf.getvalue())
+
+    def append(self, step, rows):
+        """Append ``rows`` [(name, metric, value)] of optimizer step ``step``."""
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows((step, n, m, _value(v)) for n, m, v in rows)
+        with open(self.path, "a", newline="") as f:
+            f.write(buf.getvalue())
+            f.flush()
