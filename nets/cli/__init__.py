@@ -2,7 +2,8 @@
 
     kubik train CONFIG [--set KEY=VALUE ...] [--out RUN_DIR] [--quiet]
     kubik train --resume RUN_DIR [--set train.epochs=N]
-    kubik eval CHECKPOINT [--split test|val|train]
+    kubik eval CHECKPOINT [--split test|val|train] [--report [-o confusion.png]]
+    kubik plot RUN [RUN ...] [-o file.png] [--boundary]
     kubik summary CONFIG [--set KEY=VALUE ...]
     kubik layers
     kubik gradcheck [NAME ...]
@@ -15,10 +16,12 @@ checkpoint (one line on stderr, no traceback), 130 interrupted by Ctrl-C
     entry       main: dispatch and exit codes       parser    the argument parser, UsageError
     train       kubik train                         evaluate  kubik eval
     inspection  kubik summary, layers, gradcheck    common    exit codes, loading and building
+    plot        kubik plot                          report    kubik eval --report
 """
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from .entry import COMMANDS, main, run
 from .evaluate import cmd_eval
 from .inspection import cmd_gradcheck, cmd_layers, cmd_summary
+from .plot import cmd_plot
 from .parser import UsageError
 from .train import cmd_train
