@@ -21,8 +21,10 @@ The training loop calls, with the number of the optimizer step:
 Nothing is computed, copied or wrapped on other steps. For a monitored step the
 activation layers get an instance-level ``forward`` that records the statistics of
 the first training-mode output and removes itself; the update ratio needs a copy of
-the parameters taken in before_update. Diagnostics never draw random numbers, so
-turning them on does not change a run's results.
+the parameters taken in before_update. A wrapper armed for a step that never came
+(the run ended) removes itself at the next training-mode forward, or is removed by the
+next Diagnostics of that net. Diagnostics never draw random numbers, so turning them
+on does not change a run's results.
 """
 from pathlib import Path
 
@@ -37,6 +39,12 @@ WHAT = ("grad_norm", "update_ratio", "weight_norm", "activations")
 def _norm(a):
     a = a.reshape(-1)
     return float(np.sqrt(np.dot(a, a)))
+
+
+def _unwrap(layer):
+    """Remove a capturing ``forward`` (ours, also one left by an earlier Diagnostics) from ``layer``."""
+    if getattr(layer.__dict__.get("forward"), "diagnostics", False):
+        del layer.__dict__["forward"]
 
 
 def named_layers(layer, prefix=""):
@@ -57,7 +65,7 @@ class Diagnostics:
         self.log = DiagnosticsLog(Path(run_dir) / "diagnostics.csv")
         self._acts = ([(f"{path}.{type(la).__name__}", la) for path, la in named_layers(net) if is_activation(la)]
                       if "activations" in self.what else [])
-        self._stats, self._armed, self._rows, self._before = {}, [], None, None
+        self._stats, self._rows, self._before = {}, None, None
 
     @classmethod
     def from_config(cls, exp, run_dir):
@@ -114,18 +122,18 @@ class Diagnostics:
             self._wrap(name, layer)
 
     def _wrap(self, name, layer):
+        _unwrap(layer)
         plain = layer.forward
 
         def forward(X):
             Y = plain(X)
             if layer.training:
                 self._stats[name] = activation_stats(layer, Y)
-                layer.__dict__.pop("forward", None)
+                _unwrap(layer)
             return Y
+        forward.diagnostics = True
         layer.forward = forward
-        self._armed.append(layer)
 
     def _disarm(self):
-        for layer in self._armed:
-            layer.__dict__.pop("forward", None)
-        self._armed = []
+        for _, layer in self._acts:
+            _unwrap(layer)
