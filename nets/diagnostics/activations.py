@@ -40,7 +40,8 @@ def activation_stats(layer, Y):
     Y = np.asarray(Y, np.float64)
     n = Y.size
     mean = Y.sum() / n
-    stats = {"act_mean": float(mean), "act_std": float(np.sqrt(((Y - mean) ** 2).sum() / n))}
+    d = (Y - mean).reshape(-1)
+    stats = {"act_mean": float(mean), "act_std": float(np.sqrt(np.dot(d, d) / n))}
     if isinstance(layer, _RELU_LIKE):
         alive = (Y > DEAD_AT).any(axis=_unit_axes(Y)) if Y.ndim > 1 else (Y > DEAD_AT)
         stats["dead_frac"] = float(1.0 - alive.mean())

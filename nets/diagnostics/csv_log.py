@@ -9,7 +9,7 @@ FIELDS = ("step", "name", "metric", "value")
 
 
 def _value(v):
-    return "nan" if v is None or not math.isfinite(v) else f"{v:.6g}"
+    return f"{v:.6g}" if math.isfinite(v) else "nan"
 
 
 def read_diagnostics(path):
@@ -42,9 +42,8 @@ class DiagnosticsLog:
         self.path.write_text(buf.getvalue())
 
     def append(self, step, rows):
-        """Append ``rows`` [(name, metric, value)] of optimizer step ``step``."""
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator="\n").writerows((step, n, m, _value(v)) for n, m, v in rows)
+        """Append ``rows`` [(name, metric, value)] of optimizer step ``step`` (names hold no
+        commas or quotes: parameter paths and layer types) in one write."""
+        text = "".join(f"{step},{n},{m},{_value(v)}\n" for n, m, v in rows)
         with open(self.path, "a", newline="") as f:
-            f.write(buf.getvalue())
-            f.flush()
+            f.write(text)

@@ -63,6 +63,7 @@ class Diagnostics:
             raise ValueError(f"Diagnostics: unknown 'what' {unknown}; known: {', '.join(WHAT)}")
         self.net, self.every, self.what = net, int(every_steps), set(what)
         self.log = DiagnosticsLog(Path(run_dir) / "diagnostics.csv")
+        self._params = net.named_parameters()      # Parameter objects stay; their .data is read when used
         self._acts = ([(f"{path}.{type(la).__name__}", la) for path, la in named_layers(net) if is_activation(la)]
                       if "activations" in self.what else [])
         self._stats, self._rows, self._before = {}, None, None
@@ -90,7 +91,7 @@ class Diagnostics:
         if not self.every or step % self.every:
             return
         self._disarm()
-        params = self.net.named_parameters()
+        params = self._params
         rows = [(n, "grad_norm", _norm(p.grad)) for n, p in params] if "grad_norm" in self.what else []
         self._before = [p.data.copy() for _, p in params] if "update_ratio" in self.what else None
         for name, _ in self._acts:
@@ -103,7 +104,7 @@ class Diagnostics:
             return
         if step % self.every == 0 and self._rows is not None:
             rows, self._rows = self._rows, None
-            params = self.net.named_parameters()
+            params = self._params
             if "weight_norm" in self.what:
                 rows += [(n, "weight_norm", _norm(p.data)) for n, p in params]
             if self._before is not None:
