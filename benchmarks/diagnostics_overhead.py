@@ -94,8 +94,8 @@ def main(argv=None):
           f"(an optimizer step with its share of validation and checkpoints: {1000 * off / steps:.2f} ms)")
     with tempfile.TemporaryDirectory() as tmp:
         plain, watched = step_costs(20, 50, tmp)
-    print(f"  direct: plain step {1e3 * plain:.3f} ms, monitored step {1e3 * watched:.3f} ms (+{1e3 * (watched - plain):.3f} ms)"
-          f" -> every {a.every} steps: {100 * (watched - plain) / (a.every * plain):+.2f} % of the training steps")
+    print(f"  direct: plain step {1e3 * plain:.3f} ms, monitored step {1e3 * watched:.3f} ms "
+          f"(+{1e3 * (watched - plain):.3f} ms) -> every {a.every} steps: {100 * (watched - plain) / (a.every * plain):+.2f} % of the training steps")
     net = nets.Sequential()
     diag = Diagnostics(net, tempfile.gettempdir(), every_steps=0)
     n = 200000

@@ -36,5 +36,6 @@ def cmd_eval(args):
     out(f"{ckpt.path} (epoch {tr.get('epoch')}, step {tr.get('step')}): {args.split} split, {len(X)} samples: "
         f"loss {loss:.4f}{acc_text}")
     if args.report:
-        report(exp, X, y, cfg["train"]["eval_batch_size"], args.o)
+        report(exp, X, y, cfg["train"]["eval_batch_size"], args.o,
+               f"{ckpt.path.name}: confusion matrix, {args.split} split ({len(X)} samples)")
     return 0

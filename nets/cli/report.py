@@ -8,7 +8,7 @@ from .common import out
 from .parser import UsageError
 
 
-def report(exp, X, y, batch_size, png=None):
+def report(exp, X, y, batch_size, png=None, title="confusion matrix"):
     """Print the report of ``exp``'s net on X, y; write the confusion matrix to ``png`` if given."""
     if exp.task.num_classes is None:
         raise UsageError("kubik eval --report: the model is a regression (no classes to report on)")
@@ -20,7 +20,7 @@ def report(exp, X, y, batch_size, png=None):
     if png:
         from ..plot import PlotError, plot_confusion
         try:
-            path = plot_confusion(rep["confusion"], rep["labels"], Path(png))
+            path = plot_confusion(rep["confusion"], rep["labels"], Path(png), title)
         except PlotError as e:
             raise UsageError(f"kubik eval -o: {e}") from None
         out(f"wrote {path}")
