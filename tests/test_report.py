@@ -79,3 +79,6 @@ def test_eval_report_from_the_command_line(tmp_path):
     assert total == int(acc_line.split()[-1]) == 359
     assert float(acc_line.split()[1]) == pytest.approx(sum(rows[k][k] for k in range(10)) / total, abs=1e-3)
     assert png.stat().st_size > 1000 and f"wrote {png}" in p.stdout
+    p = subprocess.run(kubik + ["eval", run / "best.npz", "-o", png], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 2 and p.stderr.strip() == ("error: kubik eval: -o draws the confusion matrix of "
+                                                      "--report; add --report")

@@ -25,6 +25,8 @@ def experiment_from_checkpoint(path):
 
 
 def cmd_eval(args):
+    if args.o and not args.report:
+        raise UsageError("kubik eval: -o draws the confusion matrix of --report; add --report")
     ckpt, cfg, exp = experiment_from_checkpoint(args.checkpoint)
     X, y = {"test": (exp.data.X_test, exp.data.y_test), "val": (exp.data.X_val, exp.data.y_val),
             "train": (exp.data.X_train, exp.data.y_train)}[args.split]
