@@ -15,8 +15,6 @@ as when PyTorch users call ``torch.nn.init.kaiming_normal_(layer.weight)``.
 """
 import math
 
-import numpy as np
-
 INITS = ("default", "kaiming_uniform", "kaiming_normal", "xavier_uniform", "xavier_normal")
 
 

@@ -8,6 +8,9 @@ data sets and the ``kubik`` command line.
     trainer/                 the resumable training loop, evaluate
     checkpoint/              atomic, pickle-free .npz checkpoints
     cli/                     the ``kubik`` command; gradcheck_all: ``kubik gradcheck``
+    diagnostics/             per-layer gradient / weight / activation statistics (train.monitor)
+    report                   confusion matrix and classification report (``kubik eval --report``)
+    plot/                    PNGs of runs (``kubik plot``; matplotlib, an optional extra, imported on use)
 """
 from .sequential import Sequential
 from .containers import Concat, Residual
@@ -17,3 +20,5 @@ from .build import build as build_experiment
 from .build import summary_table
 from .datasets import DATASETS
 from .trainer import Trainer, evaluate
+from .diagnostics import Diagnostics
+from .report import classification_report, confusion_matrix

@@ -2,7 +2,6 @@
 norms and update ratios after one SGD step, activation statistics and their
 thresholds, the hooks' bookkeeping, resume consistency, no effect on results,
 config errors, and the vanishing-gradient demonstration on configs/deep_sigmoid.yaml."""
-import csv
 import math
 from pathlib import Path
 
@@ -152,6 +151,8 @@ def test_config_mistakes_name_the_entry(sets, where):
 def test_unknown_what_from_python():
     with pytest.raises(ValueError, match="Diagnostics: unknown 'what'"):
         Diagnostics(nets.Sequential(layers.ReLU()), ".", 1, ["weights"])
+    with pytest.raises(ValueError, match="Diagnostics: every_steps must be an int >= 0 .*got -5"):
+        Diagnostics(nets.Sequential(layers.ReLU()), ".", -5)
 
 
 def test_deep_sigmoid_net_shows_vanishing_gradients(tmp_path):

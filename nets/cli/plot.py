@@ -21,7 +21,7 @@ def _boundary(args, plot):
     ckpt = next((run / n for n in ("best.npz", "last.npz") if (run / n).is_file()), None)
     if ckpt is None:
         raise UsageError(f"kubik plot --boundary: '{run}' has no best.npz or last.npz")
-    _, cfg, exp = experiment_from_checkpoint(ckpt)
+    exp = experiment_from_checkpoint(ckpt)[2]
     if exp.task.num_classes is None:
         raise UsageError("kubik plot --boundary: the model is a regression (no classes)")
     from ..report import predict

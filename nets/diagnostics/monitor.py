@@ -61,6 +61,8 @@ class Diagnostics:
         unknown = sorted(set(what) - set(WHAT))
         if unknown:
             raise ValueError(f"Diagnostics: unknown 'what' {unknown}; known: {', '.join(WHAT)}")
+        if isinstance(every_steps, bool) or not isinstance(every_steps, int) or every_steps < 0:
+            raise ValueError(f"Diagnostics: every_steps must be an int >= 0 (0 = off), got {every_steps!r}")
         self.net, self.every, self.what = net, int(every_steps), set(what)
         self.log = DiagnosticsLog(Path(run_dir) / "diagnostics.csv")
         self._params = net.named_parameters()      # Parameter objects stay; their .data is read when used
