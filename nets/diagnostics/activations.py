@@ -36,17 +36,19 @@ def _unit_axes(Y):
 
 
 def activation_stats(layer, Y):
-    """{metric: value} for the output ``Y`` of activation ``layer`` (see the module doc)."""
-    Y = np.asarray(Y, np.float64)
-    n = Y.size
-    mean = Y.sum() / n
-    d = (Y - mean).reshape(-1)
-    stats = {"act_mean": float(mean), "act_std": float(np.sqrt(np.dot(d, d) / n))}
+    """{metric: value} for the output ``Y`` of activation ``layer`` (see the module doc);
+    sums in float64, the deviations in Y's own dtype."""
+    Y = np.asarray(Y)
+    flat = Y.reshape(-1)
+    n = flat.size
+    mean = float(flat.sum(dtype=np.float64)) / n
+    d = flat - flat.dtype.type(mean)
+    stats = {"act_mean": mean, "act_std": float(np.sqrt(float(np.dot(d, d)) / n))}
     if isinstance(layer, _RELU_LIKE):
-        alive = (Y > DEAD_AT).any(axis=_unit_axes(Y)) if Y.ndim > 1 else (Y > DEAD_AT)
-        stats["dead_frac"] = float(1.0 - alive.mean())
+        alive = (Y.max(axis=_unit_axes(Y)) if Y.ndim > 1 else Y) > DEAD_AT
+        stats["dead_frac"] = 1.0 - np.count_nonzero(alive) / alive.size
     elif isinstance(layer, layers.Sigmoid):
-        stats["saturated_frac"] = float(((Y < SATURATED_AT) | (Y > 1 - SATURATED_AT)).sum() / n)
+        stats["saturated_frac"] = np.count_nonzero((flat < SATURATED_AT) | (flat > 1 - SATURATED_AT)) / n
     elif isinstance(layer, layers.Tanh):
-        stats["saturated_frac"] = float((np.abs(Y) > 1 - SATURATED_AT).sum() / n)
+        stats["saturated_frac"] = np.count_nonzero(np.abs(flat) > 1 - SATURATED_AT) / n
     return stats

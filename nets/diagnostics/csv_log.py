@@ -4,6 +4,7 @@ steps the checkpoint has done, so a resumed run never repeats or skips a step.""
 import csv
 import io
 import math
+import os
 
 FIELDS = ("step", "name", "metric", "value")
 
@@ -44,6 +45,9 @@ class DiagnosticsLog:
     def append(self, step, rows):
         """Append ``rows`` [(name, metric, value)] of optimizer step ``step`` (names hold no
         commas or quotes: parameter paths and layer types) in one write."""
-        text = "".join(f"{step},{n},{m},{_value(v)}\n" for n, m, v in rows)
-        with open(self.path, "a", newline="") as f:
-            f.write(text)
+        data = "".join(f"{step},{n},{m},{_value(v)}\n" for n, m, v in rows).encode()
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, data)       # O_APPEND: the whole block lands at the end of the file
+        finally:
+            os.close(fd)
