@@ -138,6 +138,16 @@ def test_resume_truncates_rows_beyond_the_checkpoint(tmp_path):
     assert diag.read_text() == (tmp_path / "ref" / "diagnostics.csv").read_text()
 
 
+def test_diagnostics_can_be_turned_on_when_resuming(tmp_path):
+    exp = experiment(["train.monitor.every_steps=0", "train.epochs=1"])
+    Trainer(exp, tmp_path, log=lambda *a: None).fit()
+    assert C.config_hash(exp.config) == C.config_hash(experiment(["train.epochs=2"]).config)
+    tr = Trainer(experiment(["train.epochs=2"]), tmp_path, log=lambda *a: None)
+    tr.restore(K.read(tmp_path / "last.npz"))
+    assert tr.fit().status == "finished"
+    assert sorted({s for s, *_ in read_diagnostics(tmp_path / "diagnostics.csv")}) == list(range(42, 83, 7))
+
+
 @pytest.mark.parametrize("sets, where", [
     (["train.monitor.what=[grad_norms]"], "train.monitor.what[0]: unknown diagnostic 'grad_norms'"),
     (["train.monitor.every_steps=-1"], "train.monitor.every_steps: must be >= 0"),
