@@ -1,9 +1,11 @@
 """Learning curves: training (solid) and validation (dashed) loss, validation
 accuracy and learning rate per epoch, in three panels; one colour per run,
-with the run folders' names in the legend."""
+with the run folders' names in the legend. The loss axis is logarithmic when the
+losses span more than a factor LOG_ABOVE (a diverging run next to good ones)."""
 from .backend import pyplot, save
 
 SIZE = (15, 4.5)   # inches: 1500 x 450 pixels
+LOG_ABOVE = 100    # the loss axis turns logarithmic when the largest loss is this many times the smallest
 
 
 def _points(epochs, values):
@@ -38,5 +40,9 @@ def plot_curves(runs, path):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if ax.lines:
             ax.legend(fontsize=7)
+    losses = [v for r in runs for k in ("train_loss", "val_loss") for v in r.columns[k] if v is not None]
+    if losses and min(losses) > 0 and max(losses) / min(losses) > LOG_ABOVE:
+        ax_loss.set_yscale("log")
+        ax_loss.set_title("loss, log scale (solid: train, dashed: validation)", fontsize=10)
     fig.tight_layout()
     return save(fig, path)
