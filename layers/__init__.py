@@ -18,3 +18,4 @@ from .adaptive_pool import AdaptiveAvgPool2d, GlobalAvgPool2d
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .layernorm import LayerNorm
 from . import testing  # noqa: E402  (check_layer: the conformance check for your own layers)
+from .init import INITS, init_weight

@@ -3,6 +3,7 @@ import numpy as np
 
 from .conv_backward import ConvBackward
 from .im2col import Geometry, im2col, pair
+from .init import check_init, init_weight
 from .layer import Layer
 from .random import get_rng
 from .registry import register
@@ -21,7 +22,8 @@ class Conv2d(ConvBackward, Layer):
     kernel_size, stride, padding, dilation: an int or an (h, w) pair.
     groups: input and output channels are split into that many groups, each
     convolved with its own filters (groups = in_channels: depthwise).
-    Init as PyTorch: W, b ~ U(−k, k), k = 1 / sqrt(in_channels / groups · kh · kw).
+    Init as PyTorch: W, b ~ U(−k, k), k = 1 / sqrt(in_channels / groups · kh · kw);
+    ``init`` picks another rule for W (kaiming_*, xavier_*; see layers.init).
 
     Forward is one GEMM per group, Y = W₂ · cols, where cols is the im2col
     matrix (C·kh·kw, N·Ho·Wo) of X and W₂ the weight as (O, C·kh·kw).
@@ -42,7 +44,7 @@ class Conv2d(ConvBackward, Layer):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, rng=None, dtype=np.float32):
+                 bias=True, rng=None, dtype=np.float32, init="default"):
         super().__init__()
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
@@ -56,10 +58,11 @@ class Conv2d(ConvBackward, Layer):
         self.padding = pair("Conv2d", "padding", padding, 0)
         self.dilation = pair("Conv2d", "dilation", dilation, 1)
         kh, kw = self.kernel_size
+        self.init = check_init("Conv2d", init)
         rng = get_rng(rng)
         k = 1.0 / np.sqrt(self.in_channels // self.groups * kh * kw)
-        self.add_parameter("weight", rng.uniform(-k, k, (self.out_channels, self.in_channels // self.groups, kh, kw))
-                           .astype(dtype))
+        shape = (self.out_channels, self.in_channels // self.groups, kh, kw)
+        self.add_parameter("weight", init_weight(init, shape, shape[1] * kh * kw, shape[0] * kh * kw, rng, dtype))
         self.bias = None
         if bias:
             self.add_parameter("bias", rng.uniform(-k, k, self.out_channels).astype(dtype))
@@ -150,4 +153,6 @@ class Conv2d(ConvBackward, Layer):
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.init != "default":
+            s += f", init={self.init!r}"
         return s

@@ -1,6 +1,7 @@
 """Linear (fully connected) layer."""
 import numpy as np
 
+from .init import check_init, init_weight
 from .layer import Layer
 from .random import get_rng
 from .registry import register
@@ -17,18 +18,22 @@ class Linear(Layer):
 
     (dX is skipped, and backward returns None, when ``propagate_down`` is False.)
 
-    Init as PyTorch: W, b ~ U(-k, k) with k = 1/sqrt(in_features).
+    Init as PyTorch: W, b ~ U(-k, k) with k = 1/sqrt(in_features); ``init`` picks
+    another rule for W (kaiming_uniform, kaiming_normal, xavier_uniform,
+    xavier_normal; see layers.init).
     """
 
-    def __init__(self, in_features, out_features, bias=True, rng=None, dtype=np.float32):
+    def __init__(self, in_features, out_features, bias=True, rng=None, dtype=np.float32, init="default"):
         super().__init__()
         for name, v in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"Linear: {name} must be a positive int, got {v!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
+        self.init = check_init("Linear", init)
         rng = get_rng(rng)
         k = 1.0 / np.sqrt(self.in_features)
-        self.add_parameter("weight", rng.uniform(-k, k, (self.in_features, self.out_features)).astype(dtype))
+        self.add_parameter("weight", init_weight(init, (self.in_features, self.out_features), self.in_features,
+                                                 self.out_features, rng, dtype))
         self.bias = None
         if bias:
             self.add_parameter("bias", rng.uniform(-k, k, self.out_features).astype(dtype))
@@ -70,5 +75,6 @@ class Linear(Layer):
         return G @ self.weight.data.T
 
     def extra_repr(self):
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        init = "" if self.init == "default" else f", init={self.init!r}"
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}{init}"
 

@@ -11,6 +11,9 @@ data sets and the ``kubik`` command line.
     cli/                     the ``kubik`` command; gradcheck_all: ``kubik gradcheck``
     imports                  the user's modules (config ``imports:``, ``--import``)
     preprocessing, model     what checkpoints store to use a model; ``load`` -> Model
+    diagnostics/             per-layer gradient / weight / activation statistics (train.monitor)
+    report                   confusion matrix and classification report (``kubik eval --report``)
+    plot/                    PNGs of runs (``kubik plot``; matplotlib, an optional extra, imported on use)
 """
 from .sequential import Sequential
 from .containers import Concat, Residual
@@ -25,3 +28,5 @@ from .dataloader import DataLoader
 from .fit import fit
 from .trainer import Callback, Diverged, History, predict
 from .model import Model, load
+from .diagnostics import Diagnostics
+from .report import classification_report, confusion_matrix

@@ -48,7 +48,7 @@ def assert_same_weights(a, b):
 # -- shipped configs ----------------------------------------------------------------------------------
 
 SHORT = {"digits_mlp": ["train.epochs=2"], "breast_cancer": ["train.epochs=2"], "spirals": ["train.epochs=2"],
-         "digits_cnn": ["train.epochs=1"]}
+         "digits_cnn": ["train.epochs=1"], "deep_sigmoid": ["train.epochs=1"], "deep_relu": ["train.epochs=1"]}
 
 
 def test_every_shipped_config_is_tested():
@@ -66,7 +66,8 @@ def test_shipped_config_trains(name, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr and "test split (final weights)" in proc.stdout
     files = sorted(os.listdir(tmp_path / "run"))
-    assert files == ["best.npz", "config.yaml", "last.npz", "metrics.csv"]
+    diagnostics = ["diagnostics.csv"] if cfg["train"].get("monitor", {}).get("every_steps") else []
+    assert files == sorted(["best.npz", "config.yaml", "last.npz", "metrics.csv"] + diagnostics)
     rows = (tmp_path / "run" / "metrics.csv").read_text().splitlines()
     assert rows[0] == "epoch,step,train_loss,val_loss,val_accuracy,lr,seconds"
     assert len(rows) == 1 + int(SHORT[name][0].split("=")[1])
@@ -137,7 +138,8 @@ def test_summary_table_values():
 def test_layers_and_gradcheck_commands():
     proc = kubik("layers")
     assert proc.returncode == 0
-    for name in ("Linear(in_features, out_features, bias=True)", "Sequential", "CrossEntropy", "SGD(lr=0.01",
+    for name in ("Linear(in_features, out_features, bias=True, init='default')", "Sequential", "CrossEntropy",
+                 "SGD(lr=0.01",
                  "StepLR(step_size", "ReduceLROnPlateau", "digits(image=False)", "csv(path"):
         assert name in proc.stdout, name
     for reg_name in layers.LAYERS.names():

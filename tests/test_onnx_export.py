@@ -114,7 +114,7 @@ def test_every_builtin_layer_has_a_converter_or_case():
 
 
 SHIPPED = {"digits_mlp": (64,), "digits_cnn": (1, 8, 8), "breast_cancer": (30,), "spirals": (2,),
-           "mnist_mlp": (784,)}
+           "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,)}
 
 
 def test_every_shipped_config_is_listed():

@@ -2,7 +2,8 @@
 
     kubik train CONFIG [--set KEY=VALUE ...] [--out RUN_DIR] [--quiet]
     kubik train --resume RUN_DIR [--set train.epochs=N]
-    kubik eval CHECKPOINT [--split test|val|train]
+    kubik eval CHECKPOINT [--split test|val|train] [--report [-o confusion.png]]
+    kubik plot RUN [RUN ...] [-o file.png] [--boundary]
     kubik summary CONFIG [--set KEY=VALUE ...]
     kubik layers
     kubik gradcheck [NAME ...]
@@ -20,11 +21,13 @@ checkpoint (one line on stderr, no traceback), 130 interrupted by Ctrl-C
     train       kubik train                         evaluate  kubik eval
     inspection  kubik summary, layers, gradcheck    common    exit codes, loading and building
     predict     kubik predict                       export    kubik export (ONNX)
+    plot        kubik plot                          report    kubik eval --report
 """
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from .entry import COMMANDS, main, run
 from .evaluate import cmd_eval
 from .inspection import cmd_gradcheck, cmd_layers, cmd_summary
+from .plot import cmd_plot
 from .parser import UsageError
 from .train import cmd_train
 from .predict import cmd_predict

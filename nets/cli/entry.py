@@ -8,13 +8,14 @@ from ..trainer import Diverged
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from .evaluate import cmd_eval
 from .inspection import cmd_gradcheck, cmd_layers, cmd_summary
+from .plot import cmd_plot
 from .parser import UsageError, parser
 from .train import cmd_train
 from .predict import cmd_predict
 from .export import cmd_export
 
 COMMANDS = {"train": cmd_train, "eval": cmd_eval, "summary": cmd_summary, "layers": cmd_layers,
-            "gradcheck": cmd_gradcheck, "predict": cmd_predict, "export": cmd_export}
+            "gradcheck": cmd_gradcheck, "predict": cmd_predict, "export": cmd_export, "plot": cmd_plot}
 
 
 def main(argv=None):
@@ -23,7 +24,7 @@ def main(argv=None):
     try:
         args = parser().parse_args(argv)
         if not args.command:
-            raise UsageError("kubik: missing command: train, eval, summary, layers, gradcheck, predict or export (see kubik --help)")
+            raise UsageError(f"kubik: missing command: {', '.join(COMMANDS)} (see kubik --help)")
         return COMMANDS[args.command](args)
     except (UsageError, ConfigError, checkpoint.CheckpointError) as e:
         print(f"error: {e}".replace("\n", " "), file=sys.stderr, flush=True)

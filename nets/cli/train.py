@@ -94,4 +94,5 @@ def cmd_train(args):
     monitor = cfg["train"]["checkpoint"]["monitor"]
     best = "" if result.best is None else f" (best {monitor} {result.best:.4g} at epoch {result.best_epoch})"
     out(f"saved {run_dir / 'last.npz'} and {run_dir / 'best.npz'}{best}")
+    out(f"run folder {run_dir}; plot it with: kubik plot {run_dir}")
     return 0

@@ -50,6 +50,7 @@ TRAIN = {
     "checkpoint": ({}, ("dict",), "when to write last.npz and best.npz"),
     "out": ("runs", ("str",), "parent folder of run folders <config-stem>-<timestamp>"),
     "progress": (True, ("bool",), "tqdm progress bars (on a terminal)"),
+    "monitor": ({}, ("dict",), "per-layer diagnostics written to diagnostics.csv"),
 }
 EARLY = {
     "patience": (0, ("int",), "epochs without improvement before stopping; 0 = off"),
@@ -60,6 +61,11 @@ CHECKPOINT = {
     "every_steps": (0, ("int",), "also write last.npz every this many optimizer steps; 0 = epoch ends only"),
     "monitor": ("val_loss", ("str",), "best.npz keeps the weights with the best val_loss or val_accuracy"),
 }
+MONITOR = {
+    "every_steps": (0, ("int",), "record diagnostics every this many optimizer steps; 0 = off"),
+    "what": (["grad_norm", "update_ratio", "weight_norm", "activations"], ("list",), "which diagnostics"),
+}
+MONITOR_WHAT = ("grad_norm", "update_ratio", "weight_norm", "activations")
 MONITORS = ("val_loss", "val_accuracy")
 SCHEDULE_INTERVALS = ("epoch", "step")
 

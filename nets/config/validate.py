@@ -7,8 +7,8 @@ fixed keys, their kinds and ranges.
 import copy
 
 from .errors import ConfigError, suggest, unknown
-from .schema import (CHECKPOINT, DATA, EARLY, MONITORS, REQUIRED, SCALES, SCHEDULE_INTERVALS, TOP, TRAIN,
-                     expect)
+from .schema import (CHECKPOINT, DATA, EARLY, MONITOR, MONITOR_WHAT, MONITORS, REQUIRED, SCALES,
+                     SCHEDULE_INTERVALS, TOP, TRAIN, expect)
 
 
 def require_mapping(raw):
@@ -91,6 +91,10 @@ def _train(given):
     _at_least(train["early_stopping"]["patience"], 0, ("train", "early_stopping", "patience"))
     _at_least(train["early_stopping"]["min_delta"], 0, ("train", "early_stopping", "min_delta"))
     _at_least(train["checkpoint"]["every_steps"], 0, ("train", "checkpoint", "every_steps"))
+    train["monitor"] = merge_section(train["monitor"], MONITOR, ("train", "monitor"))
+    _at_least(train["monitor"]["every_steps"], 0, ("train", "monitor", "every_steps"))
+    for i, what in enumerate(train["monitor"]["what"]):
+        _one_of(what, MONITOR_WHAT, "diagnostic", ("train", "monitor", "what", i))
     return train
 
 

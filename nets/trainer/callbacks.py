@@ -4,6 +4,8 @@ itself as argument (``trainer.net``, ``.loss``, ``.optimizer``, ``.schedule``,
 epochs completed — and ``trainer.request_stop(reason)``).
 
     on_fit_start(trainer)            before the first step of this call of fit
+    on_before_step(trainer)          the step's gradients are complete (after backward of
+                                     its last micro-batch), before clipping and the update
     on_step_end(trainer, loss)       after each optimizer step (``loss``: the
                                      last micro-batch's loss before the update)
     on_epoch_end(trainer, row)       after an epoch's validation, metrics and
@@ -21,6 +23,9 @@ class Callback:
     """Does nothing at every point; override the methods you need."""
 
     def on_fit_start(self, trainer):
+        pass
+
+    def on_before_step(self, trainer):
         pass
 
     def on_step_end(self, trainer, loss):
@@ -47,7 +52,7 @@ class PeriodicCheckpoint(Callback):
 def checked(callbacks):
     """The callbacks as a list; TypeError for one that is not a Callback-like object."""
     out = list(callbacks or ())
-    names = ("on_fit_start", "on_step_end", "on_epoch_end", "on_fit_end")
+    names = ("on_fit_start", "on_before_step", "on_step_end", "on_epoch_end", "on_fit_end")
     for cb in out:
         if not any(callable(getattr(cb, n, None)) for n in names):
             raise TypeError(f"Trainer: callbacks: {cb!r} has none of {', '.join(names)} (subclass nets.Callback)")

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..config import ConfigError, config_hash
 from ..dataloader import DataLoader
+from ..diagnostics import Diagnostics
 from .settings import check_settings, from_config
 
 # where a setting lives in a config, for errors of a YAML run
@@ -43,6 +44,8 @@ class FromExperiment:
     def _init_experiment(self, exp, run_dir, progress, log, callbacks):
         cfg, d = exp.config, exp.data
         settings = _settings_of_config(cfg, progress)
+        if (cfg["train"].get("monitor") or {}).get("every_steps") and run_dir is not None:
+            callbacks = [*callbacks, Diagnostics.from_config(exp, run_dir)]
         self._setup(exp.net, exp.loss, exp.optimizer, exp.schedule, settings, run_dir, exp.task, cfg,
                     config_hash(cfg), log, callbacks)
         t, n = cfg["train"], len(d.X_train)

@@ -193,6 +193,7 @@ class Trainer(FromExperiment, EpochEnd, RunState):
                     bar.update(1)
                     if b + 1 - group_start < k and b + 1 < nb:
                         continue
+                    call(self.callbacks, "on_before_step", self)
                     update(opt, t["clip_norm"], t["clip_value"])
                     group_start = b + 1
                     st["step"] += 1

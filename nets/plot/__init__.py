@@ -1,0 +1,16 @@
+"""Pictures of runs (``kubik plot``); matplotlib is an optional extra
+(``pip install -e ".[plot]"``), imported only here, with the Agg backend.
+
+    backend   pyplot() with Agg, PlotError and the install hint
+    runs      reading a run folder: metrics.csv and diagnostics.csv
+    curves    loss, accuracy and learning rate per epoch, several runs overlaid
+    gradients gradient norm per layer over the steps (log scale), one panel per run
+    boundary  the decision boundary of a model with two input features
+    confusion the confusion matrix as a picture
+"""
+from .backend import PlotError, pyplot
+from .runs import Run, read_run
+from .curves import plot_curves
+from .gradients import plot_gradients
+from .boundary import plot_boundary
+from .confusion import plot_confusion
