@@ -17,3 +17,8 @@ from .pooling import AvgPool2d, MaxPool2d
 from .adaptive_pool import AdaptiveAvgPool2d, GlobalAvgPool2d
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .layernorm import LayerNorm
+from .embedding import Embedding
+from .rnn import RNN
+from .lstm import LSTM
+from .gru import GRU
+from .sequence import LastStep, MeanOverTime
