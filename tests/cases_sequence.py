@@ -3,7 +3,7 @@ every recurrent layer with sequence lengths 1 and 7, a batch of 1, stacked
 and bidirectional variants (with dropout between layers in training)."""
 import numpy as np
 
-from kubik import layers
+from kubik import layers, losses
 
 
 def randn(*shape, seed=0, scale=1.0):
@@ -34,4 +34,12 @@ LAYER_CASES = {
                  ("T1", lambda: (layers.LastStep(), randn(1, 1, 3)))],
     "MeanOverTime": [("basic", lambda: (layers.MeanOverTime(), randn(2, 5, 3))),
                      ("T1", lambda: (layers.MeanOverTime(), randn(1, 1, 3)))],
+}
+
+_seq_labels = np.array([[0, 2, -100], [1, -100, 2]])
+LOSS_CASES = {
+    "CrossEntropy": [("sequence_ignore_index", lambda: (losses.CrossEntropy(), randn(2, 3, 4), _seq_labels)),
+                     ("sequence_smoothing_sum", lambda: (losses.CrossEntropy(reduction="sum", label_smoothing=0.1),
+                                                         randn(2, 3, 4), _seq_labels))],
+    "NLL": [("sequence_ignore_index", lambda: (losses.NLL(), randn(2, 3, 4), _seq_labels))],
 }
