@@ -22,3 +22,4 @@ from .rnn import RNN
 from .lstm import LSTM
 from .gru import GRU
 from .sequence import LastStep, MeanOverTime
+from .conv1d import AvgPool1d, Conv1d, MaxPool1d

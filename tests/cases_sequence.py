@@ -32,6 +32,13 @@ LAYER_CASES = {
     "GRU": _recurrent_cases(layers.GRU),
     "LastStep": [("basic", lambda: (layers.LastStep(), randn(2, 5, 3))),
                  ("T1", lambda: (layers.LastStep(), randn(1, 1, 3)))],
+    "Conv1d": [("stride_padding_dilation_groups", lambda: (layers.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2,
+                                                                          groups=2, rng=0), randn(2, 4, 11))),
+               ("batch_of_1_no_bias", lambda: (layers.Conv1d(3, 2, 1, bias=False, rng=1), randn(1, 3, 5)))],
+    "MaxPool1d": [("overlap_padding", lambda: (layers.MaxPool1d(3, 2, 1), randn(2, 3, 9))),
+                  ("dilation", lambda: (layers.MaxPool1d(2, dilation=2), randn(1, 2, 8)))],
+    "AvgPool1d": [("exclude_pad", lambda: (layers.AvgPool1d(3, 2, 1, count_include_pad=False), randn(2, 3, 9))),
+                  ("default", lambda: (layers.AvgPool1d(2), randn(1, 2, 7)))],
     "MeanOverTime": [("basic", lambda: (layers.MeanOverTime(), randn(2, 5, 3))),
                      ("T1", lambda: (layers.MeanOverTime(), randn(1, 1, 3)))],
 }
