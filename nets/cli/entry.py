@@ -10,9 +10,10 @@ from .evaluate import cmd_eval
 from .inspection import cmd_gradcheck, cmd_layers, cmd_summary
 from .parser import UsageError, parser
 from .train import cmd_train
+from .sample import cmd_sample
 
 COMMANDS = {"train": cmd_train, "eval": cmd_eval, "summary": cmd_summary, "layers": cmd_layers,
-            "gradcheck": cmd_gradcheck}
+            "gradcheck": cmd_gradcheck, "sample": cmd_sample}
 
 
 def main(argv=None):
@@ -21,7 +22,7 @@ def main(argv=None):
     try:
         args = parser().parse_args(argv)
         if not args.command:
-            raise UsageError("kubik: missing command: train, eval, summary, layers or gradcheck (see kubik --help)")
+            raise UsageError("kubik: missing command: train, eval, summary, layers, gradcheck or sample (see kubik --help)")
         return COMMANDS[args.command](args)
     except (UsageError, ConfigError, checkpoint.CheckpointError) as e:
         print(f"error: {e}".replace("\n", " "), file=sys.stderr, flush=True)

@@ -39,4 +39,10 @@ def parser():
     sub.add_parser("layers", help="every registered layer, loss, optimizer, schedule and data set")
     g = sub.add_parser("gradcheck", help="gradient check of every registered layer (and loss)")
     g.add_argument("names", nargs="*", help="only these layers/losses")
+    m = sub.add_parser("sample", help="generate text from a character model (text data set)")
+    m.add_argument("run", help="a run folder (best.npz, else last.npz) or a checkpoint")
+    m.add_argument("--length", type=int, default=200, help="characters to generate (default 200)")
+    m.add_argument("--temperature", type=float, default=0.8, help="softmax temperature (default 0.8)")
+    m.add_argument("--prime", help="the text to start from (default: one random vocabulary character)")
+    m.add_argument("--seed", type=int, default=0, help="seeds the sampling (default 0)")
     return p
