@@ -139,7 +139,7 @@ def test_layers_and_gradcheck_commands():
     proc = kubik("layers")
     assert proc.returncode == 0
     for name in ("Linear(in_features, out_features, bias=True)", "Sequential", "CrossEntropy", "SGD(lr=0.01",
-                 "StepLR(step_size", "ReduceLROnPlateau", "digits(image=False)", "csv(path"):
+                 "StepLR(step_size", "ReduceLROnPlateau", "digits(image=False", "csv(path"):
         assert name in proc.stdout, name
     for reg_name in layers.LAYERS.names():
         assert f"  {reg_name}" in proc.stdout
