@@ -22,4 +22,5 @@ from .rnn import RNN
 from .lstm import LSTM
 from .gru import GRU
 from .sequence import LastStep, MeanOverTime
-from .conv1d import AvgPool1d, Conv1d, MaxPool1d
+from .conv1d import Conv1d
+from .pooling1d import AvgPool1d, MaxPool1d

@@ -1,7 +1,7 @@
-"""1-d convolution and pooling on (N, C, L), as thin wrappers around Conv2d,
-MaxPool2d and AvgPool2d: a length-L signal is an image of height 1, so the
-2-d layers' im2col GEMMs, col2im and pooling kernels do the work (nothing is
-copied from them). Each 1-d layer owns a private 2-d layer built with a
+"""1-d convolution on (N, C, L), and the wrapper it shares with the 1-d pools
+(pooling1d.py): a length-L signal is an image of height 1, so Conv2d's im2col
+GEMMs and col2im, and MaxPool2d's / AvgPool2d's kernels, do the work (nothing
+is copied from them). Each 1-d layer owns a private 2-d layer built with a
 (1, k) kernel, (1, s) stride, (0, p) padding and (1, d) dilation, hands it
 X as an (N, C, 1, L) view and returns its output as an (N, C', L') view;
 backward does the same with the gradients.
@@ -10,7 +10,6 @@ import numpy as np
 
 from .conv import Conv2d
 from .layer import Layer
-from .pooling import AvgPool2d, MaxPool2d
 from .random import get_rng
 from .registry import register
 
@@ -124,46 +123,3 @@ class Conv1d(_Wrap1d):
             if getattr(self, name) != default:
                 s += f", {name}={getattr(self, name)}"
         return s + ("" if self.bias is not None else ", bias=False")
-
-
-@register
-class MaxPool1d(_Wrap1d):
-    """Y[n, c, l] = max over the window X[n, c, l·s + i·d − p], i < kernel_size (stride
-    defaults to kernel_size; padding is −∞), as torch.nn.MaxPool1d; G is routed to the
-    first maximum of each window. MaxPool2d on the (N, C, 1, L) view."""
-
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1):
-        super().__init__()
-        k = single("MaxPool1d", "kernel_size", kernel_size, 1)
-        s = k if stride is None else single("MaxPool1d", "stride", stride, 1)
-        p, d = single("MaxPool1d", "padding", padding, 0), single("MaxPool1d", "dilation", dilation, 1)
-        try:
-            self._inner = MaxPool2d((1, k), (1, s), (0, p), (1, d))
-        except ValueError as e:
-            raise ValueError(str(e).replace("MaxPool2d", "MaxPool1d")) from None
-        self.kernel_size, self.stride, self.padding, self.dilation = k, s, p, d
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, dilation={self.dilation}"
-
-
-@register
-class AvgPool1d(_Wrap1d):
-    """Y[n, c, l] = (1/D) Σ over the window X[n, c, l·s + i − p] (zero padding; D =
-    kernel_size if ``count_include_pad``, else the window's elements inside the input),
-    as torch.nn.AvgPool1d; backward spreads G / D over each window. AvgPool2d on the
-    (N, C, 1, L) view."""
-
-    def __init__(self, kernel_size, stride=None, padding=0, count_include_pad=True):
-        super().__init__()
-        k = single("AvgPool1d", "kernel_size", kernel_size, 1)
-        s = k if stride is None else single("AvgPool1d", "stride", stride, 1)
-        p = single("AvgPool1d", "padding", padding, 0)
-        try:
-            self._inner = AvgPool2d((1, k), (1, s), (0, p), count_include_pad)
-        except ValueError as e:
-            raise ValueError(str(e).replace("AvgPool2d", "AvgPool1d")) from None
-        self.kernel_size, self.stride, self.padding, self.count_include_pad = k, s, p, bool(count_include_pad)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

@@ -39,6 +39,7 @@ import numpy as np
 
 from .layer import Layer
 from .random import get_rng
+from .recurrent_backward import RecurrentBackward
 
 
 def sigmoid_(x):
@@ -62,7 +63,7 @@ def _positive_int(owner, name, v):
     return int(v)
 
 
-class Recurrent(Layer):
+class Recurrent(RecurrentBackward, Layer):
     """Base class; subclasses set GATES and HAS_CELL and implement
     ``_run(XP, Hs, Cs, Whh, bhh, reverse)`` and ``_unrun(cache, dOut, dh, dc, Whh, dXP, reverse)``."""
 
@@ -163,44 +164,6 @@ class Recurrent(Layer):
             inp = out
         self.h_n, self.c_n = h_n, c_n
         return np.ascontiguousarray(inp.transpose(1, 0, 2))
-
-    # -- backward -------------------------------------------------------------------
-    def backward(self, G):
-        layers_cache = self._cached("_layers")
-        N, T = layers_cache[0][0].shape[1], layers_cache[0][0].shape[0]
-        H, D = self.hidden_size, self.num_directions
-        if G.shape != (N, T, D * H):
-            raise ValueError(f"{self!r}: grad_Y has shape {G.shape}, expected {(N, T, D * H)}")
-        dtype = layers_cache[0][0].dtype
-        dOut = G.transpose(1, 0, 2)
-        grad_h0 = np.zeros((self.num_layers * D, N, H), dtype)
-        grad_c0 = np.zeros_like(grad_h0) if self.HAS_CELL else None
-        dIn = None
-        for layer in reversed(range(self.num_layers)):
-            inp, dirs, mask = layers_cache[layer]
-            if mask is not None:
-                dOut = dOut * mask
-            need_dx = layer > 0 or self.propagate_down
-            dIn = np.zeros(inp.shape, dtype) if need_dx else None
-            inp2 = inp.reshape(T * N, -1)
-            for d, (Hs, cache) in enumerate(dirs):
-                idx = layer * D + d
-                Wih, Whh, bih, bhh = self._weights[idx]
-                dXP = np.empty((T, N, self.GATES * H), dtype)
-                dHP = self._unrun(cache, Hs, dOut[..., d * H:(d + 1) * H], Whh.data, dXP, bool(d), grad_h0, grad_c0, idx)
-                dXP2, dHP2 = dXP.reshape(T * N, -1), dHP.reshape(T * N, -1)
-                Hprev = (Hs[1:] if d else Hs[:-1]).reshape(T * N, H)
-                Wih.accumulate_matmul(inp2.T, dXP2)
-                Whh.accumulate_matmul(Hprev.T, dHP2)
-                if bih is not None:
-                    ones = np.ones(T * N, dtype)
-                    bih.accumulate_matmul(ones, dXP2)
-                    bhh.accumulate_matmul(ones, dHP2)
-                if need_dx:
-                    dIn.reshape(T * N, -1)[...] += dXP2 @ Wih.data.T
-            dOut = dIn
-        self.grad_h0, self.grad_c0 = grad_h0, grad_c0
-        return None if dIn is None else np.ascontiguousarray(dIn.transpose(1, 0, 2))
 
     def _astype_hook(self, dtype):
         self._layers = None
