@@ -1,7 +1,7 @@
 """Gated recurrent unit (PyTorch's nn.GRU), gate order r, z, n."""
 import numpy as np
 
-from .recurrent import Recurrent, sigmoid_, steps
+from .recurrent import Recurrent, steps
 from .registry import register
 
 
@@ -34,6 +34,9 @@ class GRU(Recurrent):
         T = XP.shape[0]
         if bhh is not None:
             XP[..., :2 * H] += bhh[:2 * H]
+        XP[..., :2 * H] *= 0.5          # σ(x) = (1 + tanh(x/2)) / 2: halve r and z's columns once
+        Whh = Whh.copy()
+        Whh[:, :2 * H] *= 0.5
         Q = np.empty((T,) + Hs.shape[1:], XP.dtype)
         for t, prev, cur in steps(T, reverse):
             hp, a = Hs[prev], XP[t]
@@ -45,7 +48,9 @@ class GRU(Recurrent):
                 q[...] = HP[:, 2 * H:]
             rz = a[:, :2 * H]
             rz += HP[:, :2 * H]
-            sigmoid_(rz)
+            np.tanh(rz, out=rz)
+            rz *= 0.5
+            rz += 0.5
             n = a[:, 2 * H:]
             n += a[:, :H] * q
             np.tanh(n, out=n)

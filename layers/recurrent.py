@@ -42,15 +42,6 @@ from .random import get_rng
 from .recurrent_backward import RecurrentBackward
 
 
-def sigmoid_(x):
-    """σ(x) in place, as (1 + tanh(x/2)) / 2: stable for any x, one transcendental call."""
-    x *= 0.5
-    np.tanh(x, out=x)
-    x *= 0.5
-    x += 0.5
-    return x
-
-
 def steps(T, reverse):
     """(t, prev, cur) in processing order: the state before step t is Hs[prev],
     the state after it Hs[cur]; Hs has T+1 slots (h0 in slot 0, or T when reversed)."""
