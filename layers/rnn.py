@@ -12,10 +12,9 @@ class RNN(Recurrent):
     X (N, T, input_size) -> Y (N, T, D·hidden_size); see ``Recurrent`` for the
     parameters, stacking, states and the GEMMs shared with LSTM and GRU.
 
-    Backward through time (G = dL/dY, walking t = T−1 … 0, dh_T = 0):
+    Backward through time (G = dL/dY, walking t = T−1 … 0, dh carried from step t+1, 0 at first):
 
-        dhₜ  = Gₜ + dhₜ₊₁ᵗʰʳᵒᵘᵍʰ,   daₜ = dhₜ ⊙ φ'(aₜ)   (1 − hₜ² for tanh, [hₜ > 0] for relu)
-        dhₜ₋₁ᵗʰʳᵒᵘᵍʰ = daₜ Wₕₕᵀ
+        dhₜ = Gₜ + dh,   daₜ = dhₜ ⊙ φ'(aₜ)   (1 − hₜ² for tanh, [hₜ > 0] for relu),   dh ← daₜ Wₕₕᵀ
 
     and daₜ is both dXP and dHP of the shared GEMMs. Cached: the hidden states only.
     """

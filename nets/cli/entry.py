@@ -22,7 +22,8 @@ def main(argv=None):
     try:
         args = parser().parse_args(argv)
         if not args.command:
-            raise UsageError("kubik: missing command: train, eval, summary, layers, gradcheck or sample (see kubik --help)")
+            raise UsageError("kubik: missing command: train, eval, summary, layers, gradcheck or sample "
+                             "(see kubik --help)")
         return COMMANDS[args.command](args)
     except (UsageError, ConfigError, checkpoint.CheckpointError) as e:
         print(f"error: {e}".replace("\n", " "), file=sys.stderr, flush=True)
