@@ -130,7 +130,7 @@ class Recurrent(RecurrentBackward, Layer):
             for d in range(D):
                 idx = layer * D + d
                 Wih, Whh, bih, bhh = self._weights[idx]
-                XP = (inp.reshape(T * N, -1) @ Wih.data).reshape(T, N, -1)
+                XP = (inp.reshape(T * N, inp.shape[2]) @ Wih.data).reshape(T, N, Wih.shape[1])
                 if bih is not None:
                     XP += bih.data
                 Hs = np.empty((T + 1, N, H), dtype)

@@ -32,13 +32,13 @@ class RecurrentBackward:
                 dOut = dOut * mask
             need_dx = layer > 0 or self.propagate_down
             dIn = np.zeros(inp.shape, dtype) if need_dx else None
-            inp2 = inp.reshape(T * N, -1)
+            inp2 = inp.reshape(T * N, inp.shape[2])
             for d, (Hs, cache) in enumerate(dirs):
                 idx = layer * D + d
                 Wih, Whh, bih, bhh = self._weights[idx]
                 dXP = np.empty((T, N, self.GATES * H), dtype)
                 dHP = self._unrun(cache, Hs, dOut[..., d * H:(d + 1) * H], Whh.data, dXP, bool(d), grad_h0, grad_c0, idx)
-                dXP2, dHP2 = dXP.reshape(T * N, -1), dHP.reshape(T * N, -1)
+                dXP2, dHP2 = dXP.reshape(T * N, dXP.shape[2]), dHP.reshape(T * N, dHP.shape[2])
                 Hprev = (Hs[1:] if d else Hs[:-1]).reshape(T * N, H)
                 Wih.accumulate_matmul(inp2.T, dXP2)
                 Whh.accumulate_matmul(Hprev.T, dHP2)
@@ -47,7 +47,7 @@ class RecurrentBackward:
                     bih.accumulate_matmul(ones, dXP2)
                     bhh.accumulate_matmul(ones, dHP2)
                 if need_dx:
-                    dIn.reshape(T * N, -1)[...] += dXP2 @ Wih.data.T
+                    dIn.reshape(T * N, inp.shape[2])[...] += dXP2 @ Wih.data.T
             dOut = dIn
         self.grad_h0, self.grad_c0 = grad_h0, grad_c0
         return None if dIn is None else np.ascontiguousarray(dIn.transpose(1, 0, 2))

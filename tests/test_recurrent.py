@@ -179,3 +179,13 @@ def test_built_from_a_config_with_shape_inference():
     assert net.forward(np.zeros((2, 8, 4), np.float32)).shape == (2, 3)
     with pytest.raises(nets.ConfigError, match="model"):
         build_model([{"LSTM": {"hidden_size": 5}}], (8,))
+
+
+@pytest.mark.parametrize("cls", [layers.RNN, layers.LSTM, layers.GRU])
+def test_empty_batch(cls):
+    net = cls(3, 4, num_layers=2, bidirectional=True)
+    Y = net.forward(np.zeros((0, 5, 3), np.float32))
+    assert Y.shape == (0, 5, 8) and net.h_n.shape == (4, 0, 4)
+    assert net.backward(Y).shape == (0, 5, 3)
+    assert all(not p.grad.any() for p in net.parameters())
+    assert layers.LastStep().forward(Y).shape == (0, 8)
