@@ -55,31 +55,30 @@ class LSTM(Recurrent):
     def _unrun(self, cache, Hs, dOut, Whh, dXP, reverse, grad_h0, grad_c0, idx):
         A, TC, Cs = cache
         T, N, H = TC.shape
-        np.subtract(1, A, out=dXP)                 # the gates' derivatives for all steps at once
-        dXP *= A                                   # σ' = s(1 − s)
-        g = A[..., 2 * H:3 * H]
-        np.multiply(g, g, out=dXP[..., 2 * H:3 * H])
-        np.subtract(1, dXP[..., 2 * H:3 * H], out=dXP[..., 2 * H:3 * H])   # tanh' = 1 − g²
-        dTC = 1 - TC * TC
+        A4, D4 = A.reshape(T, N, 4, H), dXP.reshape(T, N, 4, H)
+        # Everything that does not depend on dh or dc, for all steps at once: the gates'
+        # derivatives times the factor each da has besides dc (or dh for o).
+        np.subtract(1, A, out=dXP)
+        dXP *= A                                              # σ' = s(1 − s) (i, f, o)
+        np.multiply(A4[:, :, 2], A4[:, :, 2], out=D4[:, :, 2])
+        np.subtract(1, D4[:, :, 2], out=D4[:, :, 2])          # tanh' = 1 − g² (g)
+        D4[:, :, 0] *= A4[:, :, 2]                            # da_i = dc ⊙ g ⊙ σ'(i)
+        D4[:, :, 1] *= Cs[1:] if reverse else Cs[:-1]         # da_f = dc ⊙ cₜ₋₁ ⊙ σ'(f)
+        D4[:, :, 2] *= A4[:, :, 0]                            # da_g = dc ⊙ i ⊙ tanh'(g)
+        D4[:, :, 3] *= TC                                     # da_o = dh ⊙ tanh c ⊙ σ'(o)
+        OD = 1 - TC * TC
+        OD *= A4[:, :, 3]                                     # dc += dh ⊙ o ⊙ (1 − tanh² c)
         dh = np.zeros((N, H), Hs.dtype)
         dc = np.zeros((N, H), Hs.dtype)
         tmp = np.empty((N, H), Hs.dtype)
         WhhT = Whh.T
         for t, prev, cur in reversed(steps(T, reverse)):
             dh += dOut[t]
-            a, d = A[t], dXP[t]
-            np.multiply(dh, a[:, 3 * H:], out=tmp)
-            tmp *= dTC[t]
+            np.multiply(dh, OD[t], out=tmp)
             dc += tmp
-            np.multiply(dh, TC[t], out=tmp)
-            d[:, 3 * H:] *= tmp                    # da_o
-            d[:, :H] *= a[:, 2 * H:3 * H]
-            d[:, :H] *= dc                         # da_i
-            d[:, H:2 * H] *= Cs[prev]
-            d[:, H:2 * H] *= dc                    # da_f
-            d[:, 2 * H:3 * H] *= a[:, :H]
-            d[:, 2 * H:3 * H] *= dc                # da_g
-            dc *= a[:, H:2 * H]
-            dh = d @ WhhT
+            D4[t, :, :3] *= dc[:, None, :]
+            D4[t, :, 3] *= dh
+            dc *= A4[t, :, 1]
+            dh = dXP[t] @ WhhT
         grad_h0[idx], grad_c0[idx] = dh, dc
         return dXP
