@@ -38,9 +38,10 @@ class GRU(Recurrent):
         Whh = Whh.copy()
         Whh[:, :2 * H] *= 0.5
         Q = np.empty((T,) + Hs.shape[1:], XP.dtype)
+        HP = np.empty(XP.shape[1:], XP.dtype)       # the step's hidden projection, reused
         for t, prev, cur in steps(T, reverse):
             hp, a = Hs[prev], XP[t]
-            HP = hp @ Whh
+            np.matmul(hp, Whh, out=HP)
             q = Q[t]
             if bhh is not None:
                 np.add(HP[:, 2 * H:], bhh[2 * H:], out=q)
@@ -66,6 +67,7 @@ class GRU(Recurrent):
         dHP = np.empty_like(dXP)
         dh = np.zeros((N, H), Hs.dtype)
         tmp = np.empty((N, H), Hs.dtype)
+        back = np.empty((N, H), Hs.dtype)
         WhhT = Whh.T
         for t, prev, cur in reversed(steps(T, reverse)):
             dh += dOut[t]
@@ -89,6 +91,6 @@ class GRU(Recurrent):
             e[:, :2 * H] = d[:, :2 * H]
             np.multiply(dan, r, out=e[:, 2 * H:])
             dh *= z
-            dh += e @ WhhT
+            dh += np.matmul(e, WhhT, out=back)
         grad_h0[idx] = dh
         return dHP

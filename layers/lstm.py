@@ -38,9 +38,10 @@ class LSTM(Recurrent):
         XP *= half
         Whh = Whh * half
         TC = np.empty((XP.shape[0],) + Hs.shape[1:], XP.dtype)
+        HW = np.empty(XP.shape[1:], XP.dtype)       # the step's hidden projection, reused
         for t, prev, cur in steps(XP.shape[0], reverse):
             a = XP[t]
-            a += Hs[prev] @ Whh
+            a += np.matmul(Hs[prev], Whh, out=HW)
             np.tanh(a, out=a)
             for s in (a[:, :2 * H], a[:, 3 * H:]):
                 s *= 0.5
@@ -79,6 +80,6 @@ class LSTM(Recurrent):
             D4[t, :, :3] *= dc[:, None, :]
             D4[t, :, 3] *= dh
             dc *= A4[t, :, 1]
-            dh = dXP[t] @ WhhT
+            np.matmul(dXP[t], WhhT, out=dh)
         grad_h0[idx], grad_c0[idx] = dh, dc
         return dXP

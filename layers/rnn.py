@@ -33,9 +33,10 @@ class RNN(Recurrent):
             XP += bhh
         tanh = self.nonlinearity == "tanh"
         zero = np.zeros(XP.shape[1:], XP.dtype)
+        HW = np.empty(XP.shape[1:], XP.dtype)       # the step's hidden projection, reused
         for t, prev, cur in steps(XP.shape[0], reverse):
             a = XP[t]
-            a += Hs[prev] @ Whh
+            a += np.matmul(Hs[prev], Whh, out=HW)
             if tanh:
                 np.tanh(a, out=Hs[cur])
             else:
@@ -56,7 +57,7 @@ class RNN(Recurrent):
             dh += dOut[t]
             da = dXP[t]
             da *= dh
-            dh = da @ WhhT
+            np.matmul(da, WhhT, out=dh)
         grad_h0[idx] = dh
         return dXP
 
