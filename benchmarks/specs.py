@@ -102,3 +102,11 @@ def make_data(spec, seed=0, pool=POOL):
             t = rng.standard_normal((spec.batch,) + spec.output_shape, dtype=np.float32)
         out.append((X, t))
     return out
+
+# Sequences (issue 14): one LSTM layer over T = 32 steps, CrossEntropy on the last step's
+# output through a Linear head; GEMMs: the input projection of all steps, the 32 per-step
+# recurrent products (as one (N·T, 4H, H) total) and the head.
+SPECS["lstm_b64"] = Spec("lstm_b64", "LSTM 64-256 over T=32 (batch first), last step -> Linear 256-10, "
+                                     "CrossEntropy, SGD momentum 0.9, batch 64",
+                         64, (32, 64), "classify", ((64 * 32, 4 * 256, 64), (64 * 32, 4 * 256, 256), (64, 10, 256)),
+                         samples=64 * 40, min_steps=5, target=1.5)

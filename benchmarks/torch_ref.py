@@ -25,7 +25,22 @@ def _model(spec):
                              nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10))
     if spec.name == "conv3x3":
         return nn.Conv2d(64, 64, 3, padding=1)
+    if spec.name == "lstm_b64":
+        return _LastStepLSTM(64, 256, 10)
     raise KeyError(spec.name)
+
+
+class _LastStepLSTM(nn.Module):
+    """nn.LSTM (batch first) -> the last step's output -> Linear: kubik's
+    Sequential(LSTM, LastStep, Linear)."""
+
+    def __init__(self, inputs, hidden, classes):
+        super().__init__()
+        self.lstm = nn.LSTM(inputs, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, classes)
+
+    def forward(self, X):
+        return self.head(self.lstm(X)[0][:, -1])
 
 
 def build(spec, seed=0):

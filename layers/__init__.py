@@ -19,3 +19,10 @@ from .batchnorm import BatchNorm1d, BatchNorm2d
 from .layernorm import LayerNorm
 from . import testing  # noqa: E402  (check_layer: the conformance check for your own layers)
 from .init import INITS, init_weight
+from .embedding import Embedding
+from .rnn import RNN
+from .lstm import LSTM
+from .gru import GRU
+from .sequence import LastStep, MeanOverTime
+from .conv1d import Conv1d
+from .pooling1d import AvgPool1d, MaxPool1d

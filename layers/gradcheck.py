@@ -96,6 +96,8 @@ def gradcheck(layer, X, grad_out=None, eps=1e-6, tol=1e-5, seed=0, params=True, 
     The layer is converted to float64 for the check and back to its original
     dtype afterwards (its arrays are rebound, so build optimizers after).
     Random layers (dropout) see the same random stream on every forward.
+    Integer inputs (indices, e.g. for Embedding) have no gradient: only the
+    parameters are checked then.
     Returns a GradcheckResult; raises GradcheckError if it fails and
     ``raise_on_fail``.
     """
@@ -104,7 +106,8 @@ def gradcheck(layer, X, grad_out=None, eps=1e-6, tol=1e-5, seed=0, params=True, 
     dtypes = {n: p.dtype for n, p in layer.named_parameters()}
     orig_dtype = next(iter(dtypes.values()), None)
     layer.astype(np.float64)
-    X = np.array(X, dtype=np.float64)
+    indices = np.issubdtype(np.asarray(X).dtype, np.integer)
+    X = np.array(X) if indices else np.array(X, dtype=np.float64)
     gens = [krandom.get_rng()] + _generators(layer)
     states = [g.bit_generator.state for g in gens]
 
@@ -119,7 +122,7 @@ def gradcheck(layer, X, grad_out=None, eps=1e-6, tol=1e-5, seed=0, params=True, 
              else np.array(grad_out, dtype=np.float64))
         layer.zero_grad()
         dX = layer.backward(R.copy())
-        analytic = [("input", X, dX)]
+        analytic = [] if indices else [("input", X, dX)]
         if params:
             analytic += [(n, p.data, p.grad.copy()) for n, p in layer.named_parameters()]
 

@@ -71,7 +71,9 @@ def _output_shape(layer, X):
     want = tuple(layer.output_shape(tuple(X.shape[1:])))
     if tuple(Y.shape[1:]) != want:
         return f"output_shape{tuple(X.shape[1:])} says {want}, forward gives {tuple(Y.shape[1:])} per sample"
-    if Y.dtype != X.dtype:
+    params = layer.parameters()
+    want_dtype = X.dtype if X.dtype.kind == "f" or not params else params[0].data.dtype   # indices: the weights'
+    if Y.dtype != want_dtype:
         return f"a {X.dtype} input gives a {Y.dtype} output (float32 must stay float32)"
     return None
 
@@ -100,7 +102,7 @@ def _astype(layer, X):
     ref = layer.forward(X)
     layer.astype(np.float64)
     bad = [n for n, p in layer.named_parameters() if p.data.dtype != np.float64 or p.grad.dtype != np.float64]
-    Y = layer.forward(X.astype(np.float64))
+    Y = layer.forward(X if X.dtype.kind in "iu" else X.astype(np.float64))
     if bad or Y.dtype != np.float64:
         return f"astype(float64) leaves {', '.join(bad) or 'the output'} in another dtype"
     layer.astype(np.float32)
@@ -170,14 +172,20 @@ def _no_forward(layer, X):
     return "backward before any forward returned instead of raising"
 
 
-def check_layer(layer, input_shape, tol=1e-5, seed=0):
+def check_layer(layer, input_shape=None, tol=1e-5, seed=0, X=None):
     """Run every check above on copies of ``layer`` with a random float32
-    batch of ``input_shape`` (batch first, at least 2 samples); raise
-    LayerCheckError listing the failures. Returns the float64 GradcheckResult."""
+    batch of ``input_shape`` (batch first, at least 2 samples) — or with the
+    example batch ``X`` (e.g. integer indices for an Embedding-like layer, whose
+    input gets no gradient); raise LayerCheckError listing the failures.
+    Returns the float64 GradcheckResult."""
+    if X is not None:
+        X = np.asarray(X)
+        input_shape = X.shape
     shape = tuple(int(d) for d in input_shape)
     if len(shape) < 1 or shape[0] < 2:
         raise ValueError(f"check_layer: input_shape is a batch shape (N, ...) with N >= 2, got {input_shape!r}")
-    X = _input(shape, seed, np.float32)
+    if X is None:
+        X = _input(shape, seed, np.float32)
     failures, result = [], None
     try:
         result = gradcheck(copy.deepcopy(layer).train(), X, tol=tol, seed=seed, raise_on_fail=False)
@@ -185,7 +193,7 @@ def check_layer(layer, input_shape, tol=1e-5, seed=0):
             failures.append(f"gradcheck: {result}")
     except Exception as e:
         failures.append(f"gradcheck: {type(e).__name__}: {e}")
-    checks = [("accumulate", lambda l: _accumulate(l.train(), X.astype(np.float64)), True),
+    checks = [("accumulate", lambda l: _accumulate(l.train(), X if X.dtype.kind in "iu" else X.astype(np.float64)), True),
               ("output_shape", lambda l: _output_shape(l, X), False),
               ("state_dict", lambda l: _state_dict(l, X), False),
               ("astype", lambda l: _astype(l, X), False),

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .. import layers
 from ..layers import Layer
 
+from .config import ConfigError
 from .builders import (CHILD_KEYS, CONTAINERS, LAYER_ARGS, Row, Task, build_layer, build_loss,  # noqa: F401
                        build_model, build_optimizer, build_schedule, check_args, fill_defaults, loader_args,
                        resolve, summary_table)
@@ -34,9 +35,14 @@ def build(cfg, data=None):
     Seeds the package generator with ``cfg['seed']`` before building the model."""
     resolve(cfg)
     if data is None:
+        if cfg["data"]["name"] == "text" and cfg["data"].get("scale", "none") != "none":
+            raise ConfigError("the text data set gives character indices, which must not be scaled: "
+                              "set scale: none", ("data", "scale"))
         data = prepare(cfg["data"], cfg["train"]["val_split"], loader_args(cfg["data"]))
         if isinstance(cfg["data"].get("path"), str):   # the run's config.yaml then works from anywhere
             cfg["data"]["path"] = os.path.abspath(os.path.expanduser(cfg["data"]["path"]))
+        if cfg["data"]["name"] == "text" and data.classes:   # the vocabulary travels in config.yaml and checkpoints
+            cfg["data"]["vocab"] = "".join(data.classes)
     layers.seed(cfg["seed"])
     net, rows, out_shape = build_model(cfg["model"], data.input_shape)
     loss = build_loss(cfg["loss"])

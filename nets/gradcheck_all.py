@@ -25,6 +25,9 @@ from .sequential import Sequential
 SHAPES = ((5,), (2, 6, 6), (3, 4))
 EXAMPLE_ARGS = {"out_features": 3, "out_channels": 2, "kernel_size": 3, "num_features": 2,
                 "normalized_shape": 5, "p": 0.3, "shape": (-1,), "output_size": 2}
+EXAMPLE_ARGS.update(hidden_size=3, num_embeddings=6, embedding_dim=3)
+# Layers whose input is not a float array: their example is given outright.
+EXAMPLES = {"Embedding": lambda: (layers.Embedding(6, 3, rng=0), np.array([[0, 5, 2], [2, 2, 1], [4, 3, 3]]))}
 BATCH = 3
 
 
@@ -60,6 +63,8 @@ def _input(shape, seed=0):
 
 def layer_example(cls):
     """(layer, X) for ``cls``, or (None, reason)."""
+    if cls.__name__ in EXAMPLES:
+        return EXAMPLES[cls.__name__]()
     flow = container_flow(cls)
     if flow:
         d = SHAPES[0][0]

@@ -86,3 +86,14 @@ def test_python_m_benchmarks_runs_without_torch(tmp_path):
     assert res["name"] == "textbook" and res["steps"] == 2 and "torch" not in res
     assert report["environment"]["torch"] is None
     assert res["memory"]["kubik"]["peak_rss_mb"] >= res["memory"]["kubik"]["import_rss_mb"] > 0
+
+
+def test_lstm_workload_builds_and_trains_a_step():
+    from benchmarks import workloads
+    runner = workloads.build(SPECS["lstm_b64"])
+    before = runner.model.state_dict()
+    runner.run(1)
+    after = runner.model.state_dict()
+    assert set(before) == {"0.weight_ih_l0", "0.weight_hh_l0", "0.bias_ih_l0", "0.bias_hh_l0", "2.weight", "2.bias"}
+    assert all(np.isfinite(v).all() for v in after.values())
+    assert not np.array_equal(before["0.weight_hh_l0"], after["0.weight_hh_l0"])

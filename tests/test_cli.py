@@ -49,6 +49,7 @@ def assert_same_weights(a, b):
 
 SHORT = {"digits_mlp": ["train.epochs=2"], "breast_cancer": ["train.epochs=2"], "spirals": ["train.epochs=2"],
          "digits_cnn": ["train.epochs=1"], "deep_sigmoid": ["train.epochs=1"], "deep_relu": ["train.epochs=1"]}
+SHORT.update({"digits_lstm": ["train.epochs=1"], "adding_lstm": ["train.epochs=1"]})   # sequence configs (issue 14)
 
 
 def test_every_shipped_config_is_tested():
@@ -140,7 +141,7 @@ def test_layers_and_gradcheck_commands():
     assert proc.returncode == 0
     for name in ("Linear(in_features, out_features, bias=True, init='default')", "Sequential", "CrossEntropy",
                  "SGD(lr=0.01",
-                 "StepLR(step_size", "ReduceLROnPlateau", "digits(image=False)", "csv(path"):
+                 "StepLR(step_size", "ReduceLROnPlateau", "digits(image=False", "csv(path"):
         assert name in proc.stdout, name
     for reg_name in layers.LAYERS.names():
         assert f"  {reg_name}" in proc.stdout

@@ -105,8 +105,12 @@ def test_layer_matches_onnxruntime(name, make, shape):
     assert_same(make(), shape)
 
 
+SEQUENCE_LAYERS = {"Embedding", "RNN", "LSTM", "GRU", "LastStep", "MeanOverTime", "Conv1d", "MaxPool1d", "AvgPool1d"}
+
+
 def test_every_builtin_layer_has_a_converter_or_case():
     builtin = {n for n, c in layers.LAYERS.items() if c.__name__ == n and c.__module__.startswith("kubik.")}
+    builtin -= SEQUENCE_LAYERS       # no converters yet: refused in one line (test_sequence_config_is_refused...)
     converted = {c.__name__ for c in CONVERTERS}
     assert builtin <= converted, builtin - converted
     tested = {c[0].split("-")[0] for c in cases()}
@@ -115,10 +119,21 @@ def test_every_builtin_layer_has_a_converter_or_case():
 
 SHIPPED = {"digits_mlp": (64,), "digits_cnn": (1, 8, 8), "breast_cancer": (30,), "spirals": (2,),
            "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,)}
+SEQUENCE = {"digits_lstm": (8, 8), "adding_lstm": (50, 2)}     # recurrent layers: no ONNX converter yet
 
 
 def test_every_shipped_config_is_listed():
-    assert {p.stem for p in (ROOT / "configs").glob("*.yaml")} == set(SHIPPED)
+    assert {p.stem for p in (ROOT / "configs").glob("*.yaml")} == set(SHIPPED) | set(SEQUENCE)
+
+
+@pytest.mark.parametrize("name", sorted(SEQUENCE))
+def test_sequence_config_is_refused_in_one_line(name, tmp_path):
+    from kubik.nets.onnx_export import export_net
+    cfg = normalize(yaml.safe_load((ROOT / "configs" / f"{name}.yaml").read_text()))
+    layers.seed(0)
+    net, _, _ = build_model(cfg["model"], SEQUENCE[name])
+    with pytest.raises(ValueError, match="cannot be exported to ONNX"):
+        export_net(net, SEQUENCE[name], tmp_path / "m.onnx")
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))

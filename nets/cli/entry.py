@@ -13,9 +13,11 @@ from .parser import UsageError, parser
 from .train import cmd_train
 from .predict import cmd_predict
 from .export import cmd_export
+from .sample import cmd_sample
 
 COMMANDS = {"train": cmd_train, "eval": cmd_eval, "summary": cmd_summary, "layers": cmd_layers,
-            "gradcheck": cmd_gradcheck, "predict": cmd_predict, "export": cmd_export, "plot": cmd_plot}
+            "gradcheck": cmd_gradcheck, "predict": cmd_predict, "export": cmd_export, "plot": cmd_plot,
+            "sample": cmd_sample}
 
 
 def main(argv=None):

@@ -68,4 +68,11 @@ def parser():
                    help="put the input scaling into the graph (it then takes raw inputs)")
     x.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17)")
     _add_imports(x)
+    m = sub.add_parser("sample", help="generate text from a character model (text data set)")
+    m.add_argument("run", help="a run folder (best.npz, else last.npz) or a checkpoint")
+    m.add_argument("--length", type=int, default=200, help="characters to generate (default 200)")
+    m.add_argument("--temperature", type=float, default=0.8, help="softmax temperature (default 0.8)")
+    m.add_argument("--prime", help="the text to start from (default: one random vocabulary character)")
+    m.add_argument("--seed", type=int, default=0, help="seeds the sampling (default 0)")
+    _add_imports(m)
     return p

@@ -13,12 +13,14 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
 
     base       DATASETS, Raw, Data
     bundled    digits, breast_cancer           synthetic  spirals, xor, circles
+    sequences  adding, parity                text_files text (next-character windows)
     idx_files  idx / mnist, read_idx           files      npz, csv
     scaling    fit_scaler, apply_scaler        prepare    split_indices, prepare
     loading    load (from Python), load_raw
 """
 from .base import DATA_DIR, DATASETS, SPLIT_KEYS, Data, Raw, loader_kwargs
 from . import bundled, synthetic, idx_files, files  # noqa: F401  (register the loaders, in this order)
+from . import sequences, text_files  # noqa: F401
 from .bundled import breast_cancer, digits
 from .files import csv_file, npz
 from .idx_files import idx, read_idx
@@ -26,3 +28,5 @@ from .loading import Samples, load, load_raw
 from .prepare import prepare, split_indices
 from .scaling import apply_scaler, fit_scaler
 from .synthetic import circles, spirals, xor
+from .sequences import ADDING_BASELINE_MSE, adding, parity
+from .text_files import encode as encode_text, text

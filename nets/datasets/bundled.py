@@ -4,17 +4,23 @@ import gzip
 
 import numpy as np
 
+from ..config import ConfigError
 from .base import DATA_DIR, DATASETS, Raw
 
 
 @DATASETS.register(name="digits")
-def digits(image=False):
+def digits(image=False, sequence=False):
     """UCI optical digits (1797 8x8 images, pixels 0..16, 10 classes);
-    ``image: true`` gives (1, 8, 8) samples for conv nets, else 64 features."""
+    ``image: true`` gives (1, 8, 8) samples for conv nets, ``sequence: true``
+    (8, 8) sequences for recurrent nets (8 steps, one image row of 8 features
+    each: the small cousin of sequential MNIST), else 64 features."""
+    if image and sequence:
+        raise ConfigError("digits: choose one of image: true and sequence: true", ("data", "sequence"))
     with gzip.open(DATA_DIR / "digits.csv.gz", "rt") as f:
         table = np.loadtxt(f, delimiter=",", dtype=np.float64)
     X, y = table[:, :64], table[:, 64].astype(np.int64)
-    return Raw(X.reshape(-1, 1, 8, 8) if image else X, y, classes=tuple(str(i) for i in range(10)))
+    X = X.reshape(-1, 1, 8, 8) if image else X.reshape(-1, 8, 8) if sequence else X
+    return Raw(X, y, classes=tuple(str(i) for i in range(10)))
 
 
 @DATASETS.register(name="breast_cancer")
