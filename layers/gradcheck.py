@@ -22,6 +22,9 @@ class GradcheckError(AssertionError):
 
 @dataclass
 class GradcheckResult:
+    """The outcome of one gradient check: the worst relative error between the
+    analytic and the numeric derivative, where it occurred and both values, how
+    many entries were checked and skipped (at kinks), and the tolerance."""
     name: str
     worst_error: float = 0.0
     where: str = ""
@@ -33,6 +36,7 @@ class GradcheckResult:
 
     @property
     def ok(self):
+        """True when the worst relative error is within ``tol`` and something was checked."""
         return self.worst_error <= self.tol and self.checked > 0
 
     def __str__(self):

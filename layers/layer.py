@@ -17,6 +17,8 @@ False (``set_propagate_down(False)``, e.g. for the first layer of a net, whose
 input is data), the layer may skip computing dX and return None from backward.
 Linear and Conv2d do, saving a whole GEMM per step.
 """
+from typing import List, Optional, Tuple
+
 import numpy as np
 
 from .parameter import Parameter
@@ -63,6 +65,7 @@ class Layer:
         return getattr(self, name)
 
     def add_child(self, name, layer):
+        """Register ``layer`` as child ``name`` (its parameters become this layer's) and return it."""
         if not isinstance(layer, Layer):
             raise TypeError(f"{type(self).__name__}: child {name!r} must be a Layer, got {type(layer).__name__}")
         self._children.append((str(name), layer))
@@ -74,13 +77,18 @@ class Layer:
         return self
 
     def children(self):
+        """The child layers, in registration order."""
         return [c for _, c in self._children]
 
     # -- the contract ---------------------------------------------------------
-    def forward(self, X):
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Compute ``Y = f(X)`` for a batch (axis 0) and cache what backward needs."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
 
-    def backward(self, grad_Y):
+    def backward(self, grad_Y: np.ndarray) -> Optional[np.ndarray]:
+        """The vector-Jacobian product ``dX = J(X)^T dY`` from the cached values;
+        adds dL/dparameter into each ``Parameter.grad``. ``dX.shape == X.shape``
+        (None when ``propagate_down`` is False and the layer skips dX)."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
 
     def __call__(self, X):
@@ -108,36 +116,43 @@ class Layer:
         return ValueError(f"{self!r}: expected input of shape {expected}, got {got}")
 
     # -- parameters ---------------------------------------------------------------
-    def named_parameters(self, prefix=""):
+    def named_parameters(self, prefix: str = "") -> List[Tuple[str, Parameter]]:
+        """(dotted name, Parameter) pairs of this layer and its children, in order."""
         out = [(prefix + n, getattr(self, n)) for n in self._param_names]
         for cname, child in self._children:
             out.extend(child.named_parameters(f"{prefix}{cname}."))
         return out
 
-    def parameters(self):
+    def parameters(self) -> List[Parameter]:
+        """Every Parameter of this layer and its children, in order."""
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self, prefix=""):
+        """(dotted name, array) pairs of the non-trainable buffers (e.g. running statistics)."""
         out = [(prefix + n, getattr(self, n)) for n in self._buffer_names]
         for cname, child in self._children:
             out.extend(child.named_buffers(f"{prefix}{cname}."))
         return out
 
-    def num_parameters(self):
+    def num_parameters(self) -> int:
+        """The number of trainable scalars (sum of the parameters' sizes)."""
         return sum(p.size for p in self.parameters())
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
+        """Mark every parameter gradient zero (lazily: see ``Parameter.zero_grad``)."""
         for p in self.parameters():
             p.zero_grad()
 
     # -- modes --------------------------------------------------------------------
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> "Layer":
+        """Set training mode (dropout active, batch statistics) here and in every child; returns self."""
         self.training = bool(mode)
         for _, child in self._children:
             child.train(mode)
         return self
 
-    def eval(self):
+    def eval(self) -> "Layer":
+        """Set evaluation mode, ``train(False)``; returns self."""
         return self.train(False)
 
     # -- state ---------------------------------------------------------------------
@@ -184,7 +199,8 @@ class Layer:
         """Subclasses with dtype-dependent caches (e.g. reused buffers) reset them here."""
 
     # -- printing -------------------------------------------------------------------
-    def extra_repr(self):
+    def extra_repr(self) -> str:
+        """The arguments shown inside ``repr(layer)``, e.g. ``in_features=4, out_features=3``."""
         return ""
 
     def __repr__(self):

@@ -120,6 +120,7 @@ class Model:
         return np.concatenate(parts) if parts else np.zeros((0,) + tuple(self.net_output_shape()), X.dtype)
 
     def net_output_shape(self):
+        """Per-sample output shape of the net."""
         return self.net.output_shape(self.input_shape)
 
     def predict_proba(self, X, batch_size=1000):

@@ -29,7 +29,7 @@ def _grads(params, who):
 
 def clip_grad_norm(params, max_norm, norm_type=2.0, error_if_nonfinite=False):
     """Scale all gradients together so that their joint norm is at most max_norm,
-    exactly as ``torch.nn.utils.clip_grad_norm_``:
+    exactly as ``torch.nn.utils.clip_grad_norm_``::
 
         total = ‖(‖g₁‖ₚ, ‖g₂‖ₚ, ...)‖ₚ        (p = norm_type; inf: max |gᵢⱼ|)
         g ← g · min(1, max_norm / (total + 1e-6))

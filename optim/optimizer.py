@@ -52,7 +52,9 @@ class Optimizer:
         for g in groups:
             self.add_param_group(g)
 
-    def add_param_group(self, group):
+    def add_param_group(self, group: dict) -> None:
+        """Add a dict ``{'params': [...], option: value, ...}``; options override the
+        optimizer's defaults for these parameters (``lr`` becomes an lr multiplier)."""
         name = type(self).__name__
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"{name}: a parameter group must be a dict with 'params', got {group!r}")
@@ -92,7 +94,8 @@ class Optimizer:
                 group[k] = plain(v)
         check_nonnegative(type(self).__name__, lr_mult=group["lr_mult"], decay_mult=group["decay_mult"])
 
-    def parameters(self):
+    def parameters(self) -> list:
+        """Every Parameter this optimizer updates, in group order."""
         return [p for p, _, _ in self._entries]
 
     def zero_grad(self):
@@ -100,7 +103,9 @@ class Optimizer:
         for p, _, _ in self._entries:
             p.zero_grad()
 
-    def step(self):
+    def step(self) -> None:
+        """Update every trainable parameter in place from its ``grad``, with
+        ``lr = self.lr * group lr_mult * p.lr_mult`` and the weight decay likewise scaled."""
         self.step_count += 1
         base = float(self.lr)
         for p, st, g in self._entries:

@@ -59,6 +59,7 @@ class Schedule:
         return self.last_lr
 
     def state_dict(self):
+        """The schedule's position and state as a dict of plain numbers (saved in checkpoints)."""
         sd = {"type": type(self).__name__, "base_lr": self.base_lr,
               "last_epoch": self.last_epoch, "last_lr": self.last_lr}
         for k in self.state_keys:
@@ -83,6 +84,7 @@ class Schedule:
         return self
 
     def extra_repr(self):
+        """The arguments shown inside ``repr(schedule)``."""
         return ""
 
     def __repr__(self):
