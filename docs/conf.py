@@ -49,5 +49,5 @@ autodoc_preserve_defaults = True
 html_theme = "alabaster"
 html_title = f"kubik {release}"
 html_theme_options = {"description": "backpropagation from building blocks", "fixed_sidebar": True}
-exclude_patterns = ["_build", "_build_static", "README.md", "**.ipynb_checkpoints", "jupyter_execute"]
+exclude_patterns = ["tutorials/_cli.py", "_build", "_build_static", "README.md", "**.ipynb_checkpoints", "jupyter_execute"]
 suppress_warnings = ["mystnb.unknown_mime_type"]
