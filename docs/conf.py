@@ -43,7 +43,6 @@ html_static_path = ["_build_static"]
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "signature"
-autodoc_default_options = {"members": False}
 autodoc_preserve_defaults = True
 
 html_theme = "alabaster"

@@ -93,7 +93,7 @@ def _generators(layer, seen=None):
     return seen
 
 
-def gradcheck(layer, X, grad_out=None, eps=1e-6, tol=1e-5, seed=0, params=True, raise_on_fail=True):
+def gradcheck(layer, X, grad_out=None, eps=1e-6, tol=1e-5, seed=0, params=True, raise_on_fail=True) -> GradcheckResult:
     """Check ``layer.backward`` against finite differences, for the input and
     (if ``params``) every parameter, in float64.
 

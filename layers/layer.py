@@ -39,7 +39,17 @@ def read_cache(owner, names):
 
 
 class Layer:
-    """Base class of all layers and containers."""
+    """Base class of all layers and containers. The contract::
+
+        Y  = layer.forward(X)      # X: (N, ...) batch first; caches what backward needs
+        dX = layer.backward(G)     # G = dL/dY, shaped like Y; dX = dL/dX, shaped like X;
+                                   # each Parameter.grad += dL/dparameter
+
+    backward is a vector-Jacobian product from cached values, never a Jacobian.
+    Subclasses register state with ``add_parameter`` / ``add_buffer`` /
+    ``add_child`` in ``__init__`` and override ``forward``, ``backward`` and,
+    when the shape changes, ``output_shape`` (per-sample shapes).
+    """
 
     def __init__(self):
         self.training = True
