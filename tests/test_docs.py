@@ -39,3 +39,54 @@ def test_every_tutorial_is_in_the_index_and_executed():
     for t in sorted((ROOT / "docs" / "tutorials").glob("*.md")):
         assert f"tutorials/{t.stem}" in index
         assert "file_format: mystnb" in t.read_text()   # MyST-NB executes it at build time
+
+
+# -- the build fails on what it must fail on (tiny Sphinx projects, no tutorials) -----------------
+
+PROBE = '''
+def documented(x):
+    """Twice ``x``."""
+    return 2 * x
+
+
+def undocumented(x):
+    return 2 * x
+'''
+
+
+def _build(tmp_path, index, parser="myst_parser"):
+    import subprocess
+    import sys
+    src = tmp_path / "src"
+    src.mkdir()
+    (tmp_path / "kubik_docs_probe.py").write_text(PROBE)
+    (src / "conf.py").write_text(
+        "import sys\n"
+        f"sys.path[:0] = [{str(ROOT / 'docs' / '_ext')!r}, {str(tmp_path)!r}]\n"
+        f"extensions = [{parser!r}, 'sphinx.ext.autodoc', 'kubik_generate']\n"
+        "kubik_generate = False\nnb_execution_mode = 'force'\nnb_execution_raise_on_error = True\n")
+    (src / "index.md").write_text(index)
+    return subprocess.run([sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+                           str(src), str(tmp_path / "out")], capture_output=True, text=True)
+
+
+def test_docs_build_passes_for_a_documented_function(tmp_path):
+    r = _build(tmp_path, "# Probe\n\n```{eval-rst}\n.. autofunction:: kubik_docs_probe.documented\n```\n")
+    assert r.returncode == 0, r.stderr
+
+
+def test_docs_build_fails_on_a_missing_docstring(tmp_path):
+    r = _build(tmp_path, "# Probe\n\n```{eval-rst}\n.. autofunction:: kubik_docs_probe.undocumented\n```\n")
+    assert r.returncode != 0 and "kubik_docs_probe.undocumented has no docstring" in r.stderr
+
+
+def test_docs_build_fails_on_a_broken_internal_link(tmp_path):
+    r = _build(tmp_path, "# Probe\n\nSee [the tutorial](tutorials/missing.md).\n")
+    assert r.returncode != 0 and "missing" in r.stderr
+
+
+def test_docs_build_fails_on_a_failing_tutorial_cell(tmp_path):
+    page = ("---\nfile_format: mystnb\nkernelspec:\n  name: python3\n  display_name: Python 3\n---\n\n"
+            "# Probe\n\n```{code-cell} python\nraise ValueError('this example is broken')\n```\n")
+    r = _build(tmp_path, page, parser="myst_nb")
+    assert r.returncode != 0 and "ExecutionError" in r.stderr   # the cell raised: no site
