@@ -1,11 +1,14 @@
 """Helpers the tutorials share: run ``kubik`` in a scratch folder and show PNGs."""
+import atexit
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
 
 CONFIGS = (pathlib.Path(__file__).resolve().parent.parent.parent / "configs")
 WORK = pathlib.Path(tempfile.mkdtemp(prefix="kubik-tutorial-"))
+atexit.register(shutil.rmtree, WORK, True)   # when the kernel exits
 
 
 def cli(*args):
