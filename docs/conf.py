@@ -47,6 +47,7 @@ autodoc_preserve_defaults = True
 
 html_theme = "alabaster"
 html_title = f"kubik {release}"
-html_theme_options = {"description": "backpropagation from building blocks", "fixed_sidebar": True}
+html_theme_options = {"description": "backpropagation from building blocks", "fixed_sidebar": True,
+                      "page_width": "1200px", "body_max_width": "none"}
 exclude_patterns = ["tutorials/_cli.py", "_build", "_build_static", "README.md", "**.ipynb_checkpoints", "jupyter_execute"]
 suppress_warnings = ["mystnb.unknown_mime_type"]
