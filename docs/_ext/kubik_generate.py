@@ -54,7 +54,7 @@ def api_page(package):
     for name, obj in objs:
         lines += [_title(name, "-")]
         if inspect.isclass(obj):
-            lines += [f".. autoclass:: {name}", "   :members:", "   :show-inheritance:", ""]
+            lines += [f".. autoclass:: {name}", "   :members:", "   :undoc-members:", "   :show-inheritance:", ""]
         else:
             lines += [f".. autofunction:: {name}", ""]
     return "\n".join(lines)
