@@ -104,7 +104,7 @@ class Layer:
     def __call__(self, X):
         return self.forward(X)
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Tuple[int, ...]) -> Tuple[int, ...]:
         """Per-sample output shape for a per-sample input shape (default: same)."""
         return tuple(input_shape)
 
@@ -166,13 +166,13 @@ class Layer:
         return self.train(False)
 
     # -- state ---------------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> dict:
         """Copies of every parameter value and buffer, by dotted name."""
         state = {n: p.data.copy() for n, p in self.named_parameters()}
         state.update((n, np.array(b, copy=True)) for n, b in self.named_buffers())
         return state
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict) -> "Layer":
         """Load values in place. Names, shapes and dtypes must match exactly;
         nothing is changed unless everything matches."""
         targets = {n: p.data for n, p in self.named_parameters()}

@@ -98,7 +98,7 @@ class Optimizer:
         """Every Parameter this optimizer updates, in group order."""
         return [p for p, _, _ in self._entries]
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Mark every gradient zero (lazily: see Parameter.zero_grad)."""
         for p, _, _ in self._entries:
             p.zero_grad()
