@@ -3,6 +3,7 @@ from README.md) run as written, and README's links into docs/ point at files."""
 import pathlib
 import re
 
+import numpy as np
 import pytest
 
 from kubik import layers
@@ -90,3 +91,15 @@ def test_docs_build_fails_on_a_failing_tutorial_cell(tmp_path):
             "# Probe\n\n```{code-cell} python\nraise ValueError('this example is broken')\n```\n")
     r = _build(tmp_path, page, parser="myst_nb")
     assert r.returncode != 0 and "ExecutionError" in r.stderr   # the cell raised: no site
+
+
+def test_readme_yaml_example_is_a_valid_config(tmp_path):
+    from kubik import nets
+    blocks = re.findall(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    assert blocks
+    for i, text in enumerate(blocks):
+        path = tmp_path / f"readme{i}.yaml"
+        path.write_text(text)
+        cfg, _ = nets.load_config(str(path), sets=["train.epochs=1"])
+        exp = nets.build_experiment(cfg)
+        assert exp.net.forward(np.zeros((2, 64), np.float32)).shape == (2, 10)
