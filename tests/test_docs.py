@@ -103,3 +103,8 @@ def test_readme_yaml_example_is_a_valid_config(tmp_path):
         cfg, _ = nets.load_config(str(path), sets=["train.epochs=1"])
         exp = nets.build_experiment(cfg)
         assert exp.net.forward(np.zeros((2, 64), np.float32)).shape == (2, 10)
+
+
+def test_py_typed_ships():
+    assert (ROOT / "kubik" / "py.typed").exists()
+    assert 'kubik = ["py.typed"]' in (ROOT / "pyproject.toml").read_text()
