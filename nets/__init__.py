@@ -9,6 +9,7 @@ data sets and the ``kubik`` command line.
     dataloader, fit          DataLoader (seeded, resumable mini-batches); fit: train from Python
     checkpoint/              atomic, pickle-free .npz checkpoints
     cli/                     the ``kubik`` command; gradcheck_all: ``kubik gradcheck``
+    distributed/             data-parallel training over MPI; SyncBatchNorm, DistributedOptimizer
 """
 from .sequential import Sequential
 from .containers import Concat, Residual
@@ -22,3 +23,5 @@ from .trainer import Trainer, evaluate
 from .dataloader import DataLoader
 from .fit import fit
 from .trainer import Callback, Diverged, History, predict
+from . import distributed
+from .distributed import DistributedOptimizer, SyncBatchNorm
