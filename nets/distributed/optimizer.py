@@ -108,7 +108,10 @@ class DistributedOptimizer:
         return getattr(self.optimizer, name)
 
     def __setattr__(self, name, value):
-        setattr(self.optimizer, name, value)      # e.g. a schedule setting lr
+        if name in self.__dict__:
+            self.__dict__[name] = value
+        else:
+            setattr(self.optimizer, name, value)      # e.g. a schedule setting lr
 
     def __repr__(self):
         return f"DistributedOptimizer({self.optimizer!r}, {self.comm!r})"

@@ -1,0 +1,138 @@
+"""Data-parallel training under ``mpirun -n 2`` and ``-n 3`` (the mpich wheel of
+the ``[mpi]`` extra, installed by ``.[test]``): the same weights as one
+process with the same global batch, the same weights on every rank, an
+exception on one rank ending the whole job, exact resume, SyncBatchNorm equal
+to BatchNorm in one process, and ``kubik train`` under mpirun.
+
+Every run is tiny (tests/mpi_worker.py: 58 samples, global batch 10) with one
+BLAS thread per rank: MPI ranks busy-wait, so on a small shared machine each
+run is kept to a few seconds.
+
+Float64 with 2 ranks agrees to ~1e-15 relative but is not bitwise equal here:
+the batch-contracting products (X.T @ G, in BLAS with fused multiply-adds)
+sum a rank's half of the batch in one chain, which one process continues
+instead of adding two partial sums; see README "Many processes, many machines".
+"""
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+WORKER = Path(__file__).with_name("mpi_worker.py")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _mpirun():
+    here = Path(sys.executable).parent / "mpirun"
+    found = str(here) if here.exists() else shutil.which("mpirun")
+    assert found, 'mpirun not found: install the test extra, pip install -e ".[test]" (mpich wheel)'
+    return found
+
+
+def _env():
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    for k in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "SLURM_PROCID"):
+        env.pop(k, None)
+    return env
+
+
+def _run(args, ranks=None, timeout=60, check=True):
+    cmd = ([_mpirun(), "-n", str(ranks)] if ranks else []) + list(args)
+    p = subprocess.run(cmd, env=_env(), capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    if check:
+        assert p.returncode == 0, f"{' '.join(cmd)} failed ({p.returncode}):\n{p.stdout}\n{p.stderr}"
+    return p
+
+
+def _train(out, kind, dtype, ranks=None, *extra):
+    _run([sys.executable, str(WORKER), str(out), kind, dtype, *extra], ranks)
+    n = ranks or 1
+    return [dict(np.load(Path(out) / f"rank{r}.npz")) for r in range(n)]
+
+
+@pytest.fixture(scope="module")
+def tmp(tmp_path_factory):
+    return tmp_path_factory.mktemp("mpi")
+
+
+def _weights(state):
+    return {k: v for k, v in state.items() if k not in ("val_loss", "train_loss")}
+
+
+def _same_on_every_rank(states):
+    for s in states[1:]:
+        for k, v in _weights(states[0]).items():
+            assert np.array_equal(v, s[k]), f"{k} differs between ranks"
+        assert np.array_equal(states[0]["val_loss"], s["val_loss"])
+
+
+def test_two_ranks_float64_match_one_process(tmp):
+    one = _train(tmp / "one64", "mlp", "float64")[0]
+    two = _train(tmp / "two64", "mlp", "float64", 2)
+    _same_on_every_rank(two)
+    for k, v in one.items():
+        np.testing.assert_allclose(two[0][k], v, rtol=1e-12, atol=0, err_msg=k)
+    assert not np.array_equal(one["0.weight"], _train(tmp / "init", "mlp", "float64", None, "--epochs", "1")[0][
+        "0.weight"]), "training changed nothing: the comparison would prove nothing"
+
+
+def test_three_ranks_uneven_shards_float32_match_one_process(tmp):
+    one = _train(tmp / "one32", "mlp", "float32")[0]
+    three = _train(tmp / "three32", "mlp", "float32", 3)
+    _same_on_every_rank(three)
+    for k, v in one.items():
+        assert v.dtype == three[0][k].dtype
+        np.testing.assert_allclose(three[0][k], v, rtol=1e-5, atol=1e-6, err_msg=k)
+
+
+def test_sync_batchnorm_over_three_ranks_equals_batchnorm_in_one_process(tmp):
+    bn = _train(tmp / "bn64", "plainbn", "float64")[0]
+    sync = _train(tmp / "sync64", "syncbn", "float64", 3)
+    _same_on_every_rank(sync)
+    for k, v in bn.items():
+        np.testing.assert_allclose(sync[0][k], v, rtol=1e-10, atol=1e-12, err_msg=k)
+    assert int(sync[0]["1.num_batches_tracked"]) == 18      # 6 global batches x 3 epochs, not per rank
+
+
+def test_resume_under_mpi_is_bit_identical_and_another_world_size_is_refused(tmp):
+    # BatchNorm (running statistics averaged over the ranks), Dropout (a stream per rank), momentum
+    whole = _train(tmp / "whole", "bn", "float32", 2, "--run", str(tmp / "run_whole"))
+    _train(tmp / "part", "bn", "float32", 2, "--run", str(tmp / "run_part"), "--epochs", "2")
+    resumed = _train(tmp / "part", "bn", "float32", 2, "--run", str(tmp / "run_part"), "--resume")
+    for r in range(2):
+        for k, v in _weights(whole[r]).items():
+            assert np.array_equal(v, resumed[r][k]), f"rank {r}: {k} differs after resume"
+    _same_on_every_rank(whole)
+    from kubik import nets
+    ckpt = nets.checkpoint.read(tmp / "run_part" / "last.npz")
+    assert ckpt.trainer["world_size"] == 2 and "rank1/package" in ckpt.meta["rng"]
+    assert ckpt.meta["rng"]["rank1/package"] != ckpt.meta["rng"]["package"]     # own dropout stream
+    p = _run([sys.executable, str(WORKER), str(tmp / "x"), "bn", "float32", "--run", str(tmp / "run_part"),
+              "--resume", "--epochs", "4"], None, check=False)
+    assert p.returncode != 0 and "written by 2 rank(s) and this run has 1" in p.stderr
+
+
+def test_an_exception_on_one_rank_ends_the_whole_job_within_seconds(tmp):
+    start = time.perf_counter()
+    p = _run([sys.executable, str(WORKER), str(tmp / "crash"), "mlp", "float32", "--crash-rank", "1"], 2,
+             timeout=30, check=False)
+    elapsed = time.perf_counter() - start
+    assert p.returncode != 0
+    assert "rank 1 fails on purpose" in p.stderr and "aborting the job" in p.stderr
+    assert elapsed < 10, f"the job took {elapsed:.1f}s to end"      # rank 0 would otherwise sleep 60 s
+
+
+def test_kubik_train_under_mpirun(tmp):
+    out = tmp / "cli"
+    p = _run([sys.executable, "-m", "kubik", "train", "configs/spirals.yaml", "--out", str(out),
+              "--set", "train.epochs=2", "--quiet"], 2)
+    assert "world size 2 (2 ranks over MPI): global batch" in p.stdout
+    assert p.stdout.count("run folder") == 1, p.stdout          # rank 0 alone prints
+    assert (out / "last.npz").exists() and (out / "metrics.csv").read_text().count("\n") == 3
+    bad = _run([sys.executable, "-m", "kubik", "train", "--resume", str(out)], None, check=False)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "mpirun -n 2" in bad.stderr
