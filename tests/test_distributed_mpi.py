@@ -127,12 +127,27 @@ def test_an_exception_on_one_rank_ends_the_whole_job_within_seconds(tmp):
     assert elapsed < 10, f"the job took {elapsed:.1f}s to end"      # rank 0 would otherwise sleep 60 s
 
 
+CONFIG = """
+seed: 0
+data: {name: spirals, n_samples: 150, classes: 3, noise: 0.2, turns: 1.0, test_split: 0.2, seed: 0, scale: none}
+model:
+  - Linear: {out_features: 16}
+  - SyncBatchNorm
+  - ReLU
+  - Dropout: {p: 0.1}
+  - Linear: {out_features: 3}
+loss: CrossEntropy
+optimizer: {name: SGD, lr: 0.1, momentum: 0.9}
+train: {epochs: 2, batch_size: 10, val_split: 0.1}
+"""
+
+
 def test_kubik_train_under_mpirun(tmp):
-    out = tmp / "cli"
-    p = _run([sys.executable, "-m", "kubik", "train", "configs/spirals.yaml", "--out", str(out),
-              "--set", "train.epochs=2", "--quiet"], 2)
-    assert "world size 2 (2 ranks over MPI): global batch" in p.stdout
+    out, cfg = tmp / "cli", tmp / "sync.yaml"
+    cfg.write_text(CONFIG)
+    p = _run([sys.executable, "-m", "kubik", "train", str(cfg), "--out", str(out), "--quiet"], 3)
+    assert "world size 3 (3 ranks over MPI): global batch 10, 3-4 per rank" in p.stdout
     assert p.stdout.count("run folder") == 1, p.stdout          # rank 0 alone prints
     assert (out / "last.npz").exists() and (out / "metrics.csv").read_text().count("\n") == 3
     bad = _run([sys.executable, "-m", "kubik", "train", "--resume", str(out)], None, check=False)
-    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "mpirun -n 2" in bad.stderr
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "mpirun -n 3" in bad.stderr

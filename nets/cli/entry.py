@@ -46,6 +46,8 @@ def _main(argv):
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("error: interrupted (no checkpoint written for the step in progress)", file=sys.stderr, flush=True)
+        if _ranks() > 1:        # a second Ctrl-C: the other ranks may wait in a collective
+            world().abort(EXIT_INTERRUPTED)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
