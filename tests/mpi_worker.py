@@ -2,7 +2,8 @@
 single-process reference): trains a tiny problem and writes each rank's
 weights to OUT/rank<r>.npz.
 
-    python tests/mpi_worker.py OUT KIND DTYPE [--epochs E] [--resume] [--crash-rank R]
+    python tests/mpi_worker.py OUT KIND DTYPE [--epochs E] [--run DIR [--resume]] [--accumulate K]
+                               [--crash-rank R | --kill-rank R]
 
 KIND: mlp (Linear-Tanh-Linear), bn (with BatchNorm1d and Dropout), syncbn
 (SyncBatchNorm in place of BatchNorm1d), plainbn (BatchNorm1d, no Dropout:
@@ -11,6 +12,7 @@ ranks get uneven shards (4, 3, 3; the last batch of 8: 3, 3, 2).
 """
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -34,11 +36,15 @@ def model(kind, dtype):
 
 
 class Crash(nets.Callback):
-    def __init__(self, rank):
-        self.rank = rank
+    """Rank ``rank`` raises (or, with ``kill``, SIGKILLs itself) after step 2."""
+
+    def __init__(self, rank, kill=False):
+        self.rank, self.kill = rank, kill
 
     def on_step_end(self, trainer, loss):
         if trainer.dist.rank == self.rank and trainer.state["step"] == 2:
+            if self.kill:
+                os.kill(os.getpid(), signal.SIGKILL)
             raise RuntimeError(f"rank {self.rank} fails on purpose")
 
 
@@ -51,6 +57,8 @@ def main():
     p.add_argument("--resume", action="store_true")
     p.add_argument("--run")
     p.add_argument("--crash-rank", type=int)
+    p.add_argument("--kill-rank", type=int)
+    p.add_argument("--accumulate", type=int, default=1)
     a = p.parse_args()
     dtype = np.dtype(a.dtype)
     rng = np.random.default_rng(1)
@@ -61,8 +69,9 @@ def main():
     net = model(a.kind, dtype)
     opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9) if a.kind != "mlp" else optim.SGD(net.parameters(), lr=0.2)
     callbacks = [Crash(a.crash_rank)] if a.crash_rank is not None else []
+    callbacks += [Crash(a.kill_rank, kill=True)] if a.kill_rank is not None else []
     history = nets.fit(net, losses.CrossEntropy(), opt, (X, y), val=(Xv, yv), epochs=a.epochs, batch_size=10,
-                       rng=5, clip_norm=1.0, progress=False, out=a.run, resume=a.resume, callbacks=callbacks,
+                       rng=5, clip_norm=1.0, progress=False, accumulate=a.accumulate, out=a.run, resume=a.resume, callbacks=callbacks,
                        log=lambda *x: None)
     comm = nets.distributed.world()
     state = net.state_dict()
@@ -70,7 +79,7 @@ def main():
     state["train_loss"] = np.array(history[-1]["train_loss"]) if comm.is_root else np.array(0.0)
     os.makedirs(a.out, exist_ok=True)
     np.savez(os.path.join(a.out, f"rank{comm.rank}.npz"), **state)
-    if a.crash_rank is not None:
+    if a.crash_rank is not None or a.kill_rank is not None:
         time.sleep(60)      # never reached on the failing rank; the others must be ended by the abort
 
 

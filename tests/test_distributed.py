@@ -2,6 +2,9 @@
 detection, the missing-mpi4py message, gradient packing, DistributedOptimizer,
 sharding, and SyncBatchNorm being BatchNorm bit for bit. (Runs over MPI:
 tests/test_distributed_mpi.py.)"""
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +61,7 @@ def test_launcher_is_told_by_the_environment(env, expected):
     assert dist.launcher(env) == expected
 
 
-def test_world_is_one_process_without_a_launcher(monkeypatch):
+def test_world_is_one_process_without_a_launcher_and_mpi4py_stays_unimported(monkeypatch):
     for k in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "SLURM_PROCID"):
         monkeypatch.delenv(k, raising=False)
     old = dist.set_world(None)
@@ -66,6 +69,13 @@ def test_world_is_one_process_without_a_launcher(monkeypatch):
         assert isinstance(dist.world(), dist.SingleProcess)
     finally:
         dist.set_world(old)
+    code = ("import sys; import numpy as np; from kubik import nets, layers, losses, optim; "
+            "net = nets.Sequential(layers.Linear(2, 2)); "
+            "nets.fit(net, losses.MSE(), optim.SGD(net.parameters(), lr=0.1), "
+            "(np.zeros((4, 2), np.float32), np.zeros((4, 2), np.float32)), epochs=1, log=lambda *a: None, "
+            "progress=False); assert 'mpi4py' not in sys.modules, 'mpi4py imported'")
+    env = {k: v for k, v in os.environ.items() if k not in ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE")}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=60)
 
 
 def test_missing_mpi4py_under_a_launcher_is_one_line_naming_the_extra(monkeypatch, capsys, tmp_path):

@@ -16,6 +16,10 @@ validation, loss on the epoch's last batch) after an epoch's last step. A
 checkpoint is written only after those checks, so last.npz always holds
 finite weights, and at an epoch's end a finite validation loss. best.npz is
 written before last.npz records it as the best.
+
+Under an MPI launcher the same loop trains data-parallel: ``self.dist``
+(nets.distributed.DataParallel) shares each global batch among the ranks and
+keeps their decisions in step; with one process it changes nothing.
 """
 import math
 import signal
@@ -151,7 +155,8 @@ class Trainer(FromExperiment, EpochEnd, RunState):
             return self._result("already_done", f"the run has already done its {st['epoch']} epochs "
                                                 f"(raise train.epochs to go on)")
         self.attach_loader(loader)
-        self.dist.check_batches(loader.num_samples, loader.batch_size, loader.drop_last)
+        self.dist.check_batches(loader.num_samples, loader.batch_size, loader.drop_last,
+                                "train.batch_size" if self.exp is not None else "Trainer.fit")
         self.dist.share_data_order(loader)
         if not self._streams_split:      # a fresh run: rank 0's start, then each rank its own streams
             self.dist.start(self.net, self.optimizer)
