@@ -3,6 +3,7 @@ single-process reference): trains a tiny problem and writes each rank's
 weights to OUT/rank<r>.npz.
 
     python tests/mpi_worker.py OUT KIND DTYPE [--epochs E] [--run DIR [--resume]] [--accumulate K]
+                               [--batch B] [--samples N]
                                [--crash-rank R | --kill-rank R]
 
 KIND: mlp (Linear-Tanh-Linear), bn (with BatchNorm1d and Dropout), syncbn
@@ -59,10 +60,12 @@ def main():
     p.add_argument("--crash-rank", type=int)
     p.add_argument("--kill-rank", type=int)
     p.add_argument("--accumulate", type=int, default=1)
+    p.add_argument("--batch", type=int, default=10)
+    p.add_argument("--samples", type=int, default=58)
     a = p.parse_args()
     dtype = np.dtype(a.dtype)
     rng = np.random.default_rng(1)
-    X = rng.standard_normal((58, 8)).astype(dtype)
+    X = rng.standard_normal((a.samples, 8)).astype(dtype)
     y = (X @ rng.standard_normal((8, 3))).argmax(1)
     Xv = rng.standard_normal((13, 8)).astype(dtype)
     yv = (Xv @ rng.standard_normal((8, 3))).argmax(1)
@@ -70,7 +73,7 @@ def main():
     opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9) if a.kind != "mlp" else optim.SGD(net.parameters(), lr=0.2)
     callbacks = [Crash(a.crash_rank)] if a.crash_rank is not None else []
     callbacks += [Crash(a.kill_rank, kill=True)] if a.kill_rank is not None else []
-    history = nets.fit(net, losses.CrossEntropy(), opt, (X, y), val=(Xv, yv), epochs=a.epochs, batch_size=10,
+    history = nets.fit(net, losses.CrossEntropy(), opt, (X, y), val=(Xv, yv), epochs=a.epochs, batch_size=a.batch,
                        rng=5, clip_norm=1.0, progress=False, accumulate=a.accumulate, out=a.run, resume=a.resume, callbacks=callbacks,
                        log=lambda *x: None)
     comm = nets.distributed.world()

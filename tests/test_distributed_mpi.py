@@ -8,10 +8,12 @@ Every run is tiny (tests/mpi_worker.py: 58 samples, global batch 10) with one
 BLAS thread per rank: MPI ranks busy-wait, so on a small shared machine each
 run is kept to a few seconds.
 
-Float64 with 2 ranks agrees to ~1e-15 relative but is not bitwise equal here:
-the batch-contracting products (X.T @ G, in BLAS with fused multiply-adds)
-sum a rank's half of the batch in one chain, which one process continues
-instead of adding two partial sums; see README "Many processes, many machines".
+With 2 ranks the weights are bitwise those of one process that takes each
+global batch as two micro-batches (accumulate 2, the ranks' halves): both add
+rank 0's gradient and rank 1's. One process on whole batches agrees to ~1e-15
+in float64 but not bitwise: the batch-contracting products (X.T @ G, BLAS
+fused multiply-adds) sum the batch in one chain instead of adding two partial
+sums. With 3 ranks the allreduce may add in another order: allclose.
 """
 import os
 import shutil
@@ -71,10 +73,17 @@ def _same_on_every_rank(states):
         assert np.array_equal(states[0]["val_loss"], s["val_loss"])
 
 
-def test_two_ranks_float64_match_one_process(tmp):
-    one = _train(tmp / "one64", "mlp", "float64")[0]
-    two = _train(tmp / "two64", "mlp", "float64", 2)
+def test_two_ranks_float64_match_one_process_bitwise(tmp):
+    # One process summing the two halves of each global batch of 10 as two micro-batches of 5
+    # (accumulate 2) adds exactly what the allreduce adds: rank 0's gradient + rank 1's.
+    micro = _train(tmp / "micro64", "mlp", "float64", None, "--batch", "5", "--accumulate", "2", "--samples", "60")[0]
+    two = _train(tmp / "two64", "mlp", "float64", 2, "--samples", "60")
     _same_on_every_rank(two)
+    for k, v in micro.items():
+        assert np.array_equal(two[0][k], v), f"{k}: 2 ranks differ from one process by {np.abs(two[0][k] - v).max()}"
+    # One process on whole batches of 10: the same up to the order of additions inside BLAS.
+    one = _train(tmp / "one64", "mlp", "float64")[0]
+    two = _train(tmp / "two64b", "mlp", "float64", 2)
     for k, v in one.items():
         np.testing.assert_allclose(two[0][k], v, rtol=1e-12, atol=0, err_msg=k)
     assert not np.array_equal(one["0.weight"], _train(tmp / "init", "mlp", "float64", None, "--epochs", "1")[0][
