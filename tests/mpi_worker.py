@@ -49,6 +49,17 @@ class Crash(nets.Callback):
             raise RuntimeError(f"rank {self.rank} fails on purpose")
 
 
+class StopOnRoot(nets.Callback):
+    """Rank 0 alone asks to stop after step ``step`` (the ranks agree at the next step)."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def on_step_end(self, trainer, loss):
+        if trainer.dist.rank == 0 and trainer.state["step"] == self.step:
+            trainer.request_stop("rank 0 stops")
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("out")
@@ -61,6 +72,7 @@ def main():
     p.add_argument("--kill-rank", type=int)
     p.add_argument("--accumulate", type=int, default=1)
     p.add_argument("--batch", type=int, default=10)
+    p.add_argument("--stop-step", type=int)
     p.add_argument("--samples", type=int, default=58)
     a = p.parse_args()
     dtype = np.dtype(a.dtype)
@@ -73,13 +85,16 @@ def main():
     opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9) if a.kind != "mlp" else optim.SGD(net.parameters(), lr=0.2)
     callbacks = [Crash(a.crash_rank)] if a.crash_rank is not None else []
     callbacks += [Crash(a.kill_rank, kill=True)] if a.kill_rank is not None else []
+    callbacks += [StopOnRoot(a.stop_step)] if a.stop_step is not None else []
     history = nets.fit(net, losses.CrossEntropy(), opt, (X, y), val=(Xv, yv), epochs=a.epochs, batch_size=a.batch,
                        rng=5, clip_norm=1.0, progress=False, accumulate=a.accumulate, out=a.run, resume=a.resume, callbacks=callbacks,
                        log=lambda *x: None)
     comm = nets.distributed.world()
     state = net.state_dict()
-    state["val_loss"] = np.array(history[-1]["val_loss"])
-    state["train_loss"] = np.array(history[-1]["train_loss"]) if comm.is_root else np.array(0.0)
+    last = history[-1] if len(history) else {"val_loss": np.nan, "train_loss": np.nan}
+    state["val_loss"] = np.array(last["val_loss"])
+    state["train_loss"] = np.array(last["train_loss"]) if comm.is_root else np.array(0.0)
+    state["step"] = np.array(history.result.step)
     os.makedirs(a.out, exist_ok=True)
     np.savez(os.path.join(a.out, f"rank{comm.rank}.npz"), **state)
     if a.crash_rank is not None or a.kill_rank is not None:

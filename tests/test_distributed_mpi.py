@@ -63,7 +63,7 @@ def tmp(tmp_path_factory):
 
 
 def _weights(state):
-    return {k: v for k, v in state.items() if k not in ("val_loss", "train_loss")}
+    return {k: v for k, v in state.items() if k not in ("val_loss", "train_loss", "step")}
 
 
 def _same_on_every_rank(states):
@@ -114,11 +114,22 @@ def test_resume_under_mpi_is_bit_identical_and_another_world_size_is_refused(tmp
     whole = _train(tmp / "whole", "bn", "float32", 2, "--run", str(tmp / "run_whole"))
     _train(tmp / "part", "bn", "float32", 2, "--run", str(tmp / "run_part"), "--epochs", "2")
     resumed = _train(tmp / "part", "bn", "float32", 2, "--run", str(tmp / "run_part"), "--resume")
+    # mid-epoch: rank 0 alone asks to stop after step 7; every rank stops after step 8 (epoch 2, batch 2)
+    stopped = _train(tmp / "mid", "bn", "float32", 2, "--run", str(tmp / "run_mid"), "--stop-step", "7")
+    assert [int(s["step"]) for s in stopped] == [8, 8]
+    from kubik import nets
+    ckpt = nets.checkpoint.read(tmp / "run_mid" / "last.npz")      # mid-epoch: the ranks' statistics differ
+    rows = np.asarray(ckpt.trainer["rank_buffers"])
+    assert rows.shape == (2, 32) and not np.array_equal(rows[0], rows[1])
+    model = ckpt.model_state()
+    np.testing.assert_allclose(model["1.running_mean"], rows[:, :16].mean(0), rtol=1e-6)
+    assert np.array_equal(stopped[0]["1.running_mean"], rows[0, :16].astype(np.float32))   # rank 0 kept its own
+    mid = _train(tmp / "mid", "bn", "float32", 2, "--run", str(tmp / "run_mid"), "--resume")
     for r in range(2):
         for k, v in _weights(whole[r]).items():
             assert np.array_equal(v, resumed[r][k]), f"rank {r}: {k} differs after resume"
+            assert np.array_equal(v, mid[r][k]), f"rank {r}: {k} differs after a mid-epoch resume"
     _same_on_every_rank(whole)
-    from kubik import nets
     ckpt = nets.checkpoint.read(tmp / "run_part" / "last.npz")
     assert ckpt.trainer["world_size"] == 2 and "rank1/package" in ckpt.meta["rng"]
     assert ckpt.meta["rng"]["rank1/package"] != ckpt.meta["rng"]["package"]     # own dropout stream

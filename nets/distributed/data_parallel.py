@@ -112,23 +112,42 @@ class DataParallel:
         return float(v[0]) / total, (None if v[3] else float(v[1]) / total)
 
     # ---- state shared by the ranks -------------------------------------------------------------
-    def average_buffers(self, net):
-        """Average the float buffers (BatchNorm running statistics) over the ranks, in one
-        allreduce; layers marked ``synchronized_stats`` (SyncBatchNorm) already agree."""
-        if self.size == 1:
-            return
+    @staticmethod
+    def _buffers(net):
+        """The float buffers (BatchNorm running statistics) that may differ between ranks;
+        layers marked ``synchronized_stats`` (SyncBatchNorm) already agree."""
         arrays = [getattr(layer, name) for layer in _walk(net) if not getattr(layer, "synchronized_stats", False)
                   for name in getattr(layer, "_buffer_names", ())]
-        arrays = [a for a in arrays if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size]
-        if not arrays:
+        return [a for a in arrays if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size]
+
+    @staticmethod
+    def set_buffers(net, flat):
+        """Set those buffers from one flat (float64) vector."""
+        pos = 0
+        for a in DataParallel._buffers(net):
+            a[...] = flat[pos:pos + a.size].reshape(a.shape)
+            pos += a.size
+
+    def average_buffers(self, net):
+        """Average those buffers over the ranks, in place, in one allreduce."""
+        if self.size == 1 or not self._buffers(net):
             return
-        buf = np.concatenate([a.reshape(-1).astype(np.float64) for a in arrays])
+        buf = np.concatenate([a.reshape(-1).astype(np.float64) for a in self._buffers(net)])
         self.comm.allreduce(buf)
         buf /= self.size
-        pos = 0
-        for a in arrays:
-            a[...] = buf[pos:pos + a.size].reshape(a.shape)
-            pos += a.size
+        self.set_buffers(net, buf)
+
+    def gather_buffers(self, net):
+        """Every rank's buffers as a (ranks, values) float64 array (exact for float32), on every
+        rank; None with one rank or no such buffer. A checkpoint holds them so that resume
+        gives each rank its own back, and writes their mean as the model's."""
+        arrays = self._buffers(net)
+        if self.size == 1 or not arrays:
+            return None
+        mine = np.concatenate([a.reshape(-1).astype(np.float64) for a in arrays])
+        out = np.zeros((self.size, mine.size))
+        out[self.rank] = mine
+        return self.comm.allreduce(out)
 
     def start(self, net, optimizer):
         """A fresh run: every rank takes rank 0's weights, buffers and optimizer state."""

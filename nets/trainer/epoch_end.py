@@ -32,7 +32,6 @@ class EpochEnd:
 
     def save_checkpoint(self, name="last.npz"):
         """Write ``run_dir/name`` after checking that the weights are finite (else Diverged)."""
-        self.dist.average_buffers(self.net)      # BatchNorm running statistics: the ranks' mean
         bad = _nonfinite(self.net)
         st = self.state
         if bad is not None:

@@ -12,9 +12,11 @@ trainer state (``order``, ``pos``) when a checkpoint is written, and handed
 back to the loader when fit starts after a restore.
 
 Under several ranks (nets.distributed), checkpoints are collective: every
-rank calls ``save`` (the other ranks' random streams travel to rank 0, which
-alone writes), and a checkpoint records the number of ranks that wrote it;
-resuming under another number is refused.
+rank calls ``save`` (the other ranks' random streams and BatchNorm running
+statistics travel to rank 0, which alone writes: the model gets the ranks'
+mean statistics, the trainer state each rank's own, so resume gives every
+rank its own back), and a checkpoint records the number of ranks that wrote
+it; resuming under another number is refused.
 """
 import json
 import hashlib
@@ -86,13 +88,21 @@ class RunState:
             st.pop("order")
         gens = self.generators()
         others = self.dist.rank_generators(self.rank_streams())     # collective: every rank calls save
+        buffers = self.dist.gather_buffers(self.net)                 # collective too
         if self.dist.size > 1:
             st["world_size"] = self.dist.size
         if not self.dist.is_root:
             return self.run_dir / name
-        return checkpoint.save(self.run_dir / name, self.net, self.optimizer, self.schedule,
-                               trainer=st, config=self.config, config_hash=self.hash,
-                               generators={**gens, **others})
+        if buffers is not None:      # the model gets the ranks' mean; each rank's own for resume
+            st["rank_buffers"] = buffers
+            self.dist.set_buffers(self.net, buffers.sum(0) / self.dist.size)
+        try:
+            return checkpoint.save(self.run_dir / name, self.net, self.optimizer, self.schedule,
+                                   trainer=st, config=self.config, config_hash=self.hash,
+                                   generators={**gens, **others})
+        finally:
+            if buffers is not None:
+                self.dist.set_buffers(self.net, buffers[0])
 
     def restore(self, ckpt):
         """Continue from ``ckpt`` (already read); CheckpointError if it does not fit.
@@ -116,7 +126,9 @@ class RunState:
         except ValueError as e:
             raise checkpoint.CheckpointError(str(e)) from None
         self._streams_split = True
-        st = {k: v for k, v in ckpt.trainer.items() if k != "world_size"}
+        st = {k: v for k, v in ckpt.trainer.items() if k not in ("world_size", "rank_buffers")}
+        if "rank_buffers" in ckpt.trainer:        # this rank's own BatchNorm running statistics
+            self.dist.set_buffers(self.net, np.asarray(ckpt.trainer["rank_buffers"])[self.dist.rank])
         missing = sorted(set(self.state) - set(st) - {"order"})
         if missing:
             raise checkpoint.CheckpointError(f"{label(ckpt.path)} lacks trainer state {missing}")
