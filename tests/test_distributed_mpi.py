@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 WORKER = Path(__file__).with_name("mpi_worker.py")
+PRIMITIVES = Path(__file__).with_name("mpi_primitives.py")
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -71,6 +72,11 @@ def _same_on_every_rank(states):
         for k, v in _weights(states[0]).items():
             assert np.array_equal(v, s[k]), f"{k} differs between ranks"
         assert np.array_equal(states[0]["val_loss"], s["val_loss"])
+
+
+def test_collectives_broadcasts_distributed_optimizer_and_sync_batchnorm_over_three_ranks():
+    p = _run([sys.executable, str(PRIMITIVES)], 3)
+    assert all(f"rank {r} ok" in p.stdout for r in range(3)), p.stdout       # lines may interleave
 
 
 def test_two_ranks_float64_match_one_process_bitwise(tmp):
