@@ -13,6 +13,7 @@ every process of the job within seconds (what ``python -m mpi4py`` does).
 """
 import os
 import sys
+import time
 import traceback
 
 from .communicator import Communicator, check_buffer
@@ -91,6 +92,7 @@ def install_abort_hook(comm):
         if comm.size > 1 and not issubclass(kind, SystemExit):
             traceback.print_exception(kind, value, tb)
             print(f"rank {comm.rank} of {comm.size}: aborting the job", file=sys.stderr, flush=True)
+            time.sleep(0.3)     # let the launcher forward the message before the job is torn down
             comm.abort(1)
             os._exit(1)         # in case the abort returned before ending this process
         previous(kind, value, tb)
