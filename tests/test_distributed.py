@@ -216,3 +216,30 @@ def test_trainer_with_an_explicit_single_process_communicator_trains_as_the_defa
         trainer.fit(nets.DataLoader(X, y, 8, shuffle=True, rng=3), (X[:7], y[:7]))
         results.append(net.state_dict())
     assert all(np.array_equal(v, results[1][k]) for k, v in results[0].items())
+
+
+def test_trainer_accepts_a_distributed_optimizer_and_its_schedule_and_checkpoint(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 4)).astype(np.float32)
+    y = rng.integers(0, 2, 30)
+    results = []
+    for wrap in (False, True):
+        net = _net()
+        opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+        opt = dist.DistributedOptimizer(opt, dist.SingleProcess()) if wrap else opt
+        sched = optim.StepLR(opt, step_size=1, gamma=0.5)
+        history = nets.fit(net, losses.CrossEntropy(), opt, (X, y), epochs=2, batch_size=8, rng=3, schedule=sched,
+                           out=tmp_path / str(wrap), progress=False, log=lambda *a: None)
+        assert history[-1]["lr"] == 0.05
+        results.append(nets.checkpoint.read(tmp_path / str(wrap) / "last.npz").model_state())
+    assert all(np.array_equal(v, results[1][k]) for k, v in results[0].items())
+
+
+def test_the_benchmark_script_runs_over_one_and_two_ranks():
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
+    p = subprocess.run([sys.executable, "-m", "benchmarks.distributed", "--ranks", "1", "2", "--steps", "2",
+                        "--warmup", "1"], cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    rows = [line.split() for line in p.stdout.splitlines()[2:]]
+    assert [r[0] for r in rows] == ["1", "2"] and all(float(r[3]) > 0 for r in rows)
