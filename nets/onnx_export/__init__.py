@@ -11,6 +11,8 @@ scaling, so it takes raw inputs.
     elementwise Linear, activations, Softmax/LogSoftmax, Dropout, Flatten/Reshape
     spatial     Conv2d, pools, adaptive pools, BatchNorm, LayerNorm
     structure   Sequential, Residual (Add), Concat
+    sequence    Embedding (Gather), LastStep, MeanOverTime, Conv1d, MaxPool1d / AvgPool1d
+    recurrent   RNN, LSTM, GRU (ONNX's RNN / LSTM / GRU, one node per stacked layer)
 """
 INSTALL_HINT = 'ONNX export needs the onnx package: pip install "kubik[onnx]" (or pip install onnx)'
 
