@@ -217,6 +217,15 @@ def test_recurrent_initial_state_is_refused():
     export_net(nets.Sequential(lstm), (5, 3))
 
 
+@pytest.mark.parametrize("opset", [17, 18])
+def test_mean_over_time_either_side_of_opset_18(opset):
+    """ReduceMean's axes: an attribute up to opset 17, an input from 18."""
+    net = nets.Sequential(L.MeanOverTime()).eval()
+    X = np.random.default_rng(0).standard_normal((3, 6, 4)).astype(np.float32)
+    got = run_onnx(export_net(net, (6, 4), opset=opset), X)
+    np.testing.assert_allclose(got, net.forward(X), rtol=1e-5, atol=1e-6)
+
+
 class Swish(layers.Layer):
     def forward(self, X):
         return X / (1 + np.exp(-X))

@@ -5,7 +5,8 @@ only here, when an export runs. Every built-in layer that ONNX has an operator
 for is exported (see converters); a layer without one is a ValueError naming
 it. The graph takes ``input`` of shape (N, *input_shape) in float32 and gives
 ``output``; with ``with_preprocessing`` its first nodes apply the stored input
-scaling, so it takes raw inputs.
+scaling, so it takes raw inputs. (kubik's data pipeline gives every net
+float32, character indices included; Embedding casts them to int64.)
 
     graph       GraphBuilder: nodes, initializers, unique names; convert (dispatch)
     elementwise Linear, activations, Softmax/LogSoftmax, Dropout, Flatten/Reshape
