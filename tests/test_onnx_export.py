@@ -89,6 +89,7 @@ def cases():
         ("BatchNorm1d-3d", lambda: trained_bn(L.BatchNorm1d, 5, (4,)), (5, 4)),
         ("BatchNorm2d", lambda: trained_bn(L.BatchNorm2d, 3, (5, 5)), img),
         ("BatchNorm2d-noaffine", lambda: L.BatchNorm2d(3, affine=False), img),
+        ("SyncBatchNorm", lambda: trained_bn(nets.SyncBatchNorm, 3, (5, 5)), img),
         ("LayerNorm", lambda: L.LayerNorm(6), (6,)),
         ("LayerNorm-2d-noaffine", lambda: L.LayerNorm((9, 9), elementwise_affine=False), img),
         ("LayerNorm-nobias", lambda: L.LayerNorm(9, bias=False), img),
