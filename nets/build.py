@@ -42,6 +42,7 @@ def build(cfg, data=None):
     last = len(cfg["model"]) - 1
     where = entry_path(cfg["model"][last], ("model", last))
     task = Task(loss, out_shape, data.num_classes, data.y_train.shape[1:], where)
+    net.flatten_parameters()  # fused optimizer updates over one flat buffer (layers/flat.py)
     opt = build_optimizer(cfg["optimizer"], net)
     sched = build_schedule(cfg["schedule"], opt)
     return Experiment(cfg, data, net, rows, loss, task, opt, sched)

@@ -2,7 +2,6 @@
 import numpy as np
 
 from .checks import check_bool, check_nonnegative, check_range
-from .flat import FlatParameters
 from .optimizer import Optimizer, register
 
 
@@ -23,19 +22,6 @@ class SGD(Optimizer):
     def __init__(self, params, lr=0.01, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         super().__init__(params, lr, momentum=momentum, dampening=dampening,
                          weight_decay=weight_decay, nesterov=nesterov)
-        self._flat = FlatParameters.of(self.parameters()) if len(self.param_groups) == 1 else None
-
-    def step(self):
-        """Without momentum (no per-parameter state) and with one group of plain
-        parameters, update all of them at once through one flat view."""
-        g = self.param_groups[0]
-        if self._flat is not None and not g["momentum"] and self._flat.intact():
-            self.step_count += 1
-            lr = float(self.lr) * g["lr_mult"]
-            wd = g["weight_decay"] * g["decay_mult"]
-            self.update(self._flat.param, self._flat.state, lr, wd, g)
-        else:
-            super().step()
 
     def validate(self, group):
         super().validate(group)
