@@ -1,0 +1,62 @@
+"""kubik.set_num_threads, the auto default by model size, train.threads and --threads."""
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import kubik
+from kubik.layers import threads
+from kubik.nets.cli.parser import parser
+
+
+def blas_threads():
+    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+def test_set_num_threads_limits_blas_and_returns_n():
+    with threadpool_limits(limits=None):          # restore the suite's limit afterwards
+        assert kubik.set_num_threads(2) == 2
+        assert blas_threads() <= {2} and kubik.get_num_threads() <= 2
+        kubik.set_num_threads(1)
+        assert blas_threads() == {1} and kubik.get_num_threads() == 1
+    np.ones((64, 64), np.float32) @ np.ones((64, 64), np.float32)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True, None])
+def test_set_num_threads_rejects_bad_values(bad):
+    with pytest.raises(ValueError, match=r"set_num_threads: n must be an integer >= 1, got"):
+        kubik.set_num_threads(bad)
+
+
+def test_auto_threads_by_model_size(monkeypatch):
+    for var in threads._ENV:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 8)
+    assert threads.auto_threads(0) == 1
+    assert threads.auto_threads(threads.AUTO_MIN_PARAMETERS - 1) == 1
+    assert threads.auto_threads(threads.AUTO_MIN_PARAMETERS) == 8
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")            # an explicit limit wins
+    assert threads.auto_threads(10 ** 7) == 3
+    assert threads.resolve_threads(5, 10) == 5
+    with pytest.raises(ValueError, match=r"train.threads: must be an integer >= 1 or 'auto', got 0"):
+        threads.resolve_threads(0, 10)
+
+
+def test_threads_flag_is_a_set_override():
+    args = parser().parse_args(["train", "c.yaml", "--set", "train.epochs=2", "--threads", "3"])
+    assert args.set == ["train.epochs=2", "train.threads=3"]
+
+
+def test_config_threads_is_validated_and_resolved(tmp_path):
+    from kubik.nets.config import ConfigError, normalize
+    from kubik import nets
+    base = {"data": {"name": "xor"}, "model": [{"Linear": {"out_features": 2}}], "loss": {"name": "CrossEntropy"},
+            "optimizer": {"name": "SGD", "lr": 0.1}}
+    with pytest.raises(ConfigError, match="threads"):
+        normalize({**base, "train": {"threads": 0}})
+    with pytest.raises(ConfigError, match="threads"):
+        normalize({**base, "train": {"threads": "many"}})
+    assert normalize(base)["train"]["threads"] == "auto"
+    with threadpool_limits(limits=None):
+        exp = nets.build_experiment(normalize(base))
+        assert exp.config["train"]["threads"] == 1             # a tiny model: resolved to one thread
+        assert blas_threads() == {1}
