@@ -5,6 +5,7 @@ dX = G ⊙ D: the Jacobian is diagonal, so its vector product is elementwise.
 """
 import numpy as np
 
+from .kernels import kernel
 from .layer import Layer
 from .registry import register
 
@@ -25,19 +26,45 @@ class _Elementwise(Layer):
 
 @register
 class ReLU(_Elementwise):
-    """Y = max(X, 0);  dX = G ⊙ [X > 0]."""
+    """Y = max(X, 0);  dX = G ⊙ D with D = [X > 0] as a float mask.
+
+    Measured (PERF-NOTES): ``np.maximum(X, zeros)`` with a kept zeros array is
+    3-4x faster than ``np.maximum(X, 0)``, and G times a float mask 2x faster
+    than times a bool mask. The mask is ``sign(Y)`` (one pass, Y >= 0) in a
+    buffer reused while shapes repeat. On the numba backend one compiled pass
+    writes Y and D together.
+    """
 
     def __init__(self):
         super().__init__()
         self._zeros = np.zeros(0, np.float32)
+        self._mask = np.zeros(0, np.float32)
 
     def forward(self, X):
-        z = self._zeros
-        if z.shape != X.shape or z.dtype != X.dtype:
-            z = self._zeros = np.zeros_like(X)  # np.maximum(X, zeros) beats np.maximum(X, 0)
-        Y = np.maximum(X, z)
-        self._D = Y > 0  # a bool mask: G * mask keeps G's dtype
+        D = self._mask
+        if D.shape != X.shape or D.dtype != X.dtype:
+            D = self._mask = np.empty(X.shape, X.dtype if X.dtype.kind == "f" else np.float64)
+        fast = kernel("relu") if X.flags.c_contiguous and X.dtype == D.dtype else None
+        if fast is not None:
+            Y = np.empty_like(X)
+            fast(X.reshape(-1), Y.reshape(-1), D.reshape(-1))
+        else:
+            z = self._zeros
+            if z.shape != X.shape or z.dtype != X.dtype:
+                z = self._zeros = np.zeros_like(X)  # np.maximum(X, zeros) beats np.maximum(X, 0)
+            Y = np.maximum(X, z)
+            np.sign(Y, out=D)                      # 1 where X > 0, else 0 (Y >= 0)
+        self._D = D
         return Y
+
+    def backward(self, G):
+        D = self._matching(G, "_D")
+        fast = kernel("relu_backward") if G.flags.c_contiguous and G.dtype == D.dtype else None
+        if fast is None:
+            return G * D
+        dX = np.empty_like(G)
+        fast(G.reshape(-1), D.reshape(-1), dX.reshape(-1))
+        return dX
 
 
 @register

@@ -28,6 +28,15 @@ register = OPTIMIZERS.register
 _WORK_KEYS = ("_work0", "_work1", "_work2", "_work3")
 
 
+def flat_arrays(p):
+    """(data, grad) of ``p`` as flat views for a compiled kernel, or None when
+    they are not C-contiguous float arrays of one dtype."""
+    d, g = p.data, p.grad
+    if d.dtype != g.dtype or d.dtype.kind != "f" or not (d.flags.c_contiguous and g.flags.c_contiguous):
+        return None
+    return d.reshape(-1), g.reshape(-1)
+
+
 class Optimizer:
     """Base class. Subclasses implement ``update(p, state, lr, wd, group)``
     for one parameter (in place, float32 stays float32); ``step`` calls it for

@@ -2,7 +2,8 @@
 import numpy as np
 
 from .checks import check_bool, check_nonnegative, check_range
-from .optimizer import Optimizer, register
+from ..layers.kernels import kernel
+from .optimizer import Optimizer, flat_arrays, register
 
 
 @register
@@ -33,6 +34,20 @@ class SGD(Optimizer):
                              f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}")
 
     def update(self, p, state, lr, wd, group):
+        fused = kernel("sgd")
+        arrays = flat_arrays(p) if fused is not None else None
+        if arrays is not None:                  # one compiled pass (layers/kernels/optim_kernels.py)
+            data, grad = arrays
+            T, mu = data.dtype.type, group["momentum"]
+            buf = state.get("momentum_buffer") if mu else None
+            if buf is not None and buf.dtype != data.dtype:
+                buf = state["momentum_buffer"] = buf.astype(data.dtype)
+            first = mu != 0 and buf is None
+            if first:
+                buf = state["momentum_buffer"] = np.empty_like(p.data)
+            fused(data, grad, data if buf is None else buf.reshape(-1), T(lr), T(wd), T(mu),
+                  T(1.0 - group["dampening"]), bool(group["nesterov"]), first)
+            return
         g = self.coupled_grad(p, state, wd)
         mu = group["momentum"]
         if mu:

@@ -10,6 +10,8 @@ from kubik import losses
 from kubik import nets
 from kubik import optim
 
+pytestmark = pytest.mark.usefixtures("backend")  # every test on the numpy and the numba path
+
 CASES = {
     "sgd": (optim.SGD, dict(lr=0.1)),
     "sgd_momentum_wd": (optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=1e-2)),
