@@ -78,8 +78,9 @@ def im2col(Xc, cols, geo):
     Positions in the padding are not written (the caller's buffer holds zeros there;
     the compiled kernel writes them)."""
     fast = kernel("im2col")
-    if fast is not None and cols.flags.c_contiguous:
-        fast(Xc, cols, *geo.params)
+    X = Xc.transpose(1, 0, 2, 3)            # NCHW, usually the caller's contiguous input
+    if fast is not None and cols.flags.c_contiguous and X.flags.c_contiguous:
+        fast(X, cols, *geo.params)
         return
     for k, (oh, ow), (ih, iw) in geo.blocks:
         np.copyto(cols[:, k, :, oh, ow], Xc[:, :, ih, iw])
@@ -89,7 +90,7 @@ def col2im(dcols, dXc, geo):
     """Add each column block of ``dcols`` (C, kh·kw, N, Ho, Wo) into ``dXc`` (C, N, H, W)
     where it came from: the adjoint of im2col (contributions of overlapping windows sum)."""
     fast = kernel("col2im")
-    if fast is not None:
+    if fast is not None and dcols.flags.c_contiguous and dXc.flags.c_contiguous:
         fast(dcols, dXc, *geo.params)
         return
     for k, (oh, ow), (ih, iw) in geo.blocks:
