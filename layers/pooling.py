@@ -135,7 +135,7 @@ class MaxPool2d(_Pool2d):
                                "run forward again after set_backend")
         dtype = np.result_type(G.dtype, X.dtype)
         exact = X.shape[2:] == (2 * out_hw[0], 2 * out_hw[1])
-        dX = (np.empty if exact else np.zeros)(X.shape, dtype)
+        dX = (np.empty_like if exact else np.zeros_like)(X, dtype=dtype)  # X's layout, as the numpy path
         fast(G, self._winners, dX)
         return dX
 

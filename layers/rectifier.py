@@ -42,15 +42,17 @@ class ReLU(_Elementwise):
 
     def forward(self, X):
         D = self._mask
-        if D.shape != X.shape or D.dtype != X.dtype:
-            D = self._mask = np.empty(X.shape, X.dtype if X.dtype.kind == "f" else np.float64)
-        fast = kernel("relu") if X.flags.c_contiguous and X.dtype == D.dtype else None
-        if fast is not None:
+        if D.shape != X.shape or D.dtype != X.dtype or D.strides != X.strides:
+            # X's memory layout (a conv output is a channel-major view): same-layout operands are fast
+            D = self._mask = np.empty_like(X, dtype=X.dtype if X.dtype.kind == "f" else np.float64)
+        fast = kernel("relu") if X.dtype == D.dtype else None
+        flat = dense(X) if fast is not None else None
+        if flat is not None:
             Y = np.empty_like(X)
-            fast(X.reshape(-1), Y.reshape(-1), D.reshape(-1))
+            fast(flat, dense(Y), dense(D))
         else:
             z = self._zeros
-            if z.shape != X.shape or z.dtype != X.dtype:
+            if z.shape != X.shape or z.dtype != X.dtype or z.strides != X.strides:
                 z = self._zeros = np.zeros_like(X)  # np.maximum(X, zeros) beats np.maximum(X, 0)
             Y = np.maximum(X, z)
             np.sign(Y, out=D)                      # 1 where X > 0, else 0 (Y >= 0)
@@ -59,12 +61,22 @@ class ReLU(_Elementwise):
 
     def backward(self, G):
         D = self._matching(G, "_D")
-        fast = kernel("relu_backward") if G.flags.c_contiguous and G.dtype == D.dtype else None
-        if fast is None:
+        fast = kernel("relu_backward") if G.dtype == D.dtype and G.strides == D.strides else None
+        flat = dense(G) if fast is not None else None
+        if flat is None:
             return G * D
         dX = np.empty_like(G)
-        fast(G.reshape(-1), D.reshape(-1), dX.reshape(-1))
+        fast(flat, dense(D), dense(dX))
         return dX
+
+
+def dense(a):
+    """A flat view of ``a`` in memory order when it fills one contiguous block
+    (in any axis order, e.g. a transposed view), else None."""
+    if a.flags.c_contiguous:
+        return a.reshape(-1)
+    t = a.transpose(np.argsort(a.strides)[::-1])
+    return t.reshape(-1) if t.flags.c_contiguous else None
 
 
 @register
