@@ -60,3 +60,10 @@ def test_config_threads_is_validated_and_resolved(tmp_path):
         exp = nets.build_experiment(normalize(base))
         assert exp.config["train"]["threads"] == 1             # a tiny model: resolved to one thread
         assert blas_threads() == {1}
+
+
+def test_threads_do_not_change_the_config_hash():
+    from kubik.nets.config import config_hash
+    a = {"train": {"threads": 1, "epochs": 2}, "seed": 0}
+    b = {"train": {"threads": 4, "epochs": 2}, "seed": 0}
+    assert config_hash(a) == config_hash(b)

@@ -36,8 +36,9 @@ def load(path, sets=(), text=None):
 
 def config_hash(cfg):
     """SHA-256 of everything that determines the trained weights; train.epochs,
-    train.out and train.progress are left out, so a run can be extended."""
+    train.out, train.progress and train.threads are left out, so a run can be
+    extended (and resumed with another thread count)."""
     c = copy.deepcopy(cfg)
-    for k in ("epochs", "out", "progress"):
+    for k in ("epochs", "out", "progress", "threads"):
         c.get("train", {}).pop(k, None)
     return hashlib.sha256(json.dumps(c, sort_keys=True, default=str).encode()).hexdigest()[:16]
