@@ -67,3 +67,20 @@ def test_threads_do_not_change_the_config_hash():
     a = {"train": {"threads": 1, "epochs": 2}, "seed": 0}
     b = {"train": {"threads": 4, "epochs": 2}, "seed": 0}
     assert config_hash(a) == config_hash(b)
+
+
+def test_threads_flag_is_recorded_in_the_run_folder(tmp_path):
+    import subprocess
+    import sys
+    import yaml
+    (tmp_path / "c.yaml").write_text("data: {name: xor}\nmodel: [{Linear: 4}, Tanh, {Linear: 2}]\n"
+                                     "loss: CrossEntropy\noptimizer: {name: SGD, lr: 0.1}\ntrain: {epochs: 1}\n")
+    for flag, expected in ((["--threads", "2"], 2), ([], 1)):     # auto: a tiny model gets one thread
+        out = tmp_path / f"run{expected}"
+        proc = subprocess.run([sys.executable, "-m", "kubik", "train", str(tmp_path / "c.yaml"), *flag,
+                               "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert yaml.safe_load((out / "config.yaml").read_text())["train"]["threads"] == expected
+    proc = subprocess.run([sys.executable, "-m", "kubik", "train", str(tmp_path / "c.yaml"), "--threads", "0",
+                           "--out", str(tmp_path / "bad"), "--quiet"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "train.threads" in proc.stderr and "Traceback" not in proc.stderr
