@@ -8,8 +8,9 @@ into whole lost cores: ``digits_cnn`` took 115 s with the default and 11 s with
 one thread. Big GEMMs do gain (two threads: 1.4x on the batch-128 MLP).
 
 ``auto_threads(num_parameters)``: 1 below ``AUTO_MIN_PARAMETERS`` trainable
-parameters, else every core (``os.cpu_count()``), capped by
-OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS when set. The crossover was measured
+parameters, else every idle core (``os.cpu_count()`` minus the load
+average), capped by OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS
+when set. The crossover was measured
 with ``python -m benchmarks --threads 1,2`` (README, Benchmarks).
 """
 import os
@@ -54,11 +55,23 @@ def env_limit():
     return min(counts) if counts else None
 
 
+def idle_cores():
+    """Cores not already busy: the CPU count minus the 1-minute load average
+    (at least 1; the CPU count where the load average is unknown)."""
+    cores = max(1, os.cpu_count() or 1)
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return cores
+    return max(1, min(cores, int(cores - load + 0.5)))
+
+
 def auto_threads(num_parameters):
     """The default thread count for a model with this many parameters: 1 below
-    AUTO_MIN_PARAMETERS, else every core, but never more than an environment
-    limit (OPENBLAS_NUM_THREADS etc.) already set."""
-    n = 1 if num_parameters < AUTO_MIN_PARAMETERS else max(1, os.cpu_count() or 1)
+    AUTO_MIN_PARAMETERS, else every idle core (CPU count minus the load
+    average: on a busy machine a second BLAS thread made steps 5-14x slower),
+    never more than an environment limit (OPENBLAS_NUM_THREADS etc.)."""
+    n = 1 if num_parameters < AUTO_MIN_PARAMETERS else idle_cores()
     limit = env_limit()
     return min(n, limit) if limit else n
 

@@ -31,9 +31,15 @@ def test_auto_threads_by_model_size(monkeypatch):
     for var in threads._ENV:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setattr(threads.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
     assert threads.auto_threads(0) == 1
     assert threads.auto_threads(threads.AUTO_MIN_PARAMETERS - 1) == 1
     assert threads.auto_threads(threads.AUTO_MIN_PARAMETERS) == 8
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (5.4, 0.0, 0.0))     # a busy machine: idle cores only
+    assert threads.auto_threads(10 ** 7) == 3
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (11.0, 0.0, 0.0))
+    assert threads.auto_threads(10 ** 7) == 1
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")            # an explicit limit wins
     assert threads.auto_threads(10 ** 7) == 3
     assert threads.resolve_threads(5, 10) == 5
