@@ -86,7 +86,9 @@ def test_relu_bitwise_and_values():
 OPTS = [(optim.SGD, dict(lr=0.1)), (optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=1e-2)),
         (optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True)), (optim.SGD, dict(lr=0.1, momentum=0.5, dampening=0.25)),
         (optim.Adam, dict(lr=0.01, weight_decay=1e-2)), (optim.Adam, dict(lr=0.01, amsgrad=True)),
-        (optim.AdamW, dict(lr=0.01, weight_decay=0.1))]
+        (optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
+        (optim.RMSprop, dict(lr=0.01, weight_decay=1e-2)), (optim.RMSprop, dict(lr=0.01, momentum=0.9, centered=True)),
+        (optim.Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=1e-2, initial_accumulator_value=0.1))]
 
 
 @pytest.mark.parametrize("cls,args", OPTS)

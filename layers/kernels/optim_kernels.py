@@ -49,3 +49,39 @@ def adam(p, g, m, v, vmax, wd, decay, b1c, b2, b2c, bias2, step_size, eps, amsgr
             vt = vmax[t]
         den = np.sqrt(vt) / bias2 + eps
         p[t] = x - (mt / den) * step_size
+
+
+@numba.njit(cache=True, nogil=True)
+def rmsprop(p, g, sq, ga, buf, lr, wd, alpha, one_minus_alpha, eps, mu, centered):
+    """torch.optim.RMSprop on flat arrays (``ga`` used only when centered,
+    ``buf`` only when mu > 0)."""
+    for t in range(p.shape[0]):
+        d = g[t]
+        if wd != 0:
+            d = p[t] * wd + d
+        s = sq[t] * alpha + (d * d) * one_minus_alpha
+        sq[t] = s
+        if centered:
+            a = ga[t] + (d - ga[t]) * one_minus_alpha
+            ga[t] = a
+            den = np.sqrt(s - a * a) + eps
+        else:
+            den = np.sqrt(s) + eps
+        u = d / den
+        if mu > 0:
+            b = buf[t] * mu + u
+            buf[t] = b
+            u = b
+        p[t] = p[t] - u * lr
+
+
+@numba.njit(cache=True, nogil=True)
+def adagrad(p, g, acc, clr, wd, eps):
+    """torch.optim.Adagrad on flat arrays; ``clr`` = lr / (1 + (t − 1)·lr_decay)."""
+    for t in range(p.shape[0]):
+        d = g[t]
+        if wd != 0:
+            d = p[t] * wd + d
+        s = acc[t] + d * d
+        acc[t] = s
+        p[t] = p[t] - (d / (np.sqrt(s) + eps)) * clr
