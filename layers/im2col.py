@@ -79,7 +79,8 @@ def im2col(Xc, cols, geo):
     the compiled kernel writes them)."""
     fast = kernel("im2col")
     X = Xc.transpose(1, 0, 2, 3)            # NCHW, usually the caller's contiguous input
-    if fast is not None and cols.flags.c_contiguous and X.flags.c_contiguous:
+    # One channel: numpy's kh·kw whole-block copies were 2x faster (0.27 vs 0.54 ms, LeNet conv1)
+    if fast is not None and Xc.shape[0] > 1 and cols.flags.c_contiguous and X.flags.c_contiguous:
         fast(X, cols, *geo.params)
         return
     for k, (oh, ow), (ih, iw) in geo.blocks:
