@@ -16,11 +16,11 @@ class Backend:
 
     def run(self, steps):
         from kubik.layers import kernels
-        kernels.set_backend(self.name)
+        previous = kernels.set_backend(self.name)
         try:
             self.runner.run(steps)
         finally:
-            kernels.set_backend("numpy")
+            kernels.set_backend(previous)
 
 
 def fast_available():
