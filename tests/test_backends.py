@@ -72,15 +72,15 @@ def rng_g(shape):
 
 
 def test_relu_bitwise_and_values():
-    X = np.array([[-2.0, -0.0, 0.0, 1e-30, 3.0, -np.inf, np.inf]], np.float32)
+    X = np.array([[-2.0, -0.0, 0.0, 1e-30, 3.0, -np.inf, np.inf, np.nan]], np.float32)
 
     def run():
         relu = layers.ReLU()
         Y = relu.forward(X)
         return Y, relu.backward(np.full(X.shape, 2.0, np.float32))
     Y, dX = both(run)
-    np.testing.assert_array_equal(Y, X.clip(0))
-    np.testing.assert_array_equal(dX, [[0, 0, 0, 2, 2, 0, 2]])
+    np.testing.assert_array_equal(Y, np.maximum(X, 0))          # NaN stays NaN, as np.maximum
+    np.testing.assert_array_equal(dX, [[0, 0, 0, 2, 2, 0, 2, 0]])  # no gradient through NaN, as torch
 
 
 OPTS = [(optim.SGD, dict(lr=0.1)), (optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=1e-2)),
