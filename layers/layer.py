@@ -123,6 +123,13 @@ class Layer:
             out.extend(child.named_buffers(f"{prefix}{cname}."))
         return out
 
+    def flatten_parameters(self):
+        """Make every parameter's ``data``/``grad`` a view of one flat array
+        (returns ``(flat_data, flat_grad)``); see layers/flat.py. Arrays taken
+        before the call are no longer the weights."""
+        from .flat import flatten_parameters
+        return flatten_parameters(self.parameters(), f"{type(self).__name__}.flatten_parameters")
+
     def num_parameters(self):
         return sum(p.size for p in self.parameters())
 

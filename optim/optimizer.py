@@ -19,12 +19,22 @@ import numpy as np
 from ..layers import Parameter, Registry
 
 from .checks import check_nonnegative, plain
+from .fused import Run, make_plan
 
 OPTIMIZERS = Registry("optimizer")
 register = OPTIMIZERS.register
 
 
 _WORK_KEYS = ("_work0", "_work1", "_work2", "_work3")
+
+
+def flat_arrays(p):
+    """(data, grad) of ``p`` as flat views for a compiled kernel, or None when
+    they are not C-contiguous float arrays of one dtype."""
+    d, g = p.data, p.grad
+    if d.dtype != g.dtype or d.dtype.kind != "f" or not (d.flags.c_contiguous and g.flags.c_contiguous):
+        return None
+    return d.reshape(-1), g.reshape(-1)
 
 
 class Optimizer:
@@ -43,6 +53,8 @@ class Optimizer:
         self.step_count = 0    # optimizer steps taken (not per-parameter calls)
         self._entries = []     # (parameter, its state, its group)
         self._pool = {}        # (slot, dtype) -> flat scratch array
+        self._plan = None      # Runs (fused) and single entries, see optim/fused.py
+        self._sig = None
         if isinstance(params, (Parameter, dict)):
             params = [params]
         params = list(params)
@@ -82,6 +94,7 @@ class Optimizer:
             st = {}
             self.state.append(st)
             self._entries.append((p, st, full))
+        self._plan = None
 
     def validate(self, group):
         """Check a group's hyperparameters and turn numpy scalars into Python
@@ -101,13 +114,41 @@ class Optimizer:
             p.zero_grad()
 
     def step(self):
+        """One update of every trainable parameter. Runs of parameters lying
+        consecutively in one flat buffer (``net.flatten_parameters()``) are
+        updated as one array (optim/fused.py); the result is the same."""
         self.step_count += 1
         base = float(self.lr)
-        for p, st, g in self._entries:
-            if p.requires_grad:
+        if not self._plan_valid():
+            self._plan = make_plan(self._entries)
+            self._sig = [(p, p.data, p._grad, p.requires_grad, p.lr_mult, p.decay_mult)
+                         for p, _, _ in self._entries]
+        for item in self._plan:
+            if type(item) is Run:
+                g = item.group
+                lr = base * g["lr_mult"] * item.lr_mult
+                wd = g.get("weight_decay", 0.0) * g["decay_mult"] * item.decay_mult
+                self.update(item, item.state, lr, wd, g)
+                item.after_update()
+            else:
+                p, st, g = item
                 lr = base * g["lr_mult"] * p.lr_mult
                 wd = g.get("weight_decay", 0.0) * g["decay_mult"] * p.decay_mult
                 self.update(p, st, lr, wd, g)
+
+    def _plan_valid(self):
+        """Whether the cached plan still holds (no parameter was rebound, frozen
+        or given other multipliers); fills pending lazy zero gradients."""
+        if self._plan is None:
+            return False
+        for p, d, gr, rg, lm, dm in self._sig:
+            if p.data is not d or p._grad is not gr or p.requires_grad != rg \
+                    or p.lr_mult != lm or p.decay_mult != dm:
+                return False
+            if p._zero_pending:
+                gr.fill(0)
+                p._zero_pending = False
+        return True
 
     def update(self, p, state, lr, wd, group):
         """Apply one step to parameter ``p`` in place (subclasses)."""
@@ -193,6 +234,7 @@ class Optimizer:
         self.step_count = int(sd["step_count"])
         for g, new in zip(self.param_groups, new_groups):
             g.update(new)
+        self._plan = None
         for i, (p, st, _) in enumerate(self._entries):
             st.clear()
             for k, v in state.get(i, {}).items():

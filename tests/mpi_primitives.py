@@ -43,16 +43,18 @@ every[r] = mine
 comm.allreduce(every)
 assert all(np.array_equal(every[0], every[i]) for i in range(n))
 
-# DistributedOptimizer: the sum over ranks, one buffer, in place for SGD's flat buffer
-for make, in_place in ((lambda ps: optim.SGD(ps, lr=1.0), True), (lambda ps: optim.Adam(ps, lr=1.0), False)):
-    p = layers.Parameter(np.zeros(3, np.float32))
-    q = layers.Parameter(np.zeros((2, 2), np.float32))
-    d = dist.DistributedOptimizer(make([p, q]), comm)
-    p.grad[...] = r + 1
-    q.grad[...] = 10 * (r + 1)
+# DistributedOptimizer: the sum over ranks, one buffer, in place after net.flatten_parameters()
+for flat, make in ((True, lambda ps: optim.SGD(ps, lr=1.0)), (False, lambda ps: optim.SGD(ps, lr=1.0)),
+                   (True, lambda ps: optim.Adam(ps, lr=1.0)), (False, lambda ps: optim.Adam(ps, lr=1.0))):
+    lin = layers.Linear(3, 2, rng=0)
+    if flat:
+        lin.flatten_parameters()
+    d = dist.DistributedOptimizer(make(lin.parameters()), comm)
+    lin.weight.grad[...] = r + 1
+    lin.bias.grad[...] = 10 * (r + 1)
     d.synchronize()
-    assert np.array_equal(p.grad, np.full(3, 6.0)) and np.array_equal(q.grad, np.full((2, 2), 60.0))
-    assert d.reducer.in_place is in_place
+    assert np.array_equal(lin.weight.grad, np.full((3, 2), 6.0)) and np.array_equal(lin.bias.grad, np.full(2, 60.0))
+    assert d.reducer.in_place is flat
 
 # SyncBatchNorm over the ranks' shards = BatchNorm on the whole batch (forward, dX, dγ, dβ summed, stats)
 rng = np.random.default_rng(7)

@@ -128,16 +128,18 @@ def _backward(net):
 
 
 def test_gradients_reduce_in_place_in_a_flat_buffer_and_by_packing_otherwise():
-    for make in (lambda n: optim.SGD(n.parameters(), lr=0.1), lambda n: optim.Adam(n.parameters(), lr=0.1)):
+    for flat, make in [(f, m) for f in (True, False) for m in (optim.SGD, optim.Adam)]:
         net = _net()
-        opt = make(net)
+        if flat:
+            net.flatten_parameters()                                # gradients back to back in one array
+        opt = make(net.parameters(), lr=0.1)
         _backward(net)
         before = [p.grad.copy() for p in net.parameters()]
         comm = Doubling()
         reducer = dist.GradientReducer(opt.parameters(), comm)
         reducer.reduce()
         assert comm.calls == 1                                      # one buffer
-        assert reducer.in_place == isinstance(opt, optim.SGD)      # SGD's fused flat gradients
+        assert reducer.in_place == flat
         for p, b in zip(net.parameters(), before):
             assert np.array_equal(p.grad, 2 * b)
     dist.GradientReducer(opt.parameters(), dist.SingleProcess()).reduce()      # a no-op

@@ -51,6 +51,7 @@ TRAIN = {
     "out": ("runs", ("str",), "parent folder of run folders <config-stem>-<timestamp>"),
     "progress": (True, ("bool",), "tqdm progress bars (on a terminal)"),
     "monitor": ({}, ("dict",), "per-layer diagnostics written to diagnostics.csv"),
+    "threads": ("auto", ("int", "str"), "BLAS/kernel threads: an integer >= 1, or auto (1 below 100k parameters)"),
 }
 EARLY = {
     "patience": (0, ("int",), "epochs without improvement before stopping; 0 = off"),

@@ -83,6 +83,8 @@ def _train(given):
     for key, low in (("epochs", 1), ("batch_size", 1), ("accumulate", 1), ("val_interval", 1), ("eval_batch_size", 1)):
         _at_least(train[key], low, ("train", key))
     _fraction(train["val_split"], ("train", "val_split"))
+    if train["threads"] != "auto" and not (isinstance(train["threads"], int) and train["threads"] >= 1):
+        raise ConfigError(f"must be an integer >= 1 or auto, got {train['threads']!r}", ("train", "threads"))
     for key in ("clip_norm", "clip_value"):
         if train[key] is not None and not train[key] > 0:
             raise ConfigError(f"must be > 0 (or null for no clipping), got {train[key]!r}", ("train", key))

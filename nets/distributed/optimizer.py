@@ -8,7 +8,7 @@
 
 The gradients of the trainable parameters of one dtype travel in ONE
 allreduce. Where they already lie back to back in one flat array
-(``optim.SGD``'s fused buffer, ``net.flatten_parameters()``), that array is
+(after ``net.flatten_parameters()``, which the trainer's builder calls), that array is
 reduced in place; otherwise they are copied into one reused buffer, reduced
 and copied back. Each rank must have weighted its loss gradient by its
 share of the global batch, so that the sum is the global batch's gradient.

@@ -112,7 +112,8 @@ class RunState:
         if wrong_size:
             raise checkpoint.CheckpointError(wrong_size)
         if ckpt.config_hash != self.hash:
-            what = ("a different config", "this config", "train.epochs, train.out and train.progress") \
+            what = ("a different config", "this config",
+                    "train.epochs, train.out, train.progress, train.monitor, train.threads and imports") \
                 if self.config else ("different settings", "these settings", "epochs and progress")
             raise checkpoint.CheckpointError(
                 f"{label(ckpt.path)} was written by {what[0]} (hash {ckpt.config_hash}, {what[1]} "
