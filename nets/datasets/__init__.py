@@ -14,10 +14,12 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
     bundled    digits, breast_cancer           synthetic  spirals, xor, circles
     idx_files  idx / mnist, read_idx           files      npz, csv
     scaling    fit_scaler, apply_scaler        prepare    load, split_indices, prepare
+    checks     check_features, check_targets (finite numbers, labels >= 0)
 """
 from .base import DATA_DIR, DATASETS, SPLIT_KEYS, Data, Raw, loader_kwargs
 from . import bundled, synthetic, idx_files, files  # noqa: F401  (register the loaders, in this order)
 from .bundled import breast_cancer, digits
+from .checks import check_features, check_targets
 from .files import csv_file, npz
 from .idx_files import idx, read_idx
 from .prepare import load, prepare, split_indices
