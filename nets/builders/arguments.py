@@ -2,6 +2,7 @@
 function they go to, and calling it so that its own ValueError/TypeError
 becomes a ConfigError at the entry's path."""
 import inspect
+import math
 
 from ..config import ConfigError, suggest
 from ..config.schema import expect
@@ -76,3 +77,14 @@ def call(target, args, kwargs, path, name):
         raise
     except (ValueError, TypeError) as e:
         raise ConfigError(strip_name(str(e), name), path) from None
+    except MemoryError as e:
+        raise ConfigError(f"cannot allocate {name}: {memory_text(e)}", path) from None
+
+
+def memory_text(e):
+    """"<bytes> bytes (an array of shape ... dtype)" from numpy's MemoryError, or its message."""
+    shape, dtype = getattr(e, "shape", None), getattr(e, "dtype", None)
+    if shape is None or dtype is None:
+        return f"out of memory ({str(e)[:120] or 'MemoryError'})"
+    size = math.prod(shape) * dtype.itemsize
+    return f"{size:,} bytes ({size / 2**30:,.1f} GiB) for an array of shape {tuple(shape)} {dtype}; reduce the size"

@@ -1,6 +1,7 @@
 """What the commands share: exit codes, printing, and loading and building
 a config with errors placed at the file line or ``--set`` that caused them."""
 from ..build import build
+from ..builders import check_experiment
 from ..config import load
 
 EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
@@ -11,9 +12,11 @@ def out(text=""):
 
 
 def build_experiment(cfg, source):
-    """``nets.build.build(cfg)``, a ConfigError placed with ``source``."""
+    """``nets.build.build(cfg)`` and ``check_experiment``, a ConfigError placed with ``source``."""
     with source.placing():
-        return build(cfg)
+        exp = build(cfg)
+        check_experiment(exp)
+        return exp
 
 
 def load_and_build(config_path, sets):

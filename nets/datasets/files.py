@@ -34,7 +34,7 @@ def npz(path, x_key="X", y_key="y", x_test_key=None, y_test_key=None):
     except OSError as e:
         raise ConfigError(f"cannot read '{path}': {e.strerror or e}", ("data", "path")) from None
     if magic != b"PK\x03\x04":   # every .npz is a zip archive; numpy would suggest pickle for anything else
-        raise ConfigError(f"'{path}' is not an .npz file (not a zip archive)", ("data", "path"))
+        raise ConfigError(f"cannot read '{path}' as .npz: not a zip archive", ("data", "path"))
     try:
         with np.load(p, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
