@@ -62,6 +62,7 @@ class RunState:
             raise checkpoint.CheckpointError(
                 f"{label(ckpt.path)} was written by a different config (hash {ckpt.config_hash}, "
                 f"this config {self.hash}); only train.epochs, train.out and train.progress may change on resume")
+        checkpoint.check_trainer_state(ckpt, len(self.exp.data.X_train), self.exp.config["train"])
         checkpoint.restore(ckpt, self.exp.net, self.exp.optimizer, self.exp.schedule, self.generators())
         st = ckpt.trainer
         missing = sorted(set(self.state) - set(st) - {"order"})
