@@ -19,10 +19,10 @@ def lookup(registry, name, path):
         raise ConfigError(str(e), path) from None
 
 
-def check_args(target, given, path, skip=(), what="argument"):
+def check_args(target, given, path, skip=(), what="argument", also=()):
     """Check ``given`` keyword arguments against ``target``'s signature:
-    unknown names (with a suggestion) and values whose kind differs from a
-    bool/int/float/str default. Returns the parameters."""
+    unknown names (with a suggestion, also among the names ``also``) and
+    values whose kind differs from a bool/int/float/str default. Returns the parameters."""
     signature = inspect.signature(target).parameters
     params = {n: p for n, p in signature.items()
               if n not in skip and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
@@ -31,8 +31,9 @@ def check_args(target, given, path, skip=(), what="argument"):
         if key not in params:
             if takes_kwargs:
                 continue
-            known = ", ".join(params) or "none"
-            raise ConfigError(f"unknown {what} {key!r}{suggest(key, params)}; known: {known}", path + (key,))
+            known = ", ".join([*params, *also]) or "none"
+            raise ConfigError(f"unknown {what} {key!r}{suggest(key, [*params, *also])}; known: {known}",
+                              path + (key,))
         default = params[key].default
         if default is inspect.Parameter.empty or default is None:
             continue
@@ -51,9 +52,9 @@ def check_missing(params, given, path, what="argument"):
         raise ConfigError(f"missing {what}{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}", path)
 
 
-def check_complete(target, given, path, skip=()):
+def check_complete(target, given, path, skip=(), also=()):
     """``check_args`` and then ``check_missing``: ``given`` is all ``target`` needs."""
-    check_missing(check_args(target, given, path, skip=skip), given, path)
+    check_missing(check_args(target, given, path, skip=skip, also=also), given, path)
 
 
 def section_kwargs(section, drop):

@@ -46,10 +46,10 @@ def os_error_text(e):
     if isinstance(e, (FileExistsError, NotADirectoryError)):
         return f"cannot create the folder {name}: it, or a folder above it, is a file"
     if isinstance(e, PermissionError) or e.errno == errno.EROFS:
-        return f"cannot write {name}: permission denied (a read-only folder?)"
+        return f"permission denied for {name} (a read-only folder?)"
     if e.errno == errno.ENOSPC:
         return f"cannot write {name}: no space left on the device"
-    return f"cannot write {name}: {e.strerror or e}"
+    return f"{name}: {e.strerror or e}"
 
 
 def run():

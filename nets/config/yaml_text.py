@@ -27,7 +27,10 @@ def _compose_construct(text, name):
     try:
         node = loader.get_single_node()
         check_nodes(node, name)
-        return (loader.construct_document(node) if node is not None else None), node
+        try:
+            return (loader.construct_document(node) if node is not None else None), node
+        except ValueError as e:     # e.g. an integer of more digits than Python converts
+            raise ConfigError(f"{name}: not valid YAML: a value cannot be read ({str(e)[:80]})") from None
     finally:
         loader.dispose()
 
