@@ -22,7 +22,9 @@ Input policy, applied to every layer's ``forward`` by ``Layer.__init_subclass__`
 
 - dtype: a layer with parameters (or float buffers) casts an input array of
   another dtype to its own (float64 data into a float32 net gives float32
-  outputs; ints become floats); parameter-free layers keep the input dtype.
+  outputs; ints become floats); a container casts to its first parametrized
+  child's dtype (so a Residual's skip path matches); parameter-free layers
+  keep the input dtype.
   ``astype(np.float64)`` (gradcheck) moves the layer and its input policy together.
 - empty batch: a leaf layer refuses an input with 0 samples with a ValueError
   naming the layer (losses do the same), rather than returning NaNs or
@@ -76,13 +78,17 @@ class Layer:
 
     def input_dtype(self):
         """The dtype inputs are cast to: the first parameter's, else the first
-        float buffer's, else None (the input's dtype is kept)."""
+        float buffer's, else a child's, else None (the input's dtype is kept)."""
         if self._param_names:
             return getattr(self, self._param_names[0]).data.dtype
         for n in self._buffer_names:
             b = getattr(self, n)
             if b.dtype.kind == "f":
                 return b.dtype
+        for _, child in self._children:     # a container: its first child that has one
+            dtype = child.input_dtype()
+            if dtype is not None:
+                return dtype
         return None
 
     def __init__(self):

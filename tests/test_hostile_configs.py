@@ -124,6 +124,7 @@ EDITS = [
     ("digits_mlp", "loss: CrossEntropy", "loss: [CrossEntropy]", "digits_mlp.yaml:18: loss"),
     ("digits_mlp", "  T_max: 30", "  T_max: thirty", "digits_mlp.yaml:26: schedule: T_max"),
     ("digits_mlp", "  batch_size: 32", "  batch_size: 32.5", "digits_mlp.yaml:33: train.batch_size"),
+    ("digits_mlp", "  batch_size: 32", "  batch_size: 5000\n  drop_last: true", "digits_mlp.yaml:33: train.batch_size: 5000"),
     ("digits_cnn", "  - Flatten ", "  - Flatten: 5 ", "model[6].Flatten"),
     ("digits_cnn", "kernel_size: 3, padding: 1}   # -> (16", "kernel_size: 3, padding: 1, stride: 0}   # -> (16",
      "digits_cnn.yaml:15: model[0].Conv2d"),
