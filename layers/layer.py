@@ -59,9 +59,10 @@ def checked_forward(forward):
             if X.ndim and not X.shape[0] and not self._children:
                 raise ValueError(f"{type(self).__name__}: got an empty batch (input of shape {X.shape}, "
                                  f"0 samples); give at least one sample")
-            dtype = self.input_dtype()
-            if dtype is not None and X.dtype != dtype:
-                X = X.astype(dtype)
+            if self._param_names or self._buffer_names or self._children:   # parameter-free leaves: no cast
+                dtype = self.input_dtype()
+                if dtype is not None and X.dtype != dtype:
+                    X = X.astype(dtype)
         return forward(self, X, *args, **kwargs)
     wrapper.checks_input = True
     return wrapper
