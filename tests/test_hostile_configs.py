@@ -141,6 +141,8 @@ TEXTS = [
     ("data: digits\nmodel: &m [*m]\n", "bad.yaml:2"),
     ("bomb: " + BOMB + "\ndata: digits\nmodel: [{Linear: {out_features: 10}}]\n", "expands to more than"),
     ("data: digits\nmodel: [" + ", ".join(["1"] * 10001) + "]\n", "bad.yaml:2: a list or mapping of 10001 entries"),
+    ("data: digits\nmodel: " + "[" * 100 + "]" * 100 + "\n", "bad.yaml:2: lists and mappings nested more than 64"),
+    ("data: digits\nmodel: " + "[" * 5000 + "]" * 5000 + "\n", "nested too deeply"),
     ("data: !!python/object/apply:os.system ['true']\nmodel: []\n", "not valid YAML"),
     ("data: digits\ndata: digits\nmodel: [{Linear: {out_features: 10}}]\n", "bad.yaml:2: duplicate key 'data'"),
     ("data: digits\nmodel: [{Linear: {out_features: 10}}]\noptimizer: {lr: " + "9" * 5000 + "}\n", "optimizer"),

@@ -6,7 +6,8 @@ node graph before any Python object is built from it.
     - aliases may be reused, but the document they expand to is capped at
       MAX_NODES nodes (an alias bomb: a 200-byte file expanding to billions
       of entries) and no list may hold more than MAX_LIST items;
-    - a recursive alias (a list that contains itself) is refused.
+    - a recursive alias (a list that contains itself) is refused, and so is
+      nesting deeper than MAX_DEPTH.
 
 The walk visits every distinct node once and sums sizes, so it costs as much
 as the file is long, however far the aliases would expand.
@@ -17,6 +18,7 @@ from .errors import ConfigError
 
 MAX_NODES = 100_000     # scalars, lists and mappings the whole document may expand to
 MAX_LIST = 10_000       # items in one list (or entries of one mapping)
+MAX_DEPTH = 64          # lists and mappings nested in each other
 
 
 def _key(node):
@@ -28,13 +30,16 @@ def check_nodes(root, name):
     ``root`` has duplicate keys, a recursive alias, or expands beyond the caps."""
     sizes, active = {}, set()
 
-    def size(node):
+    def size(node, depth=0):
         nid = id(node)
         if nid in sizes:
             return sizes[nid]
         if nid in active:
             raise ConfigError(f"{name}:{node.start_mark.line + 1}: not valid YAML: a recursive alias "
                               f"(a value that contains itself)")
+        if depth > MAX_DEPTH:
+            raise ConfigError(f"{name}:{node.start_mark.line + 1}: lists and mappings nested more than "
+                              f"{MAX_DEPTH} deep; a config may nest at most {MAX_DEPTH}")
         active.add(nid)
         total = 1
         if isinstance(node, yaml.MappingNode):
@@ -48,7 +53,7 @@ def check_nodes(root, name):
             raise ConfigError(f"{name}:{node.start_mark.line + 1}: a list or mapping of {len(children)} "
                               f"entries; a config may hold at most {MAX_LIST} in one")
         for child in children:
-            total += size(child)
+            total += size(child, depth + 1)
             if total > MAX_NODES:
                 raise ConfigError(f"{name}:{node.start_mark.line + 1}: this value expands to more than "
                                   f"{MAX_NODES} entries (aliases repeated many times?); a config may hold at "

@@ -25,7 +25,10 @@ def _compose_construct(text, name):
     alias bombs) and only then constructed."""
     loader = SafeLoader(text)
     try:
-        node = loader.get_single_node()
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise ConfigError(f"{name}: not valid YAML: nested too deeply") from None
         check_nodes(node, name)
         try:
             return (loader.construct_document(node) if node is not None else None), node
