@@ -97,6 +97,7 @@ SETS = [
     ("digits_cnn", "model[0].Conv2d.kernel_size=20", "model[0].Conv2d"),
     ("digits_cnn", "model[0].Conv2d.out_channels=-1", "model[0].Conv2d"),
     ("digits_cnn", "model[2].MaxPool2d.kernel_size=0", "model[2].MaxPool2d"),
+    ("digits_cnn", "model[2].MaxPool2d=999999999999999999999", "model[2].MaxPool2d: does not fit its input"),
     ("digits_cnn", "model[6]=ReLU", "model[9].Linear: the model outputs shape (32, 2, 10)"),
     ("digits_cnn", "data.image=maybe", "data.image"),
     ("breast_cancer", "model[3]=ReLU", "loss: BCE takes probabilities"),
