@@ -106,6 +106,7 @@ SETS = [
     ("spirals", "data.classes=0", "data"),
     ("spirals", "data.n_samples=-5", "data"),
     ("spirals", "data.noise=lots", "data.noise"),
+    ("spirals", "data.n_samples=999999999999999999999", "data: the spirals loader cannot use these arguments"),
     ("spirals", "schedule.after={Nope: {}}", "schedule.after"),
     ("spirals", "schedule.warmup_steps=-1", "schedule"),
     ("spirals", "optimizer.betas=[0.9]", "optimizer"),

@@ -20,7 +20,14 @@ def load(name, rng=None, **kwargs):
     loader = DATASETS.get(name)
     if "rng" in loader.__code__.co_varnames[:loader.__code__.co_argcount]:
         kwargs["rng"] = rng if rng is not None else np.random.default_rng(0)
-    return loader(**kwargs)
+    try:
+        return loader(**kwargs)
+    except ConfigError:
+        raise
+    except MemoryError:
+        raise ConfigError(f"the {name} data set with these arguments does not fit in memory", ("data",)) from None
+    except (ValueError, TypeError, OverflowError) as e:   # an argument the loader cannot use (e.g. a huge size)
+        raise ConfigError(f"the {name} loader cannot use these arguments: {str(e)[:160]}", ("data",)) from None
 
 
 def split_indices(n, fraction, seed, stream=0):
