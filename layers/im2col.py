@@ -54,6 +54,9 @@ class Geometry:
         self.kernel_size = kh * kw
         self.full = True  # every offset sees the input at every output position (no padding reached)
         self.blocks = []
+        if min(self.out_hw) < 1:     # the layer refuses this; don't walk a (maybe huge) kernel first
+            self.full = False
+            return
         for i in range(kh):
             h0, h1, hi = _valid(H, Ho, i * dh - ph, sh)
             for j in range(kw):

@@ -26,6 +26,7 @@ register = OPTIMIZERS.register
 
 
 _WORK_KEYS = ("_work0", "_work1", "_work2", "_work3")
+SCALAR_STATE = ("step",)     # per-parameter state entries that are counters, not arrays like the parameter
 
 
 def flat_arrays(p):
@@ -225,13 +226,15 @@ class Optimizer:
         for i, st in state.items():
             if not 0 <= i < len(self._entries):
                 raise ValueError(f"{name}.load_state_dict: state for parameter {i}, but there are {len(self._entries)}")
-            p = self._entries[i][0]
             for k, v in st.items():
-                v = np.asarray(v)
-                if v.ndim and v.shape != p.shape:
-                    raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} has shape {v.shape}, expected {p.shape}")
-        self.lr = float(sd["lr"])
-        self.step_count = int(sd["step_count"])
+                self._check_state(i, k, v)
+        lr, step_count = plain(sd["lr"]), plain(sd["step_count"])
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 <= lr < float("inf"):
+            raise ValueError(f"{name}.load_state_dict: lr must be a finite number >= 0, got {lr!r}")
+        if isinstance(step_count, bool) or not isinstance(step_count, int) or step_count < 0:
+            raise ValueError(f"{name}.load_state_dict: step_count must be an integer >= 0, got {step_count!r}")
+        self.lr = float(lr)
+        self.step_count = step_count
         for g, new in zip(self.param_groups, new_groups):
             g.update(new)
         self._plan = None
@@ -241,6 +244,24 @@ class Optimizer:
                 v = np.asarray(v)
                 st[k] = v.astype(p.dtype, copy=True) if v.ndim else v.copy()
         return self
+
+    def _check_state(self, i, key, value):
+        """ValueError unless the saved state ``key`` of parameter ``i`` fits: a
+        counter (SCALAR_STATE) is a whole number >= 0; every other entry an
+        array of the parameter's exact shape and dtype (as Layer.load_state_dict)."""
+        name, p = type(self).__name__, self._entries[i][0]
+        v = np.asarray(value)
+        if key in SCALAR_STATE:
+            if v.ndim or v.dtype.kind not in "iuf" or not np.isfinite(v) or v < 0 or v != np.round(v):
+                raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {i} must be a whole "
+                                 f"number >= 0, got {v.dtype} {v.shape} {v.ravel()[:3]}")
+            return
+        if v.shape != p.shape:
+            raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {i} has shape {v.shape}, "
+                             f"expected {p.shape}")
+        if v.dtype != p.dtype:
+            raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {i} has dtype {v.dtype}, "
+                             f"expected {p.dtype}")
 
     def __repr__(self):
         hp = ", ".join(f"{k}={v}" for k, v in self.defaults.items() if k not in ("lr_mult", "decay_mult"))

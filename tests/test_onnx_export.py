@@ -196,9 +196,9 @@ def test_cli_export_of_a_trained_text_model(tmp_path):
     text = tmp_path / "t.txt"
     text.write_text("the cat sat on a mat and the dog ran to the big red ball " * 4, encoding="utf-8")
     cfg = {"seed": 0, "data": {"name": "text", "path": str(text), "seq_len": 10, "step": 2, "scale": "none"},
-           "model": [{"Embedding": {"num_embeddings": 20, "embedding_dim": 6, "padding_idx": 0}},
+           "model": [{"Embedding": {"num_embeddings": 16, "embedding_dim": 6, "padding_idx": 0}},
                      {"GRU": {"hidden_size": 8, "num_layers": 2, "bidirectional": True}},
-                     {"LSTM": {"hidden_size": 8}}, "LastStep", {"Linear": {"out_features": 20}}],
+                     {"LSTM": {"hidden_size": 8}}, "LastStep", {"Linear": {"out_features": 16}}],   # 16 characters
            "loss": "CrossEntropy", "train": {"epochs": 2, "batch_size": 16, "progress": False}}
     (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
     assert main(["train", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "run"), "--quiet"]) == 0

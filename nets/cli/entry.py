@@ -1,5 +1,6 @@
 """``main``: parse the command line, run the command, and turn every known
 failure into one line on stderr and its exit code."""
+import errno
 import sys
 
 from .. import checkpoint
@@ -56,6 +57,21 @@ def _main(argv):
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+    except OSError as e:     # a file where a folder must be, a read-only folder, a full disk
+        print(f"error: {os_error_text(e)}", file=sys.stderr, flush=True)
+        return EXIT_USAGE
+
+
+def os_error_text(e):
+    """One line for an OSError: what could not be written and why."""
+    name = f"'{e.filename}'" if e.filename is not None else "a file"
+    if isinstance(e, (FileExistsError, NotADirectoryError)):
+        return f"cannot create the folder {name}: it, or a folder above it, is a file"
+    if isinstance(e, PermissionError) or e.errno == errno.EROFS:
+        return f"permission denied for {name} (a read-only folder?)"
+    if e.errno == errno.ENOSPC:
+        return f"cannot write {name}: no space left on the device"
+    return f"{name}: {e.strerror or e}"
 
 
 def run():

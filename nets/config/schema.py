@@ -12,7 +12,7 @@ of value and description (documented in README, "Config schema"):
 
 plus ``expect``, the check that a value is of an allowed kind.
 """
-from .errors import ConfigError
+from .errors import ConfigError, short
 
 REQUIRED = object()
 
@@ -95,5 +95,5 @@ def expect(value, kinds, path):
     """``value``, or a ConfigError at ``path`` saying which kinds were expected."""
     if not kind_ok(value, kinds):
         want = " or ".join(_KIND_NAMES[k] for k in kinds)
-        raise ConfigError(f"expected {want}, got {value!r} ({type(value).__name__})", path)
+        raise ConfigError(f"expected {want}, got {short(value)} ({type(value).__name__})", path)
     return value

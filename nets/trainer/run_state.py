@@ -121,6 +121,8 @@ class RunState:
         rng = ckpt.meta.get("rng", {})
         if "data" not in rng:
             raise checkpoint.CheckpointError(f"{label(ckpt.path)} lacks the random generator state of data")
+        if self.exp is not None:      # a config's run: its data order against its data, before anything changes
+            checkpoint.check_trainer_state(ckpt, len(self.exp.data.X_train), self.exp.config["train"])
         checkpoint.restore(ckpt, self.net, self.optimizer, self.schedule, {"package": layers.get_rng()})
         try:
             self.dist.restore_rank_generators(rng, self.rank_streams(), label(ckpt.path))
