@@ -48,9 +48,32 @@ def time_repeat(runner, steps):
         gc.enable()
 
 
-def interleaved(runners, steps, repeats, warmup, settle=0.25):
-    """Warm every runner up, then time them in turn (A B A B ...) ``repeats``
-    times. Returns {name: [seconds per step, one per repeat]}.
+def cpu_jiffies():
+    """(busy, total) CPU time of the whole machine from /proc/stat, in seconds
+    (None off Linux). Busy counts user, nice, system, irq, softirq and steal."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    busy = sum(fields[i] for i in (0, 1, 2, 5, 6, 7) if i < len(fields))
+    return busy / hz, sum(fields[:8]) / hz
+
+
+def own_cpu():
+    """CPU seconds used by this process (all its threads: BLAS pools included)."""
+    t = os.times()
+    return t.user + t.system
+
+
+def interleaved(runners, steps, repeats, warmup, settle=0.25, busy_cores=0.3):
+    """Warm every runner up, then time them in turn (A B C A B C ...) ``repeats``
+    times. Returns ({name: [seconds per step, one per repeat]}, rounds), where
+    ``rounds[i]`` says how much CPU other processes used during round i
+    (``other_cores``: their CPU seconds per wall second, from /proc/stat minus
+    this process's own CPU time) and whether that makes the round ``busy``
+    (more than ``busy_cores``); ratios are quoted from quiet rounds only.
 
     Before each timed repeat: ``settle`` seconds of sleep, then one untimed
     step. Each BLAS/OpenMP pool busy-waits for a while after its last call
@@ -60,13 +83,33 @@ def interleaved(runners, steps, repeats, warmup, settle=0.25):
     for r in runners.values():
         r.run(warmup)
     times = {name: [] for name in runners}
+    rounds = []
     for _ in range(repeats):
+        other = wall = 0.0
         for name, r in runners.items():
             if settle:
                 time.sleep(settle)
             r.run(1)
+            j0, c0, w0 = cpu_jiffies(), own_cpu(), time.perf_counter()
             times[name].append(time_repeat(r, steps))
-    return times
+            j1, c1, w1 = cpu_jiffies(), own_cpu(), time.perf_counter()
+            wall += w1 - w0
+            if j0 and j1:
+                other += max(0.0, (j1[0] - j0[0]) - (c1 - c0))
+        measured = cpu_jiffies() is not None
+        cores = other / wall if wall and measured else None
+        rounds.append({"other_cores": cores, "busy": bool(cores is not None and cores > busy_cores)})
+    return times, rounds
+
+
+def ratios(num, den, rounds):
+    """Per-round ratios num/den: summary over quiet rounds (all rounds, marked
+    ``busy_only``, when none was quiet)."""
+    pairs = [(a / b, r["busy"]) for a, b, r in zip(num, den, rounds)]
+    quiet = [x for x, busy in pairs if not busy]
+    out = summary(quiet or [x for x, _ in pairs])
+    out.update(quiet_rounds=len(quiet), rounds=len(pairs), busy_only=not quiet)
+    return out
 
 
 def summary(values):
@@ -123,26 +166,40 @@ def table(rows, headers):
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells[1:]])
 
 
+def _ms(x):
+    return f"{x['ms']['median']:.3f} ±{100 * x['ms']['spread'] / 2:.0f}%" if x else "-"
+
+
+def _ratio(r):
+    if not r:
+        return "-"
+    s = f"{r['median']:.2f} [{r['min']:.2f}-{r['max']:.2f}]"
+    return s + (" BUSY" if r.get("busy_only") else "")
+
+
 def speed_table(results):
+    """workload | torch ms | kubik numpy ms | kubik fast ms | ratios (quiet rounds) | target."""
     rows = []
     for r in results:
         if "error" in r:
-            rows.append([r["name"], "-", r["error"].split(":")[0]] + ["-"] * 5)
+            rows.append([r["name"], "-", r["error"].split(":")[0]] + ["-"] * 7)
             continue
-        k, t = r["kubik"], r.get("torch")
-        ratio = r.get("ratio")
+        k, f, t = r["kubik"], r.get("kubik_fast"), r.get("torch")
+        best = min(x["median"] for x in (r.get("ratio"), r.get("ratio_fast")) if x) \
+            if r.get("ratio") or r.get("ratio_fast") else None
+        quiet = r.get("rounds_quiet")
         rows.append([
-            r["name"], f"{r['steps']}x{r['repeats']}",
-            f"{k['ms']['median']:.3f} ±{100 * k['ms']['spread'] / 2:.0f}%",
-            f"{k['gflops']:.1f} ({100 * k['roofline']:.0f}%)",
-            f"{t['ms']['median']:.3f} ±{100 * t['ms']['spread'] / 2:.0f}%" if t else "-",
-            f"{t['gflops']:.1f} ({100 * t['roofline']:.0f}%)" if t else "-",
-            f"{ratio['median']:.2f} [{ratio['min']:.2f}-{ratio['max']:.2f}]" if ratio else "-",
-            (f"<= {r['target']}" + (" ok" if ratio and ratio["median"] <= r["target"] else " MISSED" if ratio else ""))])
+            r["name"], f"{r['steps']}x{r['repeats']}", _ms(t), _ms(k), _ms(f),
+            f"{k['gflops']:.1f} ({100 * k['roofline']:.0f}%)" if k.get("roofline") is not None else "-",
+            _ratio(r.get("ratio")), _ratio(r.get("ratio_fast")),
+            "-" if quiet is None else f"{quiet}/{r['repeats']}",
+            f"<= {r['target']}" + ("" if best is None else " ok" if best <= r["target"] else " MISSED")])
     notes = [f"{r['name']}: {r['error']}" for r in results if "error" in r]
     notes += [f"{r['name']}: torch failed: {r['torch_error']}" for r in results if "torch_error" in r]
-    return table(rows, ["workload", "steps x rep", "kubik ms/step", "GFLOP/s (roof)", "torch ms/step",
-                        "GFLOP/s (roof)", "kubik/torch [min-max]", "target"]) + "".join("\n  " + n for n in notes)
+    notes += [f"{r['name']}: fast path failed: {r['fast_error']}" for r in results if "fast_error" in r]
+    return table(rows, ["workload", "steps x rep", "torch ms", "kubik numpy ms", "kubik fast ms",
+                        "numpy GFLOP/s (roof)", "numpy/torch [min-max]", "fast/torch [min-max]",
+                        "quiet rounds", "target"]) + "".join("\n  " + n for n in notes)
 
 
 def memory_table(results, target):

@@ -56,6 +56,7 @@ def build(spec, seed=0):
             net.backward(G)
         return Runner(step, data, net)
 
+    net.flatten_parameters()  # as nets.build does: fused optimizer updates
     loss = losses.CrossEntropy() if spec.kind == "classify" else losses.BCE()
     opt = optim.SGD(net.parameters(), lr=0.01, momentum=0.9) if spec.kind == "classify" \
         else optim.SGD(net.parameters(), lr=0.5)

@@ -15,6 +15,7 @@ with the flipped, transposed kernel (``full``) or col2im on the padded grid
 import numpy as np
 
 from .im2col import Geometry, col2im, im2col
+from .kernels import kernel
 
 
 class ConvBackward:
@@ -33,6 +34,8 @@ class ConvBackward:
         Xc, Gc = X.transpose(1, 0, 2, 3), G.transpose(1, 0, 2, 3)
         chunks = self._chunks(N, C * geo.kernel_size * P * dtype.itemsize)
         mode = self._input_grad_mode(C, (H, W), (Ho, Wo)) if self.propagate_down else None
+        if mode == "grid" and kernel("col2im") is not None:
+            mode = "col2im"   # the compiled col2im moves half the data of the grid (LeNet conv2: 3.7 vs 4.7 ms)
         if mode == "grid":
             return self._backward_grid(Xc, Gc, chunks, geo, dtype)
         dXc = None if mode is None else (np.zeros if mode == "col2im" else np.empty)((C, N * H * W), dtype)

@@ -13,6 +13,8 @@ whole-array copy or add with contiguous runs along the image rows.
 """
 import numpy as np
 
+from .kernels import kernel
+
 
 def pair(owner, name, value, minimum):
     """``value`` as a pair of ints >= ``minimum`` (an int means the same for both axes)."""
@@ -46,11 +48,15 @@ class Geometry:
     def __init__(self, in_hw, kernel, stride, padding, dilation):
         (H, W), (kh, kw), (sh, sw), (ph, pw), (dh, dw) = in_hw, kernel, stride, padding, dilation
         self.in_hw = (H, W)
+        self.params = (kh, kw, sh, sw, ph, pw, dh, dw)  # for the compiled kernels
         self.out_hw = (out_size(H, kh, sh, ph, dh), out_size(W, kw, sw, pw, dw))
         Ho, Wo = self.out_hw
         self.kernel_size = kh * kw
         self.full = True  # every offset sees the input at every output position (no padding reached)
         self.blocks = []
+        if min(self.out_hw) < 1:     # the layer refuses this; don't walk a (maybe huge) kernel first
+            self.full = False
+            return
         for i in range(kh):
             h0, h1, hi = _valid(H, Ho, i * dh - ph, sh)
             for j in range(kw):
@@ -72,7 +78,14 @@ class Geometry:
 
 def im2col(Xc, cols, geo):
     """Fill ``cols`` (C, kh·kw, N, Ho, Wo) from ``Xc`` (C, N, H, W), any strides.
-    Positions in the padding are not written (the caller's buffer holds zeros there)."""
+    Positions in the padding are not written (the caller's buffer holds zeros there;
+    the compiled kernel writes them)."""
+    fast = kernel("im2col")
+    X = Xc.transpose(1, 0, 2, 3)            # NCHW, usually the caller's contiguous input
+    # One channel: numpy's kh·kw whole-block copies were 2x faster (0.27 vs 0.54 ms, LeNet conv1)
+    if fast is not None and Xc.shape[0] > 1 and cols.flags.c_contiguous and X.flags.c_contiguous:
+        fast(X, cols, *geo.params)
+        return
     for k, (oh, ow), (ih, iw) in geo.blocks:
         np.copyto(cols[:, k, :, oh, ow], Xc[:, :, ih, iw])
 
@@ -80,5 +93,9 @@ def im2col(Xc, cols, geo):
 def col2im(dcols, dXc, geo):
     """Add each column block of ``dcols`` (C, kh·kw, N, Ho, Wo) into ``dXc`` (C, N, H, W)
     where it came from: the adjoint of im2col (contributions of overlapping windows sum)."""
+    fast = kernel("col2im")
+    if fast is not None and dcols.flags.c_contiguous and dXc.flags.c_contiguous:
+        fast(dcols, dXc, *geo.params)
+        return
     for k, (oh, ow), (ih, iw) in geo.blocks:
         dXc[:, :, ih, iw] += dcols[:, k, :, oh, ow]

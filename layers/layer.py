@@ -16,7 +16,21 @@ Shapes passed to ``output_shape`` are per sample (without the batch axis).
 False (``set_propagate_down(False)``, e.g. for the first layer of a net, whose
 input is data), the layer may skip computing dX and return None from backward.
 Linear and Conv2d do, saving a whole GEMM per step.
+
+Input policy, applied to every layer's ``forward`` by ``Layer.__init_subclass__``
+(so a new layer gets it without code):
+
+- dtype: a layer with parameters (or float buffers) casts an input array of
+  another dtype to its own (float64 data into a float32 net gives float32
+  outputs; ints become floats); a container casts to its first parametrized
+  child's dtype (so a Residual's skip path matches); parameter-free layers
+  keep the input dtype.
+  ``astype(np.float64)`` (gradcheck) moves the layer and its input policy together.
+- empty batch: a leaf layer refuses an input with 0 samples with a ValueError
+  naming the layer (losses do the same), rather than returning NaNs or
+  failing deep inside NumPy.
 """
+import functools
 from typing import List, Optional, Tuple
 
 import numpy as np
@@ -38,6 +52,23 @@ def read_cache(owner, names):
     return values if len(values) > 1 else values[0]
 
 
+def checked_forward(forward):
+    """``forward`` wrapped with the input policy of the module docstring."""
+    @functools.wraps(forward)
+    def wrapper(self, X, *args, **kwargs):
+        if isinstance(X, np.ndarray):
+            if X.ndim and not X.shape[0] and not self._children:
+                raise ValueError(f"{type(self).__name__}: got an empty batch (input of shape {X.shape}, "
+                                 f"0 samples); give at least one sample")
+            if self._param_names or self._buffer_names or self._children:   # parameter-free leaves: no cast
+                dtype = self.input_dtype()
+                if dtype is not None and X.dtype != dtype:
+                    X = X.astype(dtype)
+        return forward(self, X, *args, **kwargs)
+    wrapper.checks_input = True
+    return wrapper
+
+
 class Layer:
     """Base class of all layers and containers. The contract::
 
@@ -50,6 +81,27 @@ class Layer:
     ``add_child`` in ``__init__`` and override ``forward``, ``backward`` and,
     when the shape changes, ``output_shape`` (per-sample shapes).
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        forward = cls.__dict__.get("forward")
+        if forward is not None and not getattr(forward, "checks_input", False):
+            cls.forward = checked_forward(forward)
+
+    def input_dtype(self):
+        """The dtype inputs are cast to: the first parameter's, else the first
+        float buffer's, else a child's, else None (the input's dtype is kept)."""
+        if self._param_names:
+            return getattr(self, self._param_names[0]).data.dtype
+        for n in self._buffer_names:
+            b = getattr(self, n)
+            if b.dtype.kind == "f":
+                return b.dtype
+        for _, child in self._children:     # a container: its first child that has one
+            dtype = child.input_dtype()
+            if dtype is not None:
+                return dtype
+        return None
 
     def __init__(self):
         self.training = True
@@ -143,6 +195,13 @@ class Layer:
         for cname, child in self._children:
             out.extend(child.named_buffers(f"{prefix}{cname}."))
         return out
+
+    def flatten_parameters(self) -> Tuple[np.ndarray, np.ndarray]:
+        """Make every parameter's ``data``/``grad`` a view of one flat array
+        (returns ``(flat_data, flat_grad)``); see layers/flat.py. Arrays taken
+        before the call are no longer the weights."""
+        from .flat import flatten_parameters
+        return flatten_parameters(self.parameters(), f"{type(self).__name__}.flatten_parameters")
 
     def num_parameters(self) -> int:
         """The number of trainable scalars (sum of the parameters' sizes)."""

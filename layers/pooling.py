@@ -2,6 +2,7 @@
 import numpy as np
 
 from .im2col import Geometry, pair
+from .kernels import kernel
 from .layer import Layer
 from .registry import register
 
@@ -93,10 +94,17 @@ class MaxPool2d(_Pool2d):
         geo = self._check(X)
         if self._is_2x2():
             Ho, Wo = geo.out_hw
+            fast = kernel("maxpool2x2")
+            if fast is not None and X.dtype.kind == "f":  # one compiled pass; remembers each window's winner
+                Y = np.empty(X.shape[:2] + (Ho, Wo), X.dtype)
+                arg = self._buffer("arg", Y, np.uint8)
+                fast(X, Y, arg)
+                self._X, self._cm, self._arg, self._winners = X, None, None, arg
+                return Y
             Xc = X[:, :, :2 * Ho, :2 * Wo]
             cm = self._buffer("colmax", Xc[:, :, :, 0::2])  # max of each row's column pair
             np.maximum(Xc[:, :, :, 0::2], Xc[:, :, :, 1::2], out=cm)
-            self._X, self._cm, self._arg = X, cm, None
+            self._X, self._cm, self._arg, self._winners = X, cm, None, None
             return np.maximum(cm[:, :, 0::2], cm[:, :, 1::2])
         N, C = X.shape[:2]
         Y = np.full((N, C) + geo.out_hw, -np.inf, X.dtype)
@@ -105,17 +113,30 @@ class MaxPool2d(_Pool2d):
             y, x = Y[:, :, oh, ow], X[:, :, ih, iw]
             np.copyto(arg[:, :, oh, ow], k, where=x > y)  # strict: the first maximum wins ties
             np.maximum(y, x, out=y)
-        self._X, self._cm, self._arg = X, None, arg
+        self._X, self._cm, self._arg, self._winners = X, None, arg, None
         return Y
 
     def backward(self, G):
         X = self._cached("_X")
         geo = self._check_grad(G, X)
+        if self._winners is not None:
+            return self._backward_2x2_compiled(G, X, geo.out_hw)
         if self._arg is None:
             return self._backward_2x2(G, X, geo.out_hw)
         dX = np.zeros_like(X, dtype=np.result_type(G.dtype, X.dtype))
         for k, (oh, ow), (ih, iw) in geo.blocks:
             dX[:, :, ih, iw] += G[:, :, oh, ow] * (self._arg[:, :, oh, ow] == k)
+        return dX
+
+    def _backward_2x2_compiled(self, G, X, out_hw):
+        fast = kernel("maxpool2x2_backward")
+        if fast is None:
+            raise RuntimeError(f"{self!r}: forward ran on the numba backend and backward on numpy; "
+                               "run forward again after set_backend")
+        dtype = np.result_type(G.dtype, X.dtype)
+        exact = X.shape[2:] == (2 * out_hw[0], 2 * out_hw[1])
+        dX = (np.empty_like if exact else np.zeros_like)(X, dtype=dtype)  # X's layout, as the numpy path
+        fast(G, self._winners, dX)
         return dX
 
     def _backward_2x2(self, G, X, out_hw):

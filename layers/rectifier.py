@@ -5,6 +5,7 @@ dX = G ⊙ D: the Jacobian is diagonal, so its vector product is elementwise.
 """
 import numpy as np
 
+from .kernels import kernel
 from .layer import Layer
 from .registry import register
 
@@ -25,19 +26,57 @@ class _Elementwise(Layer):
 
 @register
 class ReLU(_Elementwise):
-    """Y = max(X, 0);  dX = G ⊙ [X > 0]."""
+    """Y = max(X, 0);  dX = G ⊙ D with D = [X > 0] as a float mask.
+
+    Measured (PERF-NOTES): ``np.maximum(X, zeros)`` with a kept zeros array is
+    3-4x faster than ``np.maximum(X, 0)``, and G times a float mask 2x faster
+    than times a bool mask. The mask is ``Y > 0`` written as floats (one pass) into
+    a buffer reused while shapes repeat. On the numba backend one compiled pass
+    writes Y and D together.
+    """
 
     def __init__(self):
         super().__init__()
         self._zeros = np.zeros(0, np.float32)
+        self._mask = np.zeros(0, np.float32)
 
     def forward(self, X):
-        z = self._zeros
-        if z.shape != X.shape or z.dtype != X.dtype:
-            z = self._zeros = np.zeros_like(X)  # np.maximum(X, zeros) beats np.maximum(X, 0)
-        Y = np.maximum(X, z)
-        self._D = Y > 0  # a bool mask: G * mask keeps G's dtype
+        D = self._mask
+        if D.shape != X.shape or D.dtype != X.dtype or D.strides != X.strides:
+            # X's memory layout (a conv output is a channel-major view): same-layout operands are fast
+            D = self._mask = np.empty_like(X, dtype=X.dtype if X.dtype.kind == "f" else np.float64)
+        fast = kernel("relu") if X.dtype == D.dtype else None
+        flat = dense(X) if fast is not None else None
+        if flat is not None:
+            Y = np.empty_like(X)
+            fast(flat, dense(Y), dense(D))
+        else:
+            z = self._zeros
+            if z.shape != X.shape or z.dtype != X.dtype or z.strides != X.strides:
+                z = self._zeros = np.zeros_like(X)  # np.maximum(X, zeros) beats np.maximum(X, 0)
+            Y = np.maximum(X, z)
+            np.greater(Y, 0, out=D)                # 1.0 where X > 0, else 0.0 (3x faster than sign here)
+        self._D = D
         return Y
+
+    def backward(self, G):
+        D = self._matching(G, "_D")
+        fast = kernel("relu_backward") if G.dtype == D.dtype and G.strides == D.strides else None
+        flat = dense(G) if fast is not None else None
+        if flat is None:
+            return G * D
+        dX = np.empty_like(G)
+        fast(flat, dense(D), dense(dX))
+        return dX
+
+
+def dense(a):
+    """A flat view of ``a`` in memory order when it fills one contiguous block
+    (in any axis order, e.g. a transposed view), else None."""
+    if a.flags.c_contiguous:
+        return a.reshape(-1)
+    t = a.transpose(np.argsort(a.strides)[::-1])
+    return t.reshape(-1) if t.flags.c_contiguous else None
 
 
 @register

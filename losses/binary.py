@@ -16,9 +16,15 @@ class BCE(Loss):
     def forward(self, pred, target):
         P, T = self._same_shape(pred, target)
         with np.errstate(divide="ignore", invalid="ignore"):
-            logp = np.maximum(np.log(P), -100)
-            log1mp = np.maximum(np.log1p(-P), -100)
-        total = -float((T * (logp - log1mp) + log1mp).sum())
+            logp = np.log(P)
+            np.maximum(logp, -100, out=logp)
+            log1mp = np.negative(P)
+            np.log1p(log1mp, out=log1mp)
+            np.maximum(log1mp, -100, out=log1mp)
+        logp -= log1mp                   # T·(log p − log(1 − p)) + log(1 − p), in place
+        logp *= T
+        logp += log1mp
+        total = -float(logp.sum())
         # p outside [0, 1] makes a log NaN: look at the range only then (cheap in the hot path)
         if total != total and P.size and (P.min() < 0 or P.max() > 1):
             raise ValueError(f"{self!r}: pred must hold probabilities in [0, 1] (use BCEWithLogits for logits), "
@@ -28,7 +34,9 @@ class BCE(Loss):
 
     def backward(self):
         P, T = self._cached("_P", "_T")
-        denom = np.maximum(P * (1 - P), 1e-12)
+        denom = 1 - P                    # in place: fewer temporaries, the same roundings
+        denom *= P
+        np.maximum(denom, 1e-12, out=denom)
         G = P - T
         G /= denom
         G *= self._s

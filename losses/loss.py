@@ -4,7 +4,13 @@
     dpred = loss.backward()              # d value / d pred, shaped like pred
 
 reduction='mean' (default) or 'sum', with PyTorch's meaning.
+
+An empty batch (``pred`` with 0 samples) is refused with a ValueError naming
+the loss, as layers refuse it (``Loss.__init_subclass__`` applies this to
+every loss's ``forward``), rather than a ZeroDivisionError or a NaN.
 """
+import functools
+
 import numpy as np
 
 from ..layers import Registry
@@ -14,8 +20,27 @@ LOSSES = Registry("loss")
 register = LOSSES.register
 
 
+def refuse_empty(forward):
+    """``forward`` that raises a ValueError naming the loss for 0 samples."""
+    @functools.wraps(forward)
+    def wrapper(self, pred, target, *args, **kwargs):
+        shape = getattr(pred, "shape", None)
+        if shape and not shape[0]:
+            raise ValueError(f"{type(self).__name__}: got an empty batch (pred of shape {shape}, 0 samples); "
+                             f"give at least one sample")
+        return forward(self, pred, target, *args, **kwargs)
+    wrapper.checks_input = True
+    return wrapper
+
+
 class Loss:
     """Base class: validates ``reduction`` and offers shape checks."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        forward = cls.__dict__.get("forward")
+        if forward is not None and not getattr(forward, "checks_input", False):
+            cls.forward = refuse_empty(forward)
 
     def __init__(self, reduction="mean"):
         if reduction not in ("mean", "sum"):

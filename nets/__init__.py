@@ -14,6 +14,7 @@ data sets and the ``kubik`` command line.
     diagnostics/             per-layer gradient / weight / activation statistics (train.monitor)
     report                   confusion matrix and classification report (``kubik eval --report``)
     plot/                    PNGs of runs (``kubik plot``; matplotlib, an optional extra, imported on use)
+    distributed/             data-parallel training over MPI; SyncBatchNorm, DistributedOptimizer
 """
 from .sequential import Sequential
 from .containers import Concat, Residual
@@ -30,3 +31,5 @@ from .trainer import Callback, Diverged, History, predict
 from .model import Model, load
 from .diagnostics import Diagnostics
 from .report import classification_report, confusion_matrix
+from . import distributed
+from .distributed import DistributedOptimizer, SyncBatchNorm

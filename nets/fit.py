@@ -33,6 +33,7 @@ def fit(net, loss, optimizer, train, val=None, *, epochs=10, batch_size=32, shuf
         train = DataLoader(train[0], train[1], batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, rng=rng)
     trainer = Trainer(net, loss, optimizer, schedule, out=out, callbacks=callbacks, task=task, log=log,
                       epochs=epochs, **settings)
+    log = trainer.log           # under MPI: rank 0's alone
     if out is not None:
         last = Path(out) / "last.npz"
         if last.exists() and not resume:

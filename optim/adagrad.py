@@ -2,7 +2,8 @@
 import numpy as np
 
 from .checks import check_nonnegative, check_positive
-from .optimizer import Optimizer, register
+from ..layers.kernels import kernel
+from .optimizer import Optimizer, flat_arrays, register
 
 
 @register
@@ -32,6 +33,13 @@ class Adagrad(Optimizer):
         t = int(state.get("step", 0)) + 1
         state["step"] = t
         acc = self.init_state(p, state, "sum", group["initial_accumulator_value"])
+        fused = kernel("adagrad")
+        arrays = flat_arrays(p) if fused is not None else None
+        if arrays is not None:                  # one compiled pass (layers/kernels/optim_kernels.py)
+            data, grad = arrays
+            T = data.dtype.type
+            fused(data, grad, acc.reshape(-1), T(lr / (1.0 + (t - 1) * group["lr_decay"])), T(wd), T(group["eps"]))
+            return
         d = self.work(p, state, 1)
         g = self.coupled_grad(p, state, wd)
         np.multiply(g, g, out=d)

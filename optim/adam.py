@@ -4,7 +4,8 @@ import math
 import numpy as np
 
 from .checks import check_betas, check_bool, check_nonnegative, check_positive
-from .optimizer import Optimizer, register
+from ..layers.kernels import kernel
+from .optimizer import Optimizer, flat_arrays, register
 
 
 @register
@@ -42,6 +43,17 @@ class Adam(Optimizer):
         state["step"] = t
         m = self.init_state(p, state, "exp_avg")
         v = self.init_state(p, state, "exp_avg_sq")
+        fused = kernel("adam")
+        arrays = flat_arrays(p) if fused is not None else None
+        if arrays is not None:                  # one compiled pass (layers/kernels/optim_kernels.py)
+            data, grad = arrays
+            T = data.dtype.type
+            vmax = self.init_state(p, state, "max_exp_avg_sq") if group["amsgrad"] else v
+            decoupled = bool(wd) and self.decoupled
+            fused(data, grad, m.reshape(-1), v.reshape(-1), vmax.reshape(-1), T(0.0 if decoupled else wd),
+                  T(1.0 - lr * wd if decoupled else 1.0), T(1.0 - b1), T(b2), T(1.0 - b2),
+                  T(math.sqrt(1.0 - b2 ** t)), T(lr / (1.0 - b1 ** t)), T(group["eps"]), bool(group["amsgrad"]))
+            return
         d = self.work(p, state, 1)
         if wd and self.decoupled:           # AdamW: θ ← θ(1 − lr·wd), not through the gradient
             p.data *= 1.0 - lr * wd

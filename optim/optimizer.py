@@ -19,12 +19,23 @@ import numpy as np
 from ..layers import Parameter, Registry
 
 from .checks import check_nonnegative, plain
+from .fused import Run, make_plan
 
 OPTIMIZERS = Registry("optimizer")
 register = OPTIMIZERS.register
 
 
 _WORK_KEYS = ("_work0", "_work1", "_work2", "_work3")
+SCALAR_STATE = ("step",)     # per-parameter state entries that are counters, not arrays like the parameter
+
+
+def flat_arrays(p):
+    """(data, grad) of ``p`` as flat views for a compiled kernel, or None when
+    they are not C-contiguous float arrays of one dtype."""
+    d, g = p.data, p.grad
+    if d.dtype != g.dtype or d.dtype.kind != "f" or not (d.flags.c_contiguous and g.flags.c_contiguous):
+        return None
+    return d.reshape(-1), g.reshape(-1)
 
 
 class Optimizer:
@@ -43,6 +54,8 @@ class Optimizer:
         self.step_count = 0    # optimizer steps taken (not per-parameter calls)
         self._entries = []     # (parameter, its state, its group)
         self._pool = {}        # (slot, dtype) -> flat scratch array
+        self._plan = None      # Runs (fused) and single entries, see optim/fused.py
+        self._sig = None
         if isinstance(params, (Parameter, dict)):
             params = [params]
         params = list(params)
@@ -84,6 +97,7 @@ class Optimizer:
             st = {}
             self.state.append(st)
             self._entries.append((p, st, full))
+        self._plan = None
 
     def validate(self, group):
         """Check a group's hyperparameters and turn numpy scalars into Python
@@ -105,14 +119,42 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every trainable parameter in place from its ``grad``, with
-        ``lr = self.lr * group lr_mult * p.lr_mult`` and the weight decay likewise scaled."""
+        ``lr = self.lr * group lr_mult * p.lr_mult`` and the weight decay likewise scaled.
+        Runs of parameters lying consecutively in one flat buffer
+        (``net.flatten_parameters()``) are updated as one array (optim/fused.py);
+        the result is the same."""
         self.step_count += 1
         base = float(self.lr)
-        for p, st, g in self._entries:
-            if p.requires_grad:
+        if not self._plan_valid():
+            self._plan = make_plan(self._entries)
+            self._sig = [(p, p.data, p._grad, p.requires_grad, p.lr_mult, p.decay_mult)
+                         for p, _, _ in self._entries]
+        for item in self._plan:
+            if type(item) is Run:
+                g = item.group
+                lr = base * g["lr_mult"] * item.lr_mult
+                wd = g.get("weight_decay", 0.0) * g["decay_mult"] * item.decay_mult
+                self.update(item, item.state, lr, wd, g)
+                item.after_update()
+            else:
+                p, st, g = item
                 lr = base * g["lr_mult"] * p.lr_mult
                 wd = g.get("weight_decay", 0.0) * g["decay_mult"] * p.decay_mult
                 self.update(p, st, lr, wd, g)
+
+    def _plan_valid(self):
+        """Whether the cached plan still holds (no parameter was rebound, frozen
+        or given other multipliers); fills pending lazy zero gradients."""
+        if self._plan is None:
+            return False
+        for p, d, gr, rg, lm, dm in self._sig:
+            if p.data is not d or p._grad is not gr or p.requires_grad != rg \
+                    or p.lr_mult != lm or p.decay_mult != dm:
+                return False
+            if p._zero_pending:
+                gr.fill(0)
+                p._zero_pending = False
+        return True
 
     def update(self, p, state, lr, wd, group):
         """Apply one step to parameter ``p`` in place (subclasses)."""
@@ -189,21 +231,42 @@ class Optimizer:
         for i, st in state.items():
             if not 0 <= i < len(self._entries):
                 raise ValueError(f"{name}.load_state_dict: state for parameter {i}, but there are {len(self._entries)}")
-            p = self._entries[i][0]
             for k, v in st.items():
-                v = np.asarray(v)
-                if v.ndim and v.shape != p.shape:
-                    raise ValueError(f"{name}.load_state_dict: state {k!r} of parameter {i} has shape {v.shape}, expected {p.shape}")
-        self.lr = float(sd["lr"])
-        self.step_count = int(sd["step_count"])
+                self._check_state(i, k, v)
+        lr, step_count = plain(sd["lr"]), plain(sd["step_count"])
+        if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not 0 <= lr < float("inf"):
+            raise ValueError(f"{name}.load_state_dict: lr must be a finite number >= 0, got {lr!r}")
+        if isinstance(step_count, bool) or not isinstance(step_count, int) or step_count < 0:
+            raise ValueError(f"{name}.load_state_dict: step_count must be an integer >= 0, got {step_count!r}")
+        self.lr = float(lr)
+        self.step_count = step_count
         for g, new in zip(self.param_groups, new_groups):
             g.update(new)
+        self._plan = None
         for i, (p, st, _) in enumerate(self._entries):
             st.clear()
             for k, v in state.get(i, {}).items():
                 v = np.asarray(v)
                 st[k] = v.astype(p.dtype, copy=True) if v.ndim else v.copy()
         return self
+
+    def _check_state(self, i, key, value):
+        """ValueError unless the saved state ``key`` of parameter ``i`` fits: a
+        counter (SCALAR_STATE) is a whole number >= 0; every other entry an
+        array of the parameter's exact shape and dtype (as Layer.load_state_dict)."""
+        name, p = type(self).__name__, self._entries[i][0]
+        v = np.asarray(value)
+        if key in SCALAR_STATE:
+            if v.ndim or v.dtype.kind not in "iuf" or not np.isfinite(v) or v < 0 or v != np.round(v):
+                raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {i} must be a whole "
+                                 f"number >= 0, got {v.dtype} {v.shape} {v.ravel()[:3]}")
+            return
+        if v.shape != p.shape:
+            raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {i} has shape {v.shape}, "
+                             f"expected {p.shape}")
+        if v.dtype != p.dtype:
+            raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {i} has dtype {v.dtype}, "
+                             f"expected {p.dtype}")
 
     def __repr__(self):
         hp = ", ".join(f"{k}={v}" for k, v in self.defaults.items() if k not in ("lr_mult", "decay_mult"))

@@ -2,7 +2,8 @@
 import numpy as np
 
 from .checks import check_bool, check_nonnegative, check_positive, check_range
-from .optimizer import Optimizer, register
+from ..layers.kernels import kernel
+from .optimizer import Optimizer, flat_arrays, register
 
 
 @register
@@ -36,6 +37,16 @@ class RMSprop(Optimizer):
         alpha = group["alpha"]
         state["step"] = int(state.get("step", 0)) + 1
         sq = self.init_state(p, state, "square_avg")
+        fused = kernel("rmsprop")
+        arrays = flat_arrays(p) if fused is not None else None
+        if arrays is not None:                  # one compiled pass (layers/kernels/optim_kernels.py)
+            data, grad = arrays
+            T, mu = data.dtype.type, group["momentum"]
+            ga = self.init_state(p, state, "grad_avg") if group["centered"] else sq
+            buf = self.init_state(p, state, "momentum_buffer") if mu > 0 else sq
+            fused(data, grad, sq.reshape(-1), ga.reshape(-1), buf.reshape(-1), T(lr), T(wd), T(alpha),
+                  T(1.0 - alpha), T(group["eps"]), T(mu), bool(group["centered"]))
+            return
         d = self.work(p, state, 1)
         g = self.coupled_grad(p, state, wd)
         np.multiply(g, g, out=d)

@@ -2,8 +2,8 @@
 import numpy as np
 
 from .checks import check_bool, check_nonnegative, check_range
-from .flat import FlatParameters
-from .optimizer import Optimizer, register
+from ..layers.kernels import kernel
+from .optimizer import Optimizer, flat_arrays, register
 
 
 @register
@@ -23,19 +23,6 @@ class SGD(Optimizer):
     def __init__(self, params, lr=0.01, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
         super().__init__(params, lr, momentum=momentum, dampening=dampening,
                          weight_decay=weight_decay, nesterov=nesterov)
-        self._flat = FlatParameters.of(self.parameters()) if len(self.param_groups) == 1 else None
-
-    def step(self):
-        """Without momentum (no per-parameter state) and with one group of plain
-        parameters, update all of them at once through one flat view."""
-        g = self.param_groups[0]
-        if self._flat is not None and not g["momentum"] and self._flat.intact():
-            self.step_count += 1
-            lr = float(self.lr) * g["lr_mult"]
-            wd = g["weight_decay"] * g["decay_mult"]
-            self.update(self._flat.param, self._flat.state, lr, wd, g)
-        else:
-            super().step()
 
     def validate(self, group):
         super().validate(group)
@@ -47,6 +34,20 @@ class SGD(Optimizer):
                              f"got momentum={group['momentum']!r}, dampening={group['dampening']!r}")
 
     def update(self, p, state, lr, wd, group):
+        fused = kernel("sgd")
+        arrays = flat_arrays(p) if fused is not None else None
+        if arrays is not None:                  # one compiled pass (layers/kernels/optim_kernels.py)
+            data, grad = arrays
+            T, mu = data.dtype.type, group["momentum"]
+            buf = state.get("momentum_buffer") if mu else None
+            if buf is not None and buf.dtype != data.dtype:
+                buf = state["momentum_buffer"] = buf.astype(data.dtype)
+            first = mu != 0 and buf is None
+            if first:
+                buf = state["momentum_buffer"] = np.empty_like(p.data)
+            fused(data, grad, data if buf is None else buf.reshape(-1), T(lr), T(wd), T(mu),
+                  T(1.0 - group["dampening"]), bool(group["nesterov"]), first)
+            return
         g = self.coupled_grad(p, state, wd)
         mu = group["momentum"]
         if mu:

@@ -6,6 +6,8 @@ from kubik import layers
 import kubik.layers.conv
 from kubik.layers import Conv2d
 
+pytestmark = pytest.mark.usefixtures("backend")  # every test on the numpy and the numba path
+
 
 def reference_conv(X, W, b, stride, padding, dilation, groups):
     """Direct loops over every output element (tiny inputs only)."""
@@ -75,6 +77,7 @@ def _run(conv, X, G):
 def test_chunked_columns_match_whole_batch(monkeypatch, args, mode):
     """Large batches build the columns a chunk of samples at a time; same result
     for every way of computing dX."""
+    args = dict(args)   # the parameter dict is shared by the numpy and the numba run
     conv = Conv2d(4, args.pop("out_channels", 6), rng=0, dtype=np.float64, **args)
     out_hw = conv.output_shape((4, 6, 7))[1:]
     assert conv._input_grad_mode(4, (6, 7), out_hw) == mode

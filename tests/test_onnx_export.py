@@ -1,7 +1,9 @@
-"""ONNX export: every exportable built-in layer and every shipped config,
-run in onnxruntime on random inputs and compared with kubik's own forward
-(float32, 1e-5 relative); the input scaling as the graph's first nodes; a
-layer without an ONNX operator and a missing onnx package as one-line errors."""
+"""ONNX export: every exportable built-in layer (the sequence layers too:
+Embedding on integral-float indices, RNN/LSTM/GRU stacked and bidirectional)
+and every shipped config, run in onnxruntime on random inputs and compared
+with kubik's own forward (float32, 1e-5 relative); the input scaling as the
+graph's first nodes; a layer without an ONNX operator, a recurrent layer with
+an initial state set and a missing onnx package as one-line errors."""
 import sys
 from pathlib import Path
 
@@ -87,6 +89,7 @@ def cases():
         ("BatchNorm1d-3d", lambda: trained_bn(L.BatchNorm1d, 5, (4,)), (5, 4)),
         ("BatchNorm2d", lambda: trained_bn(L.BatchNorm2d, 3, (5, 5)), img),
         ("BatchNorm2d-noaffine", lambda: L.BatchNorm2d(3, affine=False), img),
+        ("SyncBatchNorm", lambda: trained_bn(nets.SyncBatchNorm, 3, (5, 5)), img),
         ("LayerNorm", lambda: L.LayerNorm(6), (6,)),
         ("LayerNorm-2d-noaffine", lambda: L.LayerNorm((9, 9), elementwise_affine=False), img),
         ("LayerNorm-nobias", lambda: L.LayerNorm(9, bias=False), img),
@@ -96,21 +99,56 @@ def cases():
                                                        projection=L.Conv2d(3, 4, 1, rng=1)), img),
         ("Concat", lambda: nets.Concat(L.Linear(5, 2, rng=0), nets.Sequential(L.Linear(5, 3, rng=1), L.GELU())), (5,)),
         ("Concat-channels", lambda: nets.Concat(L.Conv2d(3, 2, 1, rng=0), L.MaxPool2d(3, 1, 1)), img),
+    ] + sequence_cases()
+
+
+def sequence_cases():
+    """Sequence layers; a 4th entry is a vocabulary size: the input is then random
+    indices in [0, vocab) as integral float32, as kubik's data pipeline feeds them."""
+    seq, sig = (7, 3), (3, 11)
+    return [
+        ("Embedding", lambda: L.Embedding(10, 4, rng=0), (6,), 10),
+        ("Embedding-padding_idx-2d", lambda: L.Embedding(10, 4, padding_idx=0, rng=0), (3, 5), 10),
+        ("RNN", lambda: L.RNN(3, 5, rng=0), seq),
+        ("RNN-relu-stacked-bidirectional", lambda: L.RNN(3, 5, 2, "relu", bidirectional=True, rng=0), seq),
+        ("RNN-nobias", lambda: L.RNN(3, 5, bias=False, rng=0), seq),
+        ("LSTM", lambda: L.LSTM(3, 5, rng=0), seq),
+        ("LSTM-stacked", lambda: L.LSTM(3, 5, num_layers=3, dropout=0.5, rng=0), seq),
+        ("LSTM-bidirectional", lambda: L.LSTM(3, 5, bidirectional=True, rng=0), seq),
+        ("LSTM-stacked-bidirectional-nobias", lambda: L.LSTM(3, 4, 2, bias=False, bidirectional=True, rng=0), seq),
+        ("GRU", lambda: L.GRU(3, 5, rng=0), seq),
+        ("GRU-stacked-bidirectional", lambda: L.GRU(3, 5, num_layers=2, bidirectional=True, rng=0), seq),
+        ("GRU-nobias", lambda: L.GRU(3, 5, bias=False, rng=0), seq),
+        ("LastStep", L.LastStep, seq), ("MeanOverTime", L.MeanOverTime, seq),
+        ("Conv1d", lambda: L.Conv1d(3, 4, 3, rng=0), sig),
+        ("Conv1d-stride-pad-dil", lambda: L.Conv1d(3, 4, 3, stride=2, padding=1, dilation=2, rng=0), sig),
+        ("Conv1d-groups-nobias", lambda: L.Conv1d(4, 6, 3, groups=2, padding=1, bias=False, rng=0), (4, 9)),
+        ("MaxPool1d", lambda: L.MaxPool1d(2), sig),
+        ("MaxPool1d-stride-pad-dil", lambda: L.MaxPool1d(3, stride=2, padding=1, dilation=2), sig),
+        ("AvgPool1d", lambda: L.AvgPool1d(3, stride=2), sig),
+        ("AvgPool1d-pad", lambda: L.AvgPool1d(3, stride=2, padding=1), sig),
+        ("AvgPool1d-pad-exclude", lambda: L.AvgPool1d(3, stride=2, padding=1, count_include_pad=False), sig),
+        ("Sequential-text", lambda: nets.Sequential(L.Embedding(12, 6, padding_idx=0, rng=0), L.LSTM(6, 8, rng=1),
+                                                    L.LastStep(), L.Linear(8, 12, rng=2)), (9,), 12),
+        ("Sequential-conv1d-gru", lambda: nets.Sequential(L.Conv1d(3, 5, 3, padding=1, rng=0), L.MaxPool1d(2),
+                                                          L.GRU(5, 4, rng=1), L.MeanOverTime()), sig),
     ]
 
 
-@pytest.mark.parametrize("name, make, shape", cases(), ids=[c[0] for c in cases()])
-def test_layer_matches_onnxruntime(name, make, shape):
+@pytest.mark.parametrize("case", cases(), ids=[c[0] for c in cases()])
+def test_layer_matches_onnxruntime(case):
+    name, make, shape, *vocab = case
     layers.seed(0)
-    assert_same(make(), shape)
-
-
-SEQUENCE_LAYERS = {"Embedding", "RNN", "LSTM", "GRU", "LastStep", "MeanOverTime", "Conv1d", "MaxPool1d", "AvgPool1d"}
+    X = None
+    if vocab:
+        X = np.random.default_rng(0).integers(0, vocab[0], (4,) + shape).astype(np.float32)
+        X[0, 0] = vocab[0] - 1        # both ends of the table
+        X[-1, -1] = 0
+    assert_same(make(), shape, X=X)
 
 
 def test_every_builtin_layer_has_a_converter_or_case():
     builtin = {n for n, c in layers.LAYERS.items() if c.__name__ == n and c.__module__.startswith("kubik.")}
-    builtin -= SEQUENCE_LAYERS       # no converters yet: refused in one line (test_sequence_config_is_refused...)
     converted = {c.__name__ for c in CONVERTERS}
     assert builtin <= converted, builtin - converted
     tested = {c[0].split("-")[0] for c in cases()}
@@ -118,22 +156,12 @@ def test_every_builtin_layer_has_a_converter_or_case():
 
 
 SHIPPED = {"digits_mlp": (64,), "digits_cnn": (1, 8, 8), "breast_cancer": (30,), "spirals": (2,),
-           "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,)}
-SEQUENCE = {"digits_lstm": (8, 8), "adding_lstm": (50, 2)}     # recurrent layers: no ONNX converter yet
+           "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,),
+           "digits_lstm": (8, 8), "adding_lstm": (50, 2)}
 
 
 def test_every_shipped_config_is_listed():
-    assert {p.stem for p in (ROOT / "configs").glob("*.yaml")} == set(SHIPPED) | set(SEQUENCE)
-
-
-@pytest.mark.parametrize("name", sorted(SEQUENCE))
-def test_sequence_config_is_refused_in_one_line(name, tmp_path):
-    from kubik.nets.onnx_export import export_net
-    cfg = normalize(yaml.safe_load((ROOT / "configs" / f"{name}.yaml").read_text()))
-    layers.seed(0)
-    net, _, _ = build_model(cfg["model"], SEQUENCE[name])
-    with pytest.raises(ValueError, match="cannot be exported to ONNX"):
-        export_net(net, SEQUENCE[name], tmp_path / "m.onnx")
+    assert {p.stem for p in (ROOT / "configs").glob("*.yaml")} == set(SHIPPED)
 
 
 @pytest.mark.parametrize("name", sorted(SHIPPED))
@@ -160,6 +188,43 @@ def test_cli_export_with_preprocessing(tmp_path, capsys):
     scaled_sess = ort.InferenceSession(str(tmp_path / "scaled.onnx"), providers=["CPUExecutionProvider"])
     np.testing.assert_allclose(scaled_sess.run(None, {"input": model.transform(X)})[0], ref, rtol=1e-5, atol=1e-6)
     onnx.checker.check_model(onnx.load(str(tmp_path / "raw.onnx")))
+
+
+def test_cli_export_of_a_trained_text_model(tmp_path):
+    """Embedding -> stacked bidirectional GRU -> LSTM -> LastStep, trained on character indices
+    (float32 integral values in the pipeline), exported by the CLI with its (identity) scaling."""
+    text = tmp_path / "t.txt"
+    text.write_text("the cat sat on a mat and the dog ran to the big red ball " * 4, encoding="utf-8")
+    cfg = {"seed": 0, "data": {"name": "text", "path": str(text), "seq_len": 10, "step": 2, "scale": "none"},
+           "model": [{"Embedding": {"num_embeddings": 16, "embedding_dim": 6, "padding_idx": 0}},
+                     {"GRU": {"hidden_size": 8, "num_layers": 2, "bidirectional": True}},
+                     {"LSTM": {"hidden_size": 8}}, "LastStep", {"Linear": {"out_features": 16}}],   # 16 characters
+           "loss": "CrossEntropy", "train": {"epochs": 2, "batch_size": 16, "progress": False}}
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump(cfg))
+    assert main(["train", str(tmp_path / "c.yaml"), "--out", str(tmp_path / "run"), "--quiet"]) == 0
+    assert main(["export", str(tmp_path / "run"), str(tmp_path / "m.onnx"), "--with-preprocessing"]) == 0
+    model = kubik.load(tmp_path / "run")
+    X = np.random.default_rng(1).integers(0, len(model.classes), (6, 10))
+    sess = ort.InferenceSession(str(tmp_path / "m.onnx"), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"input": X.astype(np.float32)})[0]
+    np.testing.assert_allclose(got, model.outputs(X), rtol=1e-5, atol=1e-5)
+
+
+def test_recurrent_initial_state_is_refused():
+    lstm = L.LSTM(3, 4, rng=0).set_initial_state(np.ones((1, 2, 4)), np.ones((1, 2, 4)))
+    with pytest.raises(ValueError, match=r"model\[0\]: LSTM has an initial state set"):
+        export_net(nets.Sequential(lstm), (5, 3))
+    lstm.set_initial_state(None)
+    export_net(nets.Sequential(lstm), (5, 3))
+
+
+@pytest.mark.parametrize("opset", [17, 18])
+def test_mean_over_time_either_side_of_opset_18(opset):
+    """ReduceMean's axes: an attribute up to opset 17, an input from 18."""
+    net = nets.Sequential(L.MeanOverTime()).eval()
+    X = np.random.default_rng(0).standard_normal((3, 6, 4)).astype(np.float32)
+    got = run_onnx(export_net(net, (6, 4), opset=opset), X)
+    np.testing.assert_allclose(got, net.forward(X), rtol=1e-5, atol=1e-6)
 
 
 class Swish(layers.Layer):

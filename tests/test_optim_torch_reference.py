@@ -14,6 +14,8 @@ import pytest
 from kubik import optim
 from kubik.layers import Parameter
 
+pytestmark = pytest.mark.usefixtures("backend")  # every test on the numpy and the numba path
+
 
 def gradient(t):
     return np.array([math.sin(0.7 * t + 1.3 * j) * (1 + 0.5 * j) if j < 5 else 0.0 for j in range(6)]).reshape(2, 3)

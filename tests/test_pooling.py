@@ -5,6 +5,8 @@ import pytest
 from kubik import layers
 from kubik.layers import AdaptiveAvgPool2d, AvgPool2d, GlobalAvgPool2d, MaxPool2d
 
+pytestmark = pytest.mark.usefixtures("backend")  # every test on the numpy and the numba path
+
 
 def reference_maxpool(X, G, k, s, p, d=(1, 1)):
     """Loops: each window's first maximum in row-major order gets G (padding is −inf)."""

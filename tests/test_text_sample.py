@@ -52,10 +52,10 @@ CONFIG = """\
 seed: 0
 data: {name: text, path: tiny.txt, seq_len: 12, step: 3, scale: none}
 model:
-  - Embedding: {num_embeddings: 20, embedding_dim: 8}
+  - Embedding: {num_embeddings: VOCAB, embedding_dim: 8}
   - LSTM: {hidden_size: 32}
   - LastStep
-  - Linear: {out_features: 20}
+  - Linear: {out_features: VOCAB}     # exactly the vocabulary size (wider is refused)
 loss: CrossEntropy
 optimizer: {name: Adam, lr: 0.01}
 train: {epochs: 3, batch_size: 32, val_split: 0.1}
@@ -66,8 +66,9 @@ train: {epochs: 3, batch_size: 32, val_split: 0.1}
 def run(tmp_path_factory):
     d = tmp_path_factory.mktemp("char")
     rng = np.random.default_rng(0)
-    (d / "tiny.txt").write_text(" ".join(rng.choice(WORDS, 400)) + "\n", encoding="utf-8")
-    (d / "char.yaml").write_text(CONFIG)
+    text = " ".join(rng.choice(WORDS, 400)) + "\n"
+    (d / "tiny.txt").write_text(text, encoding="utf-8")
+    (d / "char.yaml").write_text(CONFIG.replace("VOCAB", str(len(set(text)))))
     proc = kubik("train", "char.yaml", "--out", "run", "--quiet", cwd=d)
     assert proc.returncode == 0, proc.stderr
     (d / "tiny.txt").unlink()                 # sampling needs only the checkpoint

@@ -9,6 +9,7 @@ puts them together.
     task        the loss; Task: labels -> loss targets, outputs -> accuracy
     optimizer   the optimizer and the schedule
     resolve     loader/loss/optimizer/schedule defaults written into the config
+    fit         whole-experiment checks before training (loss vs last layer, drop_last)
 """
 from .arguments import check_args, lookup
 from .entries import CHILD_KEYS, CONTAINERS, LAYER_ARGS, container_flow
@@ -17,3 +18,4 @@ from .optimizer import build_optimizer, build_schedule
 from .resolve import fill_defaults, loader_args, resolve
 from .summary import Row, summary, summary_table
 from .task import Task, build_loss
+from .fit import check_experiment

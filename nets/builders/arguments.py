@@ -2,6 +2,7 @@
 function they go to, and calling it so that its own ValueError/TypeError
 becomes a ConfigError at the entry's path."""
 import inspect
+import math
 
 from ..config import ConfigError, suggest
 from ..config.schema import expect
@@ -18,10 +19,10 @@ def lookup(registry, name, path):
         raise ConfigError(str(e), path) from None
 
 
-def check_args(target, given, path, skip=(), what="argument"):
+def check_args(target, given, path, skip=(), what="argument", also=()):
     """Check ``given`` keyword arguments against ``target``'s signature:
-    unknown names (with a suggestion) and values whose kind differs from a
-    bool/int/float/str default. Returns the parameters."""
+    unknown names (with a suggestion, also among the names ``also``) and
+    values whose kind differs from a bool/int/float/str default. Returns the parameters."""
     signature = inspect.signature(target).parameters
     params = {n: p for n, p in signature.items()
               if n not in skip and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
@@ -30,8 +31,9 @@ def check_args(target, given, path, skip=(), what="argument"):
         if key not in params:
             if takes_kwargs:
                 continue
-            known = ", ".join(params) or "none"
-            raise ConfigError(f"unknown {what} {key!r}{suggest(key, params)}; known: {known}", path + (key,))
+            known = ", ".join([*params, *also]) or "none"
+            raise ConfigError(f"unknown {what} {key!r}{suggest(key, [*params, *also])}; known: {known}",
+                              path + (key,))
         default = params[key].default
         if default is inspect.Parameter.empty or default is None:
             continue
@@ -50,9 +52,9 @@ def check_missing(params, given, path, what="argument"):
         raise ConfigError(f"missing {what}{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}", path)
 
 
-def check_complete(target, given, path, skip=()):
+def check_complete(target, given, path, skip=(), also=()):
     """``check_args`` and then ``check_missing``: ``given`` is all ``target`` needs."""
-    check_missing(check_args(target, given, path, skip=skip), given, path)
+    check_missing(check_args(target, given, path, skip=skip, also=also), given, path)
 
 
 def section_kwargs(section, drop):
@@ -76,3 +78,14 @@ def call(target, args, kwargs, path, name):
         raise
     except (ValueError, TypeError) as e:
         raise ConfigError(strip_name(str(e), name), path) from None
+    except MemoryError as e:
+        raise ConfigError(f"cannot allocate {name}: {memory_text(e)}", path) from None
+
+
+def memory_text(e):
+    """"<bytes> bytes (an array of shape ... dtype)" from numpy's MemoryError, or its message."""
+    shape, dtype = getattr(e, "shape", None), getattr(e, "dtype", None)
+    if shape is None or dtype is None:
+        return f"out of memory ({str(e)[:120] or 'MemoryError'})"
+    size = math.prod(shape) * dtype.itemsize
+    return f"{size:,} bytes ({size / 2**30:,.1f} GiB) for an array of shape {tuple(shape)} {dtype}; reduce the size"

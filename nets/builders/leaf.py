@@ -1,10 +1,20 @@
 """Building a leaf layer (not a container) from its entry, with the
-arguments its input shape determines filled in by ``infer_args``."""
+arguments its input shape determines filled in by ``infer_args``.
+
+The one-value shorthand (``Linear: 10``, ``MaxPool2d: 2``, ``Dropout: 0.2``)
+sets the first argument the input shape does not determine, and only when
+that argument is required (a size: out_features, out_channels, kernel_size,
+...) or is a dropout probability ``p``. Where it would land on an optional
+setting (``BatchNorm2d: 8`` would set eps, ``LeakyReLU: 5`` the slope) the
+mapping form is required: ``{LeakyReLU: {negative_slope: 0.2}}``.
+"""
 import inspect
 
 from ..config import ConfigError
 from .arguments import call, check_args, check_missing, strip_name
 from .entries import prev_text
+
+SHORTHAND_OPTIONAL = ("p",)     # optional arguments a single value may still set
 
 
 def entry_args(value):
@@ -19,6 +29,15 @@ def entry_args(value):
 def _same(a, b):
     as_list = (lambda v: list(v) if isinstance(v, (list, tuple)) else v)
     return as_list(a) == as_list(b)
+
+
+def _check_shorthand(name, param, value, inferred, here):
+    """ConfigError if a single value would set the optional argument ``param``."""
+    if param.default is inspect.Parameter.empty or param.name in SHORTHAND_OPTIONAL:
+        return
+    known = f" ({', '.join(inferred)} inferred from the input)" if inferred else ""
+    raise ConfigError(f"a single value would set {param.name} (default {param.default!r}){known}; write "
+                      f"{{{name}: {{{param.name}: {value!r}}}}} if that is meant", here)
 
 
 def build_leaf(cls, name, value, shape, here, prev):
@@ -39,6 +58,8 @@ def build_leaf(cls, name, value, shape, here, prev):
         if len(args) > len(free):
             raise ConfigError(f"got {len(args)} positional values {list(args)!r}, but only {len(free)} "
                               f"argument(s) to fill ({', '.join(free) or 'none'})", here)
+        if not isinstance(value, (list, dict)) and free:
+            _check_shorthand(name, params[free[0]], value, inferred, here)
         kwargs.update(zip(free, args))
         args = ()
         check_args(cls, kwargs, here)

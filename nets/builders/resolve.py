@@ -6,7 +6,7 @@ import inspect
 from ... import losses
 from ... import optim
 
-from ..datasets import DATASETS, loader_kwargs
+from ..datasets import DATASETS, SPLIT_KEYS, loader_kwargs
 from .arguments import check_args, check_complete, lookup, section_kwargs
 
 # section -> (registry, signature parameters the config does not give)
@@ -20,7 +20,7 @@ def loader_args(data_section):
     against its signature."""
     loader = lookup(DATASETS, data_section["name"], ("data", "name"))
     args = loader_kwargs(data_section)
-    check_complete(loader, args, ("data",), skip=("rng",))
+    check_complete(loader, args, ("data",), skip=("rng",), also=SPLIT_KEYS)
     return args
 
 

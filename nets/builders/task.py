@@ -44,7 +44,7 @@ class Task:
             raise ConfigError(f"the model outputs shape {self.out_shape} per sample; {name} on class labels "
                               f"needs a flat vector of scores (add Flatten and Linear)", where)
         width = self.out_shape[0]
-        if self.labels and width < num_classes:
+        if self.labels and width != num_classes:    # wider would train scores for classes that never occur
             raise ConfigError(f"the last layer gives {width} outputs, but the data has {num_classes} classes "
                               f"(set its out_features to {num_classes})", where)
         if not self.labels and width != 1 and width != num_classes:

@@ -18,9 +18,11 @@ Entries of the archive:
     writing     save (atomic), layer_generators
     reading     read -> Checkpoint
     restoring   check_model, restore
+    validate    check_meta (read calls it), check_trainer_state (resume calls it)
 """
-from .format import FORMAT, META, VERSION, CheckpointError
+from .format import FORMAT, META, VERSION, CheckpointError, CheckpointWriteError
 from .reading import Checkpoint, read
 from .restoring import check_model, restore
 from .tree import flatten, unflatten
+from .validate import check_meta, check_trainer_state
 from .writing import layer_generators, save

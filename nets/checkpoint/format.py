@@ -10,6 +10,11 @@ class CheckpointError(Exception):
     """A checkpoint that cannot be used; the message names the file and why."""
 
 
+class CheckpointWriteError(CheckpointError, OSError):
+    """A checkpoint that could not be written (full disk, read-only folder);
+    the previous file of that name is unchanged."""
+
+
 def label(path):
     """"checkpoint '<path>'", the way every message names a checkpoint."""
     return f"checkpoint '{path}'"

@@ -11,6 +11,7 @@ import numpy as np
 
 from .format import FORMAT, META, MODEL, VERSION, CheckpointError, label, why
 from .tree import unflatten
+from .validate import check_meta
 
 
 @dataclass
@@ -86,6 +87,7 @@ def read(path):
         raise CheckpointError(f"{name} is a folder, not a checkpoint file")
     arrays = _arrays(path, name)
     meta = _meta(arrays, name)
+    check_meta(meta, name)
     ckpt = Checkpoint(path, meta, arrays)
     for key, (shape, dtype) in meta.get("model", {}).items():
         a = arrays.get(f"{MODEL}{key}")
@@ -96,6 +98,6 @@ def read(path):
     try:
         ckpt.trainer
         unflatten(meta.get("optimizer"), arrays), unflatten(meta.get("schedule"), arrays)
-    except KeyError as e:
+    except (KeyError, TypeError) as e:
         raise CheckpointError(f"{name} is inconsistent: missing array entry {e}") from None
     return ckpt

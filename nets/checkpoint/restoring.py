@@ -58,5 +58,5 @@ def restore(ckpt, net, optimizer=None, schedule=None, generators=None, weights_o
             schedule.load_state_dict(unflatten(ckpt.meta["schedule"], ckpt.arrays))
         for key, g in gens.items():
             g.bit_generator.state = saved[key]
-    except (ValueError, TypeError, KeyError) as e:
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
         raise CheckpointError(f"{name} does not fit: {why(e)}") from None

@@ -1,13 +1,15 @@
 """Writing a checkpoint atomically: to a temporary file in the same folder,
 fsynced, then ``os.replace``d over the target, so a crash (even SIGKILL)
-leaves either the old or the new checkpoint, never a half-written one."""
+leaves either the old or the new checkpoint, never a half-written one. A
+failed write (full disk, read-only folder) is a CheckpointError naming the
+file (CheckpointWriteError, an OSError too); the temporary file is removed and the old checkpoint kept."""
 import json
 import os
 from pathlib import Path
 
 import numpy as np
 
-from .format import FORMAT, META, MODEL, VERSION
+from .format import FORMAT, META, MODEL, VERSION, CheckpointWriteError, label
 from .tree import flatten
 
 
@@ -57,7 +59,12 @@ def save(path, net, optimizer=None, schedule=None, trainer=None, config=None, co
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
+    except OSError as e:      # a full disk, a read-only folder: the old checkpoint stays as it was
+        kept = f"; the previous {path.name} is unchanged" if path.exists() else ""
+        raise CheckpointWriteError(f"cannot write {label(path)}: {e.strerror or e}{kept}") from None
     finally:
-        if tmp.exists():
+        try:
             tmp.unlink()
+        except OSError:
+            pass
     return path

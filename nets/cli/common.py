@@ -3,6 +3,7 @@ a config with errors placed at the file line or ``--set`` that caused them."""
 from pathlib import Path
 
 from ..build import build
+from ..builders import check_experiment
 from ..config import load
 from ..imports import apply_imports
 
@@ -14,9 +15,11 @@ def out(text=""):
 
 
 def build_experiment(cfg, source):
-    """``nets.build.build(cfg)``, a ConfigError placed with ``source``."""
+    """``nets.build.build(cfg)`` and ``check_experiment``, a ConfigError placed with ``source``."""
     with source.placing():
-        return build(cfg)
+        exp = build(cfg)
+        check_experiment(exp)
+        return exp
 
 
 def import_code(cfg, source, base, extra=()):

@@ -24,6 +24,13 @@ def _add_imports(parser):
                         help="import a module (or ./file.py) that registers layers etc. first (repeatable)")
 
 
+class _Threads(argparse.Action):
+    """``--threads N``: the same as ``--set train.threads=N``."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        getattr(namespace, "set").append(f"train.threads={values}")
+
+
 def parser():
     """The parser of ``kubik COMMAND ...``."""
     p = _Parser(prog="kubik", description="Train and inspect kubik networks described by YAML configs.")
@@ -32,6 +39,8 @@ def parser():
     t = sub.add_parser("train", help="train from a config, or resume a run")
     t.add_argument("config", nargs="?", help="the YAML config")
     _add_sets(t, help="override a config entry, e.g. --set optimizer.lr=0.05 (repeatable)")
+    t.add_argument("--threads", action=_Threads, metavar="N", dest="_threads", default=None,
+                   help="BLAS/kernel threads (same as --set train.threads=N; default auto by model size)")
     t.add_argument("--out", metavar="RUN_DIR", help="the run folder (default: <train.out>/<config-stem>-<time>)")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.npz")
     t.add_argument("--quiet", action="store_true", help="no progress bars")

@@ -1,16 +1,28 @@
 """``kubik train CONFIG [--set KEY=VALUE ...] [--out RUN_DIR] [--quiet]`` and
 ``kubik train --resume RUN_DIR [--set train.epochs=N]``: a run folder with
 config.yaml, metrics.csv, last.npz and best.npz; the test split is evaluated
-at the end."""
+at the end.
+
+Under mpirun / srun every rank runs this command: rank 0 alone chooses the
+run folder (the others get its name), writes config.yaml and prints."""
 import datetime
 from pathlib import Path
 
 from .. import checkpoint
 from ..config import dump
+from ..distributed import broadcast_json, world
 from ..trainer import Trainer, evaluate
+from ..trainer.evaluation import _evaluate
 from ..trainer.files import atomic_write_text
-from .common import EXIT_INTERRUPTED, load_and_build, out
+from .common import EXIT_INTERRUPTED, load_and_build
+from .common import out as _out
 from .parser import UsageError
+
+
+def out(text=""):
+    """Print on rank 0 only."""
+    if world().is_root:
+        _out(text)
 
 
 def _run_dir(cfg, config_path, given):
@@ -43,9 +55,9 @@ def _resume(args):
     with source.placing():
         trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None)
     trainer.restore(ckpt)
-    if args.set:
+    if args.set and world().is_root:
         atomic_write_text(run_dir / "config.yaml", dump(cfg))
-    for stale in run_dir.glob(".*.npz.tmp-*"):      # left by a killed save
+    for stale in run_dir.glob(".*.npz.tmp-*") if world().is_root else ():      # left by a killed save
         stale.unlink()
     out(f"resuming {run_dir} at epoch {trainer.state['epoch'] + 1}, step {trainer.state['step']}")
     return cfg, exp, trainer, run_dir
@@ -54,15 +66,17 @@ def _resume(args):
 def _start(args):
     """(config, experiment, trainer, run folder) of a new run of CONFIG."""
     cfg, source, exp = load_and_build(args.config, args.set, args.imports)
-    run_dir = _run_dir(cfg, args.config, args.out)
+    comm = world()
+    run_dir = Path(broadcast_json(comm, str(_run_dir(cfg, args.config, args.out)) if comm.is_root else None))
     if (run_dir / "last.npz").exists():
         raise UsageError(f"kubik train: '{run_dir}' already holds a run; resume it with "
                          f"--resume {run_dir} or choose another --out")
     with source.placing():     # a training setting out of range: placed at its line or --set
         trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None)
     afresh = (run_dir / "config.yaml").exists()     # a run that stopped before its first checkpoint
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(run_dir / "config.yaml", dump(cfg))
+    if comm.is_root:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(run_dir / "config.yaml", dump(cfg))
     if afresh:
         out(f"{run_dir} holds no checkpoint (its run stopped before the first one): starting afresh there")
     d = exp.data
@@ -71,12 +85,22 @@ def _start(args):
     return cfg, exp, trainer, run_dir
 
 
+def _world_line(batch_size):
+    """'world: N process(es) ...; global batch B, b per rank'."""
+    comm = world()
+    lo, hi = batch_size // comm.size, -(-batch_size // comm.size)
+    per = f"{lo}" if lo == hi else f"{lo}-{hi}"
+    how = "one process" if comm.size == 1 else f"{comm.size} ranks over {comm.name}"
+    out(f"world size {comm.size} ({how}): global batch {batch_size}, {per} per rank")
+
+
 def cmd_train(args):
     if args.resume and args.config:
         raise UsageError("kubik train: give a CONFIG or --resume RUN_DIR, not both")
     if not args.resume and not args.config:
         raise UsageError("kubik train: missing CONFIG (or --resume RUN_DIR)")
     cfg, exp, trainer, run_dir = _resume(args) if args.resume else _start(args)
+    _world_line(cfg["train"]["batch_size"])
     result = trainer.fit()
     if result.status == "already_done":
         out(result.message)
@@ -86,7 +110,8 @@ def cmd_train(args):
     if result.status == "interrupted":
         out(f"resume with: kubik train --resume {run_dir}")
         return EXIT_INTERRUPTED
-    test_loss, test_acc = evaluate(exp, exp.data.X_test, exp.data.y_test, cfg["train"]["eval_batch_size"])
+    test_loss, test_acc = trainer.dist.evaluate(_evaluate, exp.net, exp.loss, exp.data.X_test, exp.data.y_test,
+                                                cfg["train"]["eval_batch_size"], exp.task)
     if test_loss is not None:
         acc = "" if test_acc is None else f", accuracy {100 * test_acc:.2f}%"
         out(f"test split (final weights): loss {test_loss:.4f}{acc} on {len(exp.data.X_test)} samples; "

@@ -7,6 +7,7 @@ you mean 'out_features'?)``) and, where known, the YAML line.
     schema      the fixed keys, defaults and kinds (seed, data, model, loss, ...)
     validate    normalize: the schema checked and defaults merged
     yaml_text   safe YAML with line numbers; dump
+    yaml_guard  duplicate keys, alias bombs and deep nesting refused before construction
     source      Source: file, lines and overrides, to place an error
     overrides   --set KEY=VALUE
     loading     load (all of the above), config_hash

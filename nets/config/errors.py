@@ -1,6 +1,12 @@
 """The one exception of config handling, and the helpers that word its
 messages: where (``model[2].Linear``) and a "did you mean" suggestion."""
 import difflib
+import reprlib
+
+MAX_MESSAGE = 400        # characters of one error line; longer ones are cut in the middle
+
+_short = reprlib.Repr()
+_short.maxstring, _short.maxother, _short.maxlist, _short.maxdict, _short.maxlevel = 60, 60, 6, 6, 3
 
 
 class ConfigError(Exception):
@@ -8,8 +14,21 @@ class ConfigError(Exception):
 
     def __init__(self, message, path=()):
         self.path = tuple(path)
-        self.message = message
+        self.message = message = cut(str(message))
         super().__init__(f"{format_path(self.path)}: {message}" if self.path else message)
+
+
+def short(value):
+    """``repr(value)`` cut to a sane length (long strings, big or deep lists and
+    mappings abbreviated with '...'), for echoing a value in a message."""
+    return _short.repr(value)
+
+
+def cut(text, limit=MAX_MESSAGE):
+    """``text`` with its middle replaced by ' ... ' when longer than ``limit``."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit - 100]} ... {text[-90:]}"
 
 
 def format_path(path):

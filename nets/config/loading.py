@@ -36,11 +36,12 @@ def load(path, sets=(), text=None) -> tuple:
 
 def config_hash(cfg):
     """SHA-256 of everything that determines the trained weights; train.epochs,
-    train.out, train.progress and train.monitor (diagnostics never change the
-    weights) are left out, so a run can be extended, and watched or not;
-    ``imports`` too (where code comes from, not what it trains)."""
+    train.out, train.progress, train.monitor (diagnostics never change the
+    weights) and train.threads are left out, so a run can be extended, watched
+    or not, and resumed with another thread count; ``imports`` too (where code
+    comes from, not what it trains)."""
     c = copy.deepcopy(cfg)
     c.pop("imports", None)
-    for k in ("epochs", "out", "progress", "monitor"):
+    for k in ("epochs", "out", "progress", "monitor", "threads"):
         c.get("train", {}).pop(k, None)
     return hashlib.sha256(json.dumps(c, sort_keys=True, default=str).encode()).hexdigest()[:16]

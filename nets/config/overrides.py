@@ -91,6 +91,8 @@ def apply_set(cfg, text):
         value = safe_load(value_text) if value_text.strip() else None
     except yaml.YAMLError as e:
         raise ConfigError(f"--set {text}: the value is not valid YAML ({getattr(e, 'problem', e)})") from None
+    except ConfigError as e:      # duplicate keys, alias bombs: "<yaml>:1: why"
+        raise ConfigError(f"--set {key}: {e.message.partition(': ')[2]}") from None
     node = cfg
     for i in range(len(path) - 1):
         node = _step(node, path, i, key)

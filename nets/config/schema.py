@@ -12,7 +12,7 @@ of value and description (documented in README, "Config schema"):
 
 plus ``expect``, the check that a value is of an allowed kind.
 """
-from .errors import ConfigError
+from .errors import ConfigError, short
 
 REQUIRED = object()
 
@@ -51,6 +51,7 @@ TRAIN = {
     "out": ("runs", ("str",), "parent folder of run folders <config-stem>-<timestamp>"),
     "progress": (True, ("bool",), "tqdm progress bars (on a terminal)"),
     "monitor": ({}, ("dict",), "per-layer diagnostics written to diagnostics.csv"),
+    "threads": ("auto", ("int", "str"), "BLAS/kernel threads: an integer >= 1, or auto (1 below 100k parameters)"),
 }
 EARLY = {
     "patience": (0, ("int",), "epochs without improvement before stopping; 0 = off"),
@@ -94,5 +95,5 @@ def expect(value, kinds, path):
     """``value``, or a ConfigError at ``path`` saying which kinds were expected."""
     if not kind_ok(value, kinds):
         want = " or ".join(_KIND_NAMES[k] for k in kinds)
-        raise ConfigError(f"expected {want}, got {value!r} ({type(value).__name__})", path)
+        raise ConfigError(f"expected {want}, got {short(value)} ({type(value).__name__})", path)
     return value

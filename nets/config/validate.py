@@ -5,6 +5,7 @@ nets.builders to check against their signatures; this module checks the
 fixed keys, their kinds and ranges.
 """
 import copy
+import math
 
 from .errors import ConfigError, suggest, unknown
 from .schema import (CHECKPOINT, DATA, EARLY, MONITOR, MONITOR_WHAT, MONITORS, REQUIRED, SCALES,
@@ -66,6 +67,8 @@ def _fraction(value, path):
 
 
 def _at_least(value, low, path):
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"must be a finite number >= {low}, got {value!r}", path)
     if value < low:
         raise ConfigError(f"must be >= {low}, got {value!r}", path)
 
@@ -83,9 +86,12 @@ def _train(given):
     for key, low in (("epochs", 1), ("batch_size", 1), ("accumulate", 1), ("val_interval", 1), ("eval_batch_size", 1)):
         _at_least(train[key], low, ("train", key))
     _fraction(train["val_split"], ("train", "val_split"))
+    if train["threads"] != "auto" and not (isinstance(train["threads"], int) and train["threads"] >= 1):
+        raise ConfigError(f"must be an integer >= 1 or auto, got {train['threads']!r}", ("train", "threads"))
     for key in ("clip_norm", "clip_value"):
-        if train[key] is not None and not train[key] > 0:
-            raise ConfigError(f"must be > 0 (or null for no clipping), got {train[key]!r}", ("train", key))
+        if train[key] is not None and not 0 < train[key] < math.inf:
+            raise ConfigError(f"must be a finite number > 0 (or null for no clipping), got {train[key]!r}",
+                              ("train", key))
     for section in ("early_stopping", "checkpoint"):
         _one_of(train[section]["monitor"], MONITORS, "metric", ("train", section, "monitor"))
     _at_least(train["early_stopping"]["patience"], 0, ("train", "early_stopping", "patience"))
@@ -98,6 +104,24 @@ def _train(given):
     return train
 
 
+MAX_LAYERS = 1000     # model entries, containers' children included
+
+
+def _count_layers(model):
+    """ConfigError if the model lists more than MAX_LAYERS entries in all."""
+    count, todo = 0, [model]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, list):
+            count += len(node)
+            todo.extend(node)
+        elif isinstance(node, dict):
+            todo.extend(v for v in node.values() if isinstance(v, (list, dict)))
+        if count > MAX_LAYERS:
+            raise ConfigError(f"more than {MAX_LAYERS} layer entries; a config may hold at most {MAX_LAYERS}",
+                              ("model",))
+
+
 def normalize(raw):
     """Validate the fixed schema and merge defaults; returns a new dict.
     Arguments of the named loader/loss/optimizer/schedule/layers are left for
@@ -106,12 +130,15 @@ def normalize(raw):
         raise ConfigError("the config is empty")
     require_mapping(raw)
     cfg = merge_section(raw, TOP, ())
+    _at_least(cfg["seed"], 0, ("seed",))
     data = _fill(named_section(cfg["data"], ("data",)), DATA, ("data",))
     _fraction(data["test_split"], ("data", "test_split"))
+    _at_least(data["seed"], 0, ("data", "seed"))
     _one_of(data["scale"], SCALES, "scaling", ("data", "scale"))
     cfg["data"] = data
     if not cfg["model"]:
         raise ConfigError("the model has no layers", ("model",))
+    _count_layers(cfg["model"])
     cfg["loss"] = named_section(cfg["loss"], ("loss",))
     cfg["optimizer"] = named_section(cfg["optimizer"], ("optimizer",),
                                      {"no_decay": (False, ("bool",), "")})

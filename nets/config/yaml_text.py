@@ -6,6 +6,7 @@ import re
 import yaml
 
 from .errors import ConfigError
+from .yaml_guard import check_nodes
 
 
 class SafeLoader(yaml.SafeLoader):
@@ -19,8 +20,27 @@ SafeLoader.add_implicit_resolver(
     re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"), list("-+0123456789"))
 
 
-def safe_load(text):
-    return yaml.load(text, Loader=SafeLoader)
+def _compose_construct(text, name):
+    """(data, root node): composed, checked by ``check_nodes`` (duplicate keys,
+    alias bombs) and only then constructed."""
+    loader = SafeLoader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except RecursionError:
+            raise ConfigError(f"{name}: not valid YAML: nested too deeply") from None
+        check_nodes(node, name)
+        try:
+            return (loader.construct_document(node) if node is not None else None), node
+        except ValueError as e:     # e.g. an integer of more digits than Python converts
+            raise ConfigError(f"{name}: not valid YAML: a value cannot be read ({str(e)[:80]})") from None
+    finally:
+        loader.dispose()
+
+
+def safe_load(text, name="<yaml>"):
+    """Plain data from YAML ``text``; duplicate keys and alias bombs are a ConfigError."""
+    return _compose_construct(text, name)[0]
 
 
 def _line_map(node, path=(), out=None):
@@ -47,8 +67,7 @@ def parse_yaml(text, name):
     """``safe_load`` plus a map path -> line number (via ``yaml.compose``,
     which builds nodes only: no Python objects, no code)."""
     try:
-        data = safe_load(text)
-        node = yaml.compose(text, Loader=SafeLoader)
+        data, node = _compose_construct(text, name)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{name}:{mark.line + 1}" if mark is not None else name

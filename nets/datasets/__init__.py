@@ -17,11 +17,13 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
     idx_files  idx / mnist, read_idx           files      npz, csv
     scaling    fit_scaler, apply_scaler        prepare    split_indices, prepare
     loading    load (from Python), load_raw
+    checks     check_features, check_targets (finite numbers, labels >= 0)
 """
 from .base import DATA_DIR, DATASETS, SPLIT_KEYS, Data, Raw, loader_kwargs
 from . import bundled, synthetic, idx_files, files  # noqa: F401  (register the loaders, in this order)
 from . import sequences, text_files  # noqa: F401
 from .bundled import breast_cancer, digits
+from .checks import check_features, check_targets
 from .files import csv_file, npz
 from .idx_files import idx, read_idx
 from .loading import Samples, load, load_raw

@@ -1,6 +1,8 @@
 """The user's own data: ``npz`` (arrays from an .npz archive, no pickle) and
 ``csv`` (columns by header name or index; text targets become classes)."""
 import csv
+import zipfile
+import zlib
 
 import numpy as np
 
@@ -27,12 +29,22 @@ def npz(path, x_key="X", y_key="y", x_test_key=None, y_test_key=None):
     ``x_key`` (N, ...) and targets ``y_key`` (N,); optionally a test set."""
     p = existing_file(path)
     try:
+        with open(p, "rb") as f:
+            magic = f.read(4)
+    except OSError as e:
+        raise ConfigError(f"cannot read '{path}': {e.strerror or e}", ("data", "path")) from None
+    if magic != b"PK\x03\x04":   # every .npz is a zip archive; numpy would suggest pickle for anything else
+        raise ConfigError(f"cannot read '{path}' as .npz: not a zip archive", ("data", "path"))
+    try:
         with np.load(p, allow_pickle=False) as z:
-            if not hasattr(z, "files"):
-                raise ValueError("a single array, not an .npz archive")
             arrays = {k: z[k] for k in z.files}
-    except (ValueError, OSError, EOFError) as e:
-        raise ConfigError(f"cannot read '{path}' as .npz: {str(e).splitlines()[0]}", ("data", "path")) from None
+    except ValueError as e:
+        why = "it holds pickled Python objects, which kubik never loads" if "allow_pickle" in str(e) else \
+            str(e).splitlines()[0][:160]
+        raise ConfigError(f"cannot read '{path}' as .npz: {why}", ("data", "path")) from None
+    except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
+        raise ConfigError(f"cannot read '{path}' as .npz: damaged or truncated "
+                          f"({(str(e).splitlines() or [type(e).__name__])[0][:160]})", ("data", "path")) from None
     got = {}
     for key, name in (("x_key", x_key), ("y_key", y_key), ("x_test_key", x_test_key), ("y_test_key", y_test_key)):
         if name is None:
@@ -77,8 +89,14 @@ def csv_file(path, target=None, features=None, header="auto", delimiter=","):
     numbers). Integer targets are class labels; text targets become classes in
     sorted order; other numbers make a regression target."""
     p = existing_file(path)
-    with open(p, newline="", encoding="utf-8") as f:
-        rows = [r for r in csv.reader(f, delimiter=delimiter) if r]
+    try:
+        with open(p, newline="", encoding="utf-8") as f:
+            rows = [r for r in csv.reader(f, delimiter=delimiter) if r]
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"'{path}' is not UTF-8 text (byte {e.object[e.start:e.start + 1].hex()} at offset "
+                          f"{e.start}); save it as UTF-8", ("data", "path")) from None
+    except (OSError, csv.Error, TypeError) as e:
+        raise ConfigError(f"cannot read '{path}' as csv: {str(e)[:160]}", ("data", "path")) from None
     if not rows:
         raise ConfigError(f"'{path}' is empty", ("data", "path"))
     if header not in (True, False, "auto"):

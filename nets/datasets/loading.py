@@ -16,6 +16,7 @@ import inspect
 
 import numpy as np
 
+from ..config import ConfigError
 from .base import DATASETS
 
 SPLITS = ("train", "test")
@@ -58,8 +59,16 @@ def load(name, split="train", *, seed=0, rng=None, **loader_args):
 
 
 def load_raw(name, rng=None, **kwargs):
-    """The loader's Raw record (arguments already checked by the config): what ``prepare`` uses."""
+    """The loader's Raw record (arguments already checked by the config): what ``prepare`` uses.
+    A loader that cannot use its arguments (a huge size, no memory) is a ConfigError at ``data``."""
     loader = DATASETS.get(name)
     if "rng" in inspect.signature(loader).parameters:
         kwargs["rng"] = rng if rng is not None else np.random.default_rng(0)
-    return loader(**kwargs)
+    try:
+        return loader(**kwargs)
+    except ConfigError:
+        raise
+    except MemoryError:
+        raise ConfigError(f"the {name} data set with these arguments does not fit in memory", ("data",)) from None
+    except (ValueError, TypeError, OverflowError) as e:   # an argument the loader cannot use (e.g. a huge size)
+        raise ConfigError(f"the {name} loader cannot use these arguments: {str(e)[:160]}", ("data",)) from None

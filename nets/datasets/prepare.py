@@ -11,6 +11,7 @@ import numpy as np
 
 from ..config import ConfigError
 from .base import Data, loader_kwargs
+from .checks import check_features, check_targets
 from .loading import load_raw
 from .scaling import apply_scaler, fit_scaler
 
@@ -29,13 +30,13 @@ def prepare(data_cfg, val_split=0.0, loader_args=None):
     args = dict(loader_args if loader_args is not None else loader_kwargs(data_cfg))
     seed = data_cfg.get("seed", 0)
     raw = load_raw(data_cfg["name"], rng=np.random.default_rng([int(seed), 2]), **args)
-    X, y = np.asarray(raw.X), np.asarray(raw.y)
+    X, y = check_features(raw.X), check_targets(raw.y)
     if len(X) != len(y):
         raise ConfigError(f"{len(X)} samples but {len(y)} targets", ("data",))
     if len(X) < 2:
         raise ConfigError(f"the data set has {len(X)} samples", ("data",))
     if raw.X_test is not None:
-        X_test, y_test = np.asarray(raw.X_test), np.asarray(raw.y_test)
+        X_test, y_test = check_features(raw.X_test, "test features"), check_targets(raw.y_test, "test targets")
     else:
         keep, test = split_indices(len(X), data_cfg.get("test_split", 0.2), seed, 0)
         X, y, X_test, y_test = X[keep], y[keep], X[test], y[test]

@@ -81,6 +81,9 @@ class Diagnostics:
     # -- as a training callback ----------------------------------------------------------
     def on_fit_start(self, trainer):
         """Callback point: start recording at the trainer's step."""
+        dist = getattr(trainer, "dist", None)
+        if dist is not None and not dist.is_root:     # under MPI rank 0 alone writes the run folder
+            self.every = 0
         self.start(trainer.state["step"])
 
     def on_before_step(self, trainer):

@@ -5,12 +5,15 @@ only here, when an export runs. Every built-in layer that ONNX has an operator
 for is exported (see converters); a layer without one is a ValueError naming
 it. The graph takes ``input`` of shape (N, *input_shape) in float32 and gives
 ``output``; with ``with_preprocessing`` its first nodes apply the stored input
-scaling, so it takes raw inputs.
+scaling, so it takes raw inputs. (kubik's data pipeline gives every net
+float32, character indices included; Embedding casts them to int64.)
 
     graph       GraphBuilder: nodes, initializers, unique names; convert (dispatch)
     elementwise Linear, activations, Softmax/LogSoftmax, Dropout, Flatten/Reshape
     spatial     Conv2d, pools, adaptive pools, BatchNorm, LayerNorm
     structure   Sequential, Residual (Add), Concat
+    sequence    Embedding (Gather), LastStep, MeanOverTime, Conv1d, MaxPool1d / AvgPool1d
+    recurrent   RNN, LSTM, GRU (ONNX's RNN / LSTM / GRU, one node per stacked layer)
 """
 INSTALL_HINT = 'ONNX export needs the onnx package: pip install "kubik[onnx]" (or pip install onnx)'
 

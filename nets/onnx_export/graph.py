@@ -21,8 +21,8 @@ def converts(*classes):
 
 
 class GraphBuilder:
-    def __init__(self):
-        self.nodes, self.initializers, self._n = [], [], 0
+    def __init__(self, opset=17):
+        self.nodes, self.initializers, self._n, self.opset = [], [], 0, opset
 
     def name(self, base):
         self._n += 1
@@ -31,7 +31,7 @@ class GraphBuilder:
     def const(self, value, base="const", dtype=np.float32):
         """An initializer holding ``value``; returns its name."""
         name = self.name(base)
-        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(np.asarray(value, dtype)), name))
+        self.initializers.append(numpy_helper.from_array(np.array(value, dtype, order="C"), name))
         return name
 
     def op(self, op_type, inputs, base=None, **attrs):
@@ -53,7 +53,7 @@ def convert(g, layer, x, shape, where="model"):
 
 
 def build_model(net, input_shape, preprocessing=None, opset=17):
-    from . import elementwise, spatial, structure  # noqa: F401  (register the converters)
+    from . import elementwise, recurrent, sequence, spatial, structure  # noqa: F401  (register the converters)
     was = net.training
     net.eval()
     try:
@@ -63,7 +63,7 @@ def build_model(net, input_shape, preprocessing=None, opset=17):
 
 
 def _build(net, input_shape, preprocessing, opset):
-    g = GraphBuilder()
+    g = GraphBuilder(opset)
     x = "input"
     if preprocessing is not None:
         size = int(np.prod(input_shape))

@@ -1,13 +1,14 @@
 """Converters of the image and normalization layers: Conv2d (Conv, with
 stride, padding, dilation and groups), MaxPool2d / AvgPool2d, GlobalAvgPool2d,
-AdaptiveAvgPool2d (two MatMuls with the bin-averaging matrices), BatchNorm in
-eval mode (BatchNormalization with the running statistics) and LayerNorm
+AdaptiveAvgPool2d (two MatMuls with the bin-averaging matrices), BatchNorm (and
+SyncBatchNorm) in eval mode (BatchNormalization with the running statistics) and LayerNorm
 (LayerNormalization, opset 17)."""
 import numpy as np
 
 from ...layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, GlobalAvgPool2d, LayerNorm,
                        MaxPool2d)
 from ...layers.adaptive_pool import _bins
+from ..distributed import SyncBatchNorm
 
 from .graph import converts
 
@@ -53,7 +54,7 @@ def adaptive_avg_pool(g, layer, x, shape, where):
     return g.op("MatMul", [y, g.const(Aw.T, "bins_w")])     # ... @ (W, Wo) -> (N, C, Ho, Wo)
 
 
-@converts(BatchNorm1d, BatchNorm2d)
+@converts(BatchNorm1d, BatchNorm2d, SyncBatchNorm)
 def batch_norm(g, layer, x, shape, where):
     if not layer.track_running_stats:
         raise ValueError(f"{where}: {type(layer).__name__}(track_running_stats=False) normalizes with batch "

@@ -74,7 +74,7 @@ class EpochEnd:
             value, what = val_loss, "validation loss"
         else:
             xb, yb = self._last_batch
-            value, _ = _evaluate(self.net, self.loss, xb, yb, len(xb), self.task)
+            value, _ = self.dist.evaluate(_evaluate, self.net, self.loss, xb, yb, len(xb), self.task)
             what = "loss on its last batch"
         if not math.isfinite(value):
             raise Diverged(diverged_message(f"{where}, the {what} is {value}", kept))
@@ -87,7 +87,9 @@ class EpochEnd:
         train_loss = st["loss_sum"] / max(st["loss_count"], 1)
         has_val = val is not None and len(val[0]) > 0
         validate = epoch % t["val_interval"] == 0 or epoch == t["epochs"]
-        val_loss, val_acc = (_evaluate(self.net, self.loss, val[0], val[1], t["eval_batch_size"], self.task)
+        self.dist.average_buffers(self.net)      # BatchNorm running statistics: the ranks' mean
+        val_loss, val_acc = (self.dist.evaluate(_evaluate, self.net, self.loss, val[0], val[1],
+                                                t["eval_batch_size"], self.task)
                              if validate and has_val else (None, None))
         self._health(val_loss, validate and has_val)
         lr = st["last_lr"] if st["last_lr"] is not None else self.optimizer.lr
@@ -103,7 +105,8 @@ class EpochEnd:
                "val_accuracy": val_acc, "lr": lr, "seconds": self.seconds()}
         self.history.append(row)
         if self.run_dir is not None:
-            self.metrics.write(row)
+            if self.metrics is not None:     # rank 0's
+                self.metrics.write(row)
             if improved:
                 self.save_checkpoint("best.npz")
             self.save_checkpoint()

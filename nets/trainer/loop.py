@@ -16,6 +16,10 @@ validation, loss on the epoch's last batch) after an epoch's last step. A
 checkpoint is written only after those checks, so last.npz always holds
 finite weights, and at an epoch's end a finite validation loss. best.npz is
 written before last.npz records it as the best.
+
+Under an MPI launcher the same loop trains data-parallel: ``self.dist``
+(nets.distributed.DataParallel) shares each global batch among the ranks and
+keeps their decisions in step; with one process it changes nothing.
 """
 import math
 import signal
@@ -30,6 +34,7 @@ from ... import layers
 
 from ..config import config_hash
 from ..dataloader import DataLoader
+from ..distributed import DataParallel, world
 from .callbacks import PeriodicCheckpoint, call, checked
 from .epoch_end import EpochEnd
 from .evaluation import LabelTask, _arrays
@@ -48,10 +53,15 @@ class Trainer(FromExperiment, EpochEnd, RunState):
     become targets and outputs accuracy (default LabelTask(loss));
     ``callbacks``: nets.Callback objects; ``config``: a YAML run's config,
     recorded in its checkpoints. ``Trainer(experiment, run_dir)`` trains an
-    experiment built from a config (see ``from_experiment``)."""
+    experiment built from a config (see ``from_experiment``). ``comm``: the
+    communicator (default ``nets.distributed.world()``: MPI under a launcher,
+    else one process); with several ranks the batches are global batches
+    shared among them (nets.distributed.data_parallel), and only rank 0
+    writes files, logs and shows progress."""
 
     def __init__(self, net, loss=None, optimizer=None, schedule=None, *, out=None, callbacks=(), task=None,
-                 config=None, log=print, **settings):
+                 config=None, log=print, comm=None, **settings):
+        self.dist = DataParallel(world() if comm is None else comm)
         if hasattr(net, "config") and hasattr(net, "task"):     # Trainer(experiment, run_dir, progress=, log=)
             self._init_experiment(net, loss, settings.pop("progress", None), log, callbacks)
             return
@@ -61,7 +71,11 @@ class Trainer(FromExperiment, EpochEnd, RunState):
     def _setup(self, net, loss, optimizer, schedule, settings, out, task, config, hash_, log, callbacks):
         if loss is None or optimizer is None:
             raise TypeError("Trainer: needs net, loss and optimizer")
+        if not hasattr(self, "dist"):
+            self.dist = DataParallel(world())
         RunState.__init__(self, net, optimizer, schedule, out, config, hash_ or settings_hash(settings))
+        if not self.dist.is_root:       # one voice: rank 0 logs, shows progress and writes files
+            log, settings = (lambda *a, **k: None), dict(settings, progress=False)
         self.loss, self.t, self.log = loss, settings, log
         self.task = task if task is not None else LabelTask(loss)
         self.callbacks = checked(callbacks)
@@ -69,7 +83,8 @@ class Trainer(FromExperiment, EpochEnd, RunState):
             self.callbacks.insert(0, PeriodicCheckpoint(settings["checkpoint_every"]))
         self.progress = settings["progress"]
         self.train_data = self.val_data = self.exp = None
-        self.metrics = None if self.run_dir is None else MetricsLog(self.run_dir / "metrics.csv")
+        self.metrics = None if self.run_dir is None or not self.dist.is_root else MetricsLog(
+            self.run_dir / "metrics.csv")
         self.history = History()
         self._stop, self._stop_reason, self._saved = False, None, None
 
@@ -140,7 +155,14 @@ class Trainer(FromExperiment, EpochEnd, RunState):
             return self._result("already_done", f"the run has already done its {st['epoch']} epochs "
                                                 f"(raise train.epochs to go on)")
         self.attach_loader(loader)
-        if self.run_dir is not None:
+        self.dist.check_batches(loader.num_samples, loader.batch_size, loader.drop_last,
+                                "train.batch_size" if self.exp is not None else "Trainer.fit")
+        self.dist.share_data_order(loader)
+        if not self._streams_split:      # a fresh run: rank 0's start, then each rank its own streams
+            self.dist.start(self.net, self.optimizer)
+            self.dist.split_streams(self.rank_streams())
+            self._streams_split = True
+        if self.metrics is not None:
             self.run_dir.mkdir(parents=True, exist_ok=True)
             self.history[:] = self.metrics.start(st["epoch"])
             for stale in self.run_dir.glob(".*.tmp-*"):   # left by a killed write
@@ -178,21 +200,24 @@ class Trainer(FromExperiment, EpochEnd, RunState):
                 group_start = loader.pos
                 for xb, yb in loader:
                     b = loader.pos - 1
+                    xb, yb = self.dist.local(xb, yb)       # this rank's share of the global batch
                     value = loss.forward(net.forward(xb), task.targets(yb))
-                    if not math.isfinite(value):
+                    value, loss_sum, count, nonfinite, stop = self.dist.sync_batch(value, len(yb), self._stop)
+                    if nonfinite:
                         raise Diverged(diverged_message(
                             f"the loss is {value} at step {st['step'] + 1} (epoch {epoch + 1}, batch {b + 1}/{nb}); "
                             f"training stopped before that update", kept_text(self.run_dir, self._saved)))
                     grad = loss.backward()
-                    if k > 1:   # each micro-batch weighs by its share of the group's samples
+                    if k > 1 or self.dist.size > 1:   # weighed by its share of the (global) group's samples
                         grad *= group_share(b, len(yb), k, bs, n)
                     net.backward(grad)
-                    st["loss_sum"] += value * len(yb)
-                    st["loss_count"] += len(yb)
+                    st["loss_sum"] += loss_sum
+                    st["loss_count"] += count
                     self._last_batch = (xb, yb)
                     bar.update(1)
                     if b + 1 - group_start < k and b + 1 < nb:
                         continue
+                    self.dist.reduce_gradients(opt)       # summed over the ranks, before clipping
                     call(self.callbacks, "on_before_step", self)
                     update(opt, t["clip_norm"], t["clip_value"])
                     group_start = b + 1
@@ -204,11 +229,13 @@ class Trainer(FromExperiment, EpochEnd, RunState):
                     if bar.n % 10 == 0:
                         bar.set_postfix(loss=f"{value:.4f}", refresh=False)
                     call(self.callbacks, "on_step_end", self, value)
-                    if self._stop:
+                    if self._stop if self.dist.size == 1 else stop:    # ranks agree through sync_batch
+                        self._stop = True
                         return self._interrupted(f"at step {st['step']} (epoch {epoch + 1}, batch {b + 1}/{nb})")
             finally:
                 bar.close()
             stop = self._end_epoch(sched, per_step, val)
+            self._stop = self.dist.any(self._stop)
             if stop or self._stop:
                 break
         if self._stop and st["epoch"] < t["epochs"] and not st["done"]:

@@ -10,6 +10,13 @@ early-stopping counters. Checkpoints are only taken between optimizer steps.
 The data order and position live in the DataLoader; they are copied into the
 trainer state (``order``, ``pos``) when a checkpoint is written, and handed
 back to the loader when fit starts after a restore.
+
+Under several ranks (nets.distributed), checkpoints are collective: every
+rank calls ``save`` (the other ranks' random streams and BatchNorm running
+statistics travel to rank 0, which alone writes: the model gets the ranks'
+mean statistics, the trainer state each rank's own, so resume gives every
+rank its own back), and a checkpoint records the number of ranks that wrote
+it; resuming under another number is refused.
 """
 import json
 import hashlib
@@ -22,6 +29,7 @@ from ... import layers
 
 from .. import checkpoint
 from ..checkpoint.format import label
+from ..checkpoint.writing import layer_generators
 
 
 def initial_state():
@@ -52,6 +60,13 @@ class RunState:
         self.train_loader = None
         self._loader_state = None          # from a restored checkpoint, for the loader fit() is given
         self._session_start = None
+        self._streams_split = False        # a fresh run gives each rank its own random streams once
+
+    def rank_streams(self):
+        """The generators that differ between ranks: the package generator and the layers' own."""
+        gens = {"package": layers.get_rng()}
+        gens.update({f"layer/{k}": g for k, g in layer_generators(self.net).items()})
+        return gens
 
     def generators(self):
         gens = {"package": layers.get_rng()}
@@ -71,16 +86,34 @@ class RunState:
             st["order"], st["pos"] = self.train_loader.order, self.train_loader.pos
         if st["order"] is None:
             st.pop("order")
-        return checkpoint.save(self.run_dir / name, self.net, self.optimizer, self.schedule,
-                               trainer=st, config=self.config, config_hash=self.hash,
-                               generators=self.generators())
+        gens = self.generators()
+        others = self.dist.rank_generators(self.rank_streams())     # collective: every rank calls save
+        buffers = self.dist.gather_buffers(self.net)                 # collective too
+        if self.dist.size > 1:
+            st["world_size"] = self.dist.size
+        if not self.dist.is_root:
+            return self.run_dir / name
+        if buffers is not None:      # the model gets the ranks' mean; each rank's own for resume
+            st["rank_buffers"] = buffers
+            self.dist.set_buffers(self.net, buffers.sum(0) / self.dist.size)
+        try:
+            return checkpoint.save(self.run_dir / name, self.net, self.optimizer, self.schedule,
+                                   trainer=st, config=self.config, config_hash=self.hash,
+                                   generators={**gens, **others})
+        finally:
+            if buffers is not None:
+                self.dist.set_buffers(self.net, buffers[0])
 
     def restore(self, ckpt):
         """Continue from ``ckpt`` (already read); CheckpointError if it does not fit.
         The data order, position and generator go to the DataLoader when fit starts."""
         checkpoint.check_model(ckpt, self.net)
+        wrong_size = self.dist.check_world_size(ckpt.trainer.get("world_size", 1), label(ckpt.path))
+        if wrong_size:
+            raise checkpoint.CheckpointError(wrong_size)
         if ckpt.config_hash != self.hash:
-            what = ("a different config", "this config", "train.epochs, train.out and train.progress") \
+            what = ("a different config", "this config",
+                    "train.epochs, train.out, train.progress, train.monitor, train.threads and imports") \
                 if self.config else ("different settings", "these settings", "epochs and progress")
             raise checkpoint.CheckpointError(
                 f"{label(ckpt.path)} was written by {what[0]} (hash {ckpt.config_hash}, {what[1]} "
@@ -88,8 +121,17 @@ class RunState:
         rng = ckpt.meta.get("rng", {})
         if "data" not in rng:
             raise checkpoint.CheckpointError(f"{label(ckpt.path)} lacks the random generator state of data")
+        if self.exp is not None:      # a config's run: its data order against its data, before anything changes
+            checkpoint.check_trainer_state(ckpt, len(self.exp.data.X_train), self.exp.config["train"])
         checkpoint.restore(ckpt, self.net, self.optimizer, self.schedule, {"package": layers.get_rng()})
-        st = ckpt.trainer
+        try:
+            self.dist.restore_rank_generators(rng, self.rank_streams(), label(ckpt.path))
+        except ValueError as e:
+            raise checkpoint.CheckpointError(str(e)) from None
+        self._streams_split = True
+        st = {k: v for k, v in ckpt.trainer.items() if k not in ("world_size", "rank_buffers")}
+        if "rank_buffers" in ckpt.trainer:        # this rank's own BatchNorm running statistics
+            self.dist.set_buffers(self.net, np.asarray(ckpt.trainer["rank_buffers"])[self.dist.rank])
         missing = sorted(set(self.state) - set(st) - {"order"})
         if missing:
             raise checkpoint.CheckpointError(f"{label(ckpt.path)} lacks trainer state {missing}")

@@ -1,0 +1,87 @@
+"""Fused optimizer updates (numba): one pass over flat, C-contiguous arrays,
+every operation rounded as the numpy path rounds it (optim/sgd.py,
+optim/adam.py), so the results are bitwise equal. Scalars arrive already in
+the arrays' dtype (float32 arithmetic stays float32)."""
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, nogil=True)
+def sgd(p, g, buf, lr, wd, mu, keep, nesterov, first):
+    """torch.optim.SGD on flat arrays. ``keep`` = 1 − dampening; ``buf`` is
+    unused when mu = 0; ``first``: the momentum buffer starts as the gradient."""
+    use_wd, use_mu, damp = wd != 0, mu != 0, keep != 1
+    for t in range(p.shape[0]):
+        d = g[t]
+        if use_wd:
+            d = p[t] * wd + d
+        if use_mu:
+            if first:
+                b = d
+            elif damp:
+                b = buf[t] * mu + d * keep
+            else:
+                b = buf[t] * mu + d
+            buf[t] = b
+            d = b * mu + d if nesterov else b
+        p[t] = p[t] - d * lr
+
+
+@numba.njit(cache=True, nogil=True)
+def adam(p, g, m, v, vmax, wd, decay, b1c, b2, b2c, bias2, step_size, eps, amsgrad):
+    """torch.optim.Adam/AdamW on flat arrays: ``decay`` = 1 − lr·wd (AdamW, else 1,
+    then ``wd`` is the coupled decay), b1c = 1 − β₁, b2c = 1 − β₂, ``bias2`` =
+    √(1 − β₂ᵗ), ``step_size`` = lr / (1 − β₁ᵗ)."""
+    for t in range(p.shape[0]):
+        x = p[t]
+        if decay != 1:
+            x = x * decay
+        d = g[t]
+        if wd != 0:
+            d = x * wd + d
+        vt = v[t] * b2 + (d * d) * b2c
+        v[t] = vt
+        mt = m[t] + (d - m[t]) * b1c
+        m[t] = mt
+        if amsgrad:
+            if not vt <= vmax[t]:
+                vmax[t] = vt
+            vt = vmax[t]
+        den = np.sqrt(vt) / bias2 + eps
+        p[t] = x - (mt / den) * step_size
+
+
+@numba.njit(cache=True, nogil=True)
+def rmsprop(p, g, sq, ga, buf, lr, wd, alpha, one_minus_alpha, eps, mu, centered):
+    """torch.optim.RMSprop on flat arrays (``ga`` used only when centered,
+    ``buf`` only when mu > 0)."""
+    for t in range(p.shape[0]):
+        d = g[t]
+        if wd != 0:
+            d = p[t] * wd + d
+        s = sq[t] * alpha + (d * d) * one_minus_alpha
+        sq[t] = s
+        if centered:
+            a = ga[t] + (d - ga[t]) * one_minus_alpha
+            ga[t] = a
+            den = np.sqrt(s - a * a) + eps
+        else:
+            den = np.sqrt(s) + eps
+        u = d / den
+        if mu > 0:
+            b = buf[t] * mu + u
+            buf[t] = b
+            u = b
+        p[t] = p[t] - u * lr
+
+
+@numba.njit(cache=True, nogil=True)
+def adagrad(p, g, acc, clr, wd, eps):
+    """torch.optim.Adagrad on flat arrays; ``clr`` = lr / (1 + (t − 1)·lr_decay)."""
+    for t in range(p.shape[0]):
+        d = g[t]
+        if wd != 0:
+            d = p[t] * wd + d
+        s = acc[t] + d * d
+        acc[t] = s
+        p[t] = p[t] - (d / (np.sqrt(s) + eps)) * clr

@@ -1,0 +1,85 @@
+"""Thread counts: ``kubik.set_num_threads(n)`` for BLAS (through threadpoolctl)
+and the compiled kernels, and the default chosen by model size.
+
+OpenBLAS starts one thread per core. On small models every GEMM then pays a
+wake-up of the other threads, and after each GEMM they spin for up to ~0.1 s
+on the other cores, which on a busy machine (or with several processes) turns
+into whole lost cores: ``digits_cnn`` took 115 s with the default and 11 s with
+one thread. Big GEMMs do gain (two threads: 1.4x on the batch-128 MLP).
+
+``auto_threads(num_parameters)``: 1 below ``AUTO_MIN_PARAMETERS`` trainable
+parameters, else every idle core (``os.cpu_count()`` minus the load
+average), capped by OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS
+when set. The crossover was measured
+with ``python -m benchmarks --threads 1,2`` (README, Benchmarks).
+"""
+import os
+import sys
+
+AUTO_MIN_PARAMETERS = 100_000
+
+_current = None
+
+
+def set_num_threads(n):
+    """Limit BLAS (numpy's and scipy's OpenBLAS/MKL/BLIS) and numba's pool to
+    ``n`` threads, process-wide, from now on. Returns ``n``."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads: n must be an integer >= 1, got {n!r}")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:             # a runtime dependency, but say what to do
+        raise ImportError("kubik.set_num_threads needs threadpoolctl: pip install threadpoolctl") from None
+    threadpool_limits(limits=n, user_api="blas")
+    numba = sys.modules.get("numba")            # never import numba just for this
+    if numba is not None:
+        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    global _current
+    _current = n
+    return n
+
+
+def get_num_threads():
+    """The BLAS thread count (the largest over the loaded BLAS libraries)."""
+    from threadpoolctl import threadpool_info
+    counts = [i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"]
+    return max(counts) if counts else (_current or 1)
+
+
+_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def env_limit():
+    """The smallest thread count set in OPENBLAS/OMP/MKL_NUM_THREADS, or None."""
+    counts = [int(v) for v in (os.environ.get(k, "").strip() for k in _ENV) if v.isdigit() and int(v) > 0]
+    return min(counts) if counts else None
+
+
+def idle_cores():
+    """Cores not already busy: the CPU count minus the 1-minute load average
+    (at least 1; the CPU count where the load average is unknown)."""
+    cores = max(1, os.cpu_count() or 1)
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return cores
+    return max(1, min(cores, int(cores - load + 0.5)))
+
+
+def auto_threads(num_parameters):
+    """The default thread count for a model with this many parameters: 1 below
+    AUTO_MIN_PARAMETERS, else every idle core (CPU count minus the load
+    average: on a busy machine a second BLAS thread made steps 5-14x slower),
+    never more than an environment limit (OPENBLAS_NUM_THREADS etc.)."""
+    n = 1 if num_parameters < AUTO_MIN_PARAMETERS else idle_cores()
+    limit = env_limit()
+    return min(n, limit) if limit else n
+
+
+def resolve_threads(setting, num_parameters, where="train.threads"):
+    """``setting`` ("auto" or an integer >= 1) -> the thread count to use."""
+    if setting == "auto":
+        return auto_threads(num_parameters)
+    if isinstance(setting, bool) or not isinstance(setting, int) or setting < 1:
+        raise ValueError(f"{where}: must be an integer >= 1 or 'auto', got {setting!r}")
+    return setting

@@ -1,0 +1,61 @@
+"""Checks of a built experiment as a whole, before any training step, so
+that a mistake that would surface at the first step (or silently) is one
+ConfigError at the entry that causes it:
+
+    - BCE needs probabilities: the model must end in Sigmoid (or Softmax);
+      NLL needs log-probabilities: the model must end in LogSoftmax.
+      (CrossEntropy and BCEWithLogits take raw scores.)
+    - train.drop_last with a batch larger than the training part.
+
+``check_experiment(exp)`` raises the ConfigError with a path; the CLI places
+it at the YAML line or ``--set`` (nets.cli.common.build_experiment).
+"""
+from ..config import ConfigError, format_path
+from .entries import entry_path
+
+# loss -> (what its input must be, the layers that make it)
+NEEDS = {"BCE": ("probabilities in [0, 1]", ("Sigmoid", "Softmax"), "BCEWithLogits"),
+         "NLL": ("log-probabilities", ("LogSoftmax",), "CrossEntropy")}
+
+
+def last_leaf(net):
+    """The last layer data flows through at the end of ``net`` (through Sequentials)."""
+    layer = net
+    while type(layer).__name__ == "Sequential" and layer.children():
+        layer = layer.children()[-1]
+    return layer
+
+
+def _last_entry_path(model):
+    entry = model[-1]
+    path = ("model", len(model) - 1)
+    while isinstance(entry, list) and entry:         # a bare list is a Sequential
+        path, entry = path + ("Sequential", len(entry) - 1), entry[-1]
+    return entry_path(entry, path)
+
+
+def check_loss_fits(loss, net, model_cfg):
+    """ConfigError at ``loss`` if the loss cannot take what the model's last layer gives."""
+    name = type(loss).__name__
+    if name not in NEEDS:
+        return
+    want, makers, instead = NEEDS[name]
+    last = type(last_leaf(net)).__name__
+    if last not in makers:
+        where = format_path(_last_entry_path(model_cfg)) if model_cfg else "the model"
+        raise ConfigError(f"{name} takes {want}, but the model ends in {last} ({where}); end it in "
+                          f"{' or '.join(makers)}, or use {instead} on the raw scores", ("loss",))
+
+
+def check_batches(train_cfg, n_train):
+    """ConfigError at train.batch_size if drop_last would leave no batch."""
+    bs = train_cfg["batch_size"]
+    if train_cfg["drop_last"] and n_train < bs:
+        raise ConfigError(f"{bs} is larger than the {n_train} training samples, and drop_last is on",
+                          ("train", "batch_size"))
+
+
+def check_experiment(exp):
+    """Every whole-experiment check above; ConfigError with the entry's path."""
+    check_loss_fits(exp.loss, exp.net, exp.config["model"])
+    check_batches(exp.config["train"], len(exp.data.X_train))

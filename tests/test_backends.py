@@ -1,0 +1,144 @@
+"""The numba backend gives the numpy path's results bit for bit (the kernels
+keep the numpy path's operation order), import kubik does not import numba,
+and the switch reports bad choices."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import kubik
+from kubik import layers
+from kubik import losses
+from kubik import nets
+from kubik import optim
+from kubik.layers import kernels
+
+
+def on(backend, fn):
+    previous = kernels.set_backend(backend)
+    try:
+        return fn()
+    finally:
+        kernels.set_backend(previous)
+
+
+def both(fn):
+    a, b = on("numpy", fn), on("numba", fn)
+    assert len(a) == len(b)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y)
+        assert x.dtype == y.dtype
+    return a
+
+
+CONVS = [dict(kernel_size=3, padding=1), dict(kernel_size=5, padding=2), dict(kernel_size=3, stride=2, padding=1),
+         dict(kernel_size=3, dilation=2, padding=2), dict(kernel_size=(2, 3), stride=(1, 2)), dict(kernel_size=3),
+         dict(kernel_size=3, groups=2, padding=1), dict(kernel_size=4, stride=3, padding=1)]
+
+
+@pytest.mark.parametrize("args", CONVS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_conv_forward_backward_bitwise(args, dtype):
+    X = np.random.default_rng(0).standard_normal((3, 4, 9, 8)).astype(dtype)
+
+    def run():
+        conv = layers.Conv2d(4, 6, rng=0, dtype=dtype, **args)
+        Y = conv.forward(X)
+        G = np.random.default_rng(1).standard_normal(Y.shape).astype(dtype)
+        dX = conv.backward(G)
+        return Y, dX, conv.weight.grad, conv.bias.grad
+    both(run)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 8, 8), (1, 1, 7, 9), (4, 2, 2, 2)])
+def test_maxpool_2x2_bitwise_with_ties(shape):
+    rng = np.random.default_rng(2)
+    X = rng.integers(0, 3, shape).astype(np.float32)        # many ties: the tie rule must match
+    Xt = np.ascontiguousarray(X.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)   # a non-contiguous view
+
+    def run():
+        out = []
+        for x in (X, Xt):
+            pool = layers.MaxPool2d(2)
+            Y = pool.forward(x)
+            out += [Y, pool.backward(rng_g(Y.shape))]
+        return out
+    both(run)
+
+
+def rng_g(shape):
+    return np.random.default_rng(3).standard_normal(shape).astype(np.float32)
+
+
+def test_relu_bitwise_and_values():
+    X = np.array([[-2.0, -0.0, 0.0, 1e-30, 3.0, -np.inf, np.inf, np.nan]], np.float32)
+
+    def run():
+        relu = layers.ReLU()
+        Y = relu.forward(X)
+        return Y, relu.backward(np.full(X.shape, 2.0, np.float32))
+    Y, dX = both(run)
+    np.testing.assert_array_equal(Y, np.maximum(X, 0))          # NaN stays NaN, as np.maximum
+    np.testing.assert_array_equal(dX, [[0, 0, 0, 2, 2, 0, 2, 0]])  # no gradient through NaN, as torch
+
+
+OPTS = [(optim.SGD, dict(lr=0.1)), (optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=1e-2)),
+        (optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True)), (optim.SGD, dict(lr=0.1, momentum=0.5, dampening=0.25)),
+        (optim.Adam, dict(lr=0.01, weight_decay=1e-2)), (optim.Adam, dict(lr=0.01, amsgrad=True)),
+        (optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
+        (optim.RMSprop, dict(lr=0.01, weight_decay=1e-2)), (optim.RMSprop, dict(lr=0.01, momentum=0.9, centered=True)),
+        (optim.Adagrad, dict(lr=0.1, lr_decay=0.01, weight_decay=1e-2, initial_accumulator_value=0.1))]
+
+
+@pytest.mark.parametrize("cls,args", OPTS)
+@pytest.mark.parametrize("flat", [True, False])
+def test_fused_optimizer_kernels_bitwise(cls, args, flat):
+    X = np.random.default_rng(1).standard_normal((16, 1, 8, 8)).astype(np.float32)
+    y = np.arange(16) % 3
+
+    def run():
+        layers.seed(0)
+        net = nets.Sequential(layers.Conv2d(1, 4, 3, padding=1), layers.ReLU(), layers.MaxPool2d(2),
+                              layers.Flatten(), layers.Linear(64, 3))
+        if flat:
+            net.flatten_parameters()
+        opt = cls(net.parameters(), **args)
+        loss = losses.CrossEntropy()
+        for _ in range(6):
+            opt.zero_grad()
+            loss.forward(net.forward(X), y)
+            net.backward(loss.backward())
+            opt.step()
+        saved = opt.state_dict()["state"]
+        return [p.data for p in net.parameters()] + [saved[i][k] for i in sorted(saved) for k in sorted(saved[i])]
+    both(run)
+
+
+def test_import_kubik_does_not_import_numba():
+    code = ("import sys, kubik, numpy as np; from kubik import layers; "
+            "layers.ReLU().forward(np.ones((2, 2), np.float32)); print('numba' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={"PATH": "", "KUBIK_BACKEND": "numpy"})
+    assert out.stdout.strip() == "False"
+
+
+def test_backend_switch_and_errors():
+    assert kubik.get_backend() in ("numpy", "numba")
+    with pytest.raises(ValueError, match="set_backend: backend must be one of numpy, numba, got 'cuda'"):
+        kubik.set_backend("cuda")
+    previous = kubik.set_backend("numba")
+    try:
+        assert kubik.get_backend() == "numba" and kernels.kernel("im2col") is not None
+        kubik.set_backend("numpy")
+        assert kernels.kernel("im2col") is None
+    finally:
+        kubik.set_backend(previous)
+
+
+def test_backward_after_switching_backend_says_so():
+    pool = layers.MaxPool2d(2)
+    X = np.ones((1, 1, 4, 4), np.float32)
+    on("numba", lambda: pool.forward(X))
+    with pytest.raises(RuntimeError, match="forward ran on the numba backend"):
+        on("numpy", lambda: pool.backward(np.ones((1, 1, 2, 2), np.float32)))

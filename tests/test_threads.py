@@ -1,0 +1,92 @@
+"""kubik.set_num_threads, the auto default by model size, train.threads and --threads."""
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
+
+import kubik
+from kubik.layers import threads
+from kubik.nets.cli.parser import parser
+
+
+def blas_threads():
+    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+def test_set_num_threads_limits_blas_and_returns_n():
+    with threadpool_limits(limits=None):          # restore the suite's limit afterwards
+        assert kubik.set_num_threads(2) == 2
+        assert blas_threads() <= {2} and kubik.get_num_threads() <= 2
+        kubik.set_num_threads(1)
+        assert blas_threads() == {1} and kubik.get_num_threads() == 1
+    np.ones((64, 64), np.float32) @ np.ones((64, 64), np.float32)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True, None])
+def test_set_num_threads_rejects_bad_values(bad):
+    with pytest.raises(ValueError, match=r"set_num_threads: n must be an integer >= 1, got"):
+        kubik.set_num_threads(bad)
+
+
+def test_auto_threads_by_model_size(monkeypatch):
+    for var in threads._ENV:
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setattr(threads.os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    assert threads.auto_threads(0) == 1
+    assert threads.auto_threads(threads.AUTO_MIN_PARAMETERS - 1) == 1
+    assert threads.auto_threads(threads.AUTO_MIN_PARAMETERS) == 8
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (5.4, 0.0, 0.0))     # a busy machine: idle cores only
+    assert threads.auto_threads(10 ** 7) == 3
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (11.0, 0.0, 0.0))
+    assert threads.auto_threads(10 ** 7) == 1
+    monkeypatch.setattr(threads.os, "getloadavg", lambda: (0.2, 0.0, 0.0))
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "3")            # an explicit limit wins
+    assert threads.auto_threads(10 ** 7) == 3
+    assert threads.resolve_threads(5, 10) == 5
+    with pytest.raises(ValueError, match=r"train.threads: must be an integer >= 1 or 'auto', got 0"):
+        threads.resolve_threads(0, 10)
+
+
+def test_threads_flag_is_a_set_override():
+    args = parser().parse_args(["train", "c.yaml", "--set", "train.epochs=2", "--threads", "3"])
+    assert args.set == ["train.epochs=2", "train.threads=3"]
+
+
+def test_config_threads_is_validated_and_resolved(tmp_path):
+    from kubik.nets.config import ConfigError, normalize
+    from kubik import nets
+    base = {"data": {"name": "xor"}, "model": [{"Linear": {"out_features": 2}}], "loss": {"name": "CrossEntropy"},
+            "optimizer": {"name": "SGD", "lr": 0.1}}
+    with pytest.raises(ConfigError, match="threads"):
+        normalize({**base, "train": {"threads": 0}})
+    with pytest.raises(ConfigError, match="threads"):
+        normalize({**base, "train": {"threads": "many"}})
+    assert normalize(base)["train"]["threads"] == "auto"
+    with threadpool_limits(limits=None):
+        exp = nets.build_experiment(normalize(base))
+        assert exp.config["train"]["threads"] == 1             # a tiny model: resolved to one thread
+        assert blas_threads() == {1}
+
+
+def test_threads_do_not_change_the_config_hash():
+    from kubik.nets.config import config_hash
+    a = {"train": {"threads": 1, "epochs": 2}, "seed": 0}
+    b = {"train": {"threads": 4, "epochs": 2}, "seed": 0}
+    assert config_hash(a) == config_hash(b)
+
+
+def test_threads_flag_is_recorded_in_the_run_folder(tmp_path):
+    import subprocess
+    import sys
+    import yaml
+    (tmp_path / "c.yaml").write_text("data: {name: xor}\nmodel: [{Linear: 4}, Tanh, {Linear: 2}]\n"
+                                     "loss: CrossEntropy\noptimizer: {name: SGD, lr: 0.1}\ntrain: {epochs: 1}\n")
+    for flag, expected in ((["--threads", "2"], 2), ([], 1)):     # auto: a tiny model gets one thread
+        out = tmp_path / f"run{expected}"
+        proc = subprocess.run([sys.executable, "-m", "kubik", "train", str(tmp_path / "c.yaml"), *flag,
+                               "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert yaml.safe_load((out / "config.yaml").read_text())["train"]["threads"] == expected
+    proc = subprocess.run([sys.executable, "-m", "kubik", "train", str(tmp_path / "c.yaml"), "--threads", "0",
+                           "--out", str(tmp_path / "bad"), "--quiet"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "train.threads" in proc.stderr and "Traceback" not in proc.stderr
