@@ -2,7 +2,7 @@
 
 Times each workload in kubik and, when importable, PyTorch (interleaved, same
 process), measures peak memory in fresh subprocesses, prints two tables and
-writes everything to a JSON file (see README, section Benchmarks).
+writes everything to a JSON file (see docs/guide/benchmarks.md).
 """
 import argparse
 import datetime

@@ -12,6 +12,7 @@ class Dropout(Layer):
     eval: Y = X. Backward: dX = G ⊙ M (the same mask).
 
     p -- probability of zeroing an element, in [0, 1].
+
     rng -- np.random.Generator (or seed) for the masks; by default the
            package generator at the time of each forward.
     """

@@ -22,6 +22,9 @@ class GradcheckError(AssertionError):
 
 @dataclass
 class GradcheckResult:
+    """The outcome of one gradient check: the worst relative error between the
+    analytic and the numeric derivative, where it occurred and both values, how
+    many entries were checked and skipped (at kinks), and the tolerance."""
     name: str
     worst_error: float = 0.0
     where: str = ""
@@ -33,6 +36,7 @@ class GradcheckResult:
 
     @property
     def ok(self):
+        """True when the worst relative error is within ``tol`` and something was checked."""
         return self.worst_error <= self.tol and self.checked > 0
 
     def __str__(self):
@@ -89,7 +93,7 @@ def _generators(layer, seen=None):
     return seen
 
 
-def gradcheck(layer, X, grad_out=None, eps=1e-6, tol=1e-5, seed=0, params=True, raise_on_fail=True):
+def gradcheck(layer, X, grad_out=None, eps=1e-6, tol=1e-5, seed=0, params=True, raise_on_fail=True) -> GradcheckResult:
     """Check ``layer.backward`` against finite differences, for the input and
     (if ``params``) every parameter, in float64.
 

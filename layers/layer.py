@@ -31,6 +31,7 @@ Input policy, applied to every layer's ``forward`` by ``Layer.__init_subclass__`
   failing deep inside NumPy.
 """
 import functools
+from typing import List, Optional, Tuple
 
 import numpy as np
 
@@ -69,7 +70,17 @@ def checked_forward(forward):
 
 
 class Layer:
-    """Base class of all layers and containers."""
+    """Base class of all layers and containers. The contract::
+
+        Y  = layer.forward(X)      # X: (N, ...) batch first; caches what backward needs
+        dX = layer.backward(G)     # G = dL/dY, shaped like Y; dX = dL/dX, shaped like X;
+                                   # each Parameter.grad += dL/dparameter
+
+    backward is a vector-Jacobian product from cached values, never a Jacobian.
+    Subclasses register state with ``add_parameter`` / ``add_buffer`` /
+    ``add_child`` in ``__init__`` and override ``forward``, ``backward`` and,
+    when the shape changes, ``output_shape`` (per-sample shapes).
+    """
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -116,6 +127,7 @@ class Layer:
         return getattr(self, name)
 
     def add_child(self, name, layer):
+        """Register ``layer`` as child ``name`` (its parameters become this layer's) and return it."""
         if not isinstance(layer, Layer):
             raise TypeError(f"{type(self).__name__}: child {name!r} must be a Layer, got {type(layer).__name__}")
         self._children.append((str(name), layer))
@@ -127,19 +139,24 @@ class Layer:
         return self
 
     def children(self):
+        """The child layers, in registration order."""
         return [c for _, c in self._children]
 
     # -- the contract ---------------------------------------------------------
-    def forward(self, X):
+    def forward(self, X: np.ndarray) -> np.ndarray:
+        """Compute ``Y = f(X)`` for a batch (axis 0) and cache what backward needs."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
 
-    def backward(self, grad_Y):
+    def backward(self, grad_Y: np.ndarray) -> Optional[np.ndarray]:
+        """The vector-Jacobian product ``dX = J(X)^T dY`` from the cached values;
+        adds dL/dparameter into each ``Parameter.grad``. ``dX.shape == X.shape``
+        (None when ``propagate_down`` is False and the layer skips dX)."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
 
     def __call__(self, X):
         return self.forward(X)
 
-    def output_shape(self, input_shape):
+    def output_shape(self, input_shape: Tuple[int, ...]) -> Tuple[int, ...]:
         """Per-sample output shape for a per-sample input shape (default: same)."""
         return tuple(input_shape)
 
@@ -161,53 +178,60 @@ class Layer:
         return ValueError(f"{self!r}: expected input of shape {expected}, got {got}")
 
     # -- parameters ---------------------------------------------------------------
-    def named_parameters(self, prefix=""):
+    def named_parameters(self, prefix: str = "") -> List[Tuple[str, Parameter]]:
+        """(dotted name, Parameter) pairs of this layer and its children, in order."""
         out = [(prefix + n, getattr(self, n)) for n in self._param_names]
         for cname, child in self._children:
             out.extend(child.named_parameters(f"{prefix}{cname}."))
         return out
 
-    def parameters(self):
+    def parameters(self) -> List[Parameter]:
+        """Every Parameter of this layer and its children, in order."""
         return [p for _, p in self.named_parameters()]
 
     def named_buffers(self, prefix=""):
+        """(dotted name, array) pairs of the non-trainable buffers (e.g. running statistics)."""
         out = [(prefix + n, getattr(self, n)) for n in self._buffer_names]
         for cname, child in self._children:
             out.extend(child.named_buffers(f"{prefix}{cname}."))
         return out
 
-    def flatten_parameters(self):
+    def flatten_parameters(self) -> Tuple[np.ndarray, np.ndarray]:
         """Make every parameter's ``data``/``grad`` a view of one flat array
         (returns ``(flat_data, flat_grad)``); see layers/flat.py. Arrays taken
         before the call are no longer the weights."""
         from .flat import flatten_parameters
         return flatten_parameters(self.parameters(), f"{type(self).__name__}.flatten_parameters")
 
-    def num_parameters(self):
+    def num_parameters(self) -> int:
+        """The number of trainable scalars (sum of the parameters' sizes)."""
         return sum(p.size for p in self.parameters())
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
+        """Mark every parameter gradient zero (lazily: see ``Parameter.zero_grad``)."""
         for p in self.parameters():
             p.zero_grad()
 
     # -- modes --------------------------------------------------------------------
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> "Layer":
+        """Set training mode (dropout active, batch statistics) here and in every child; returns self."""
         self.training = bool(mode)
         for _, child in self._children:
             child.train(mode)
         return self
 
-    def eval(self):
+    def eval(self) -> "Layer":
+        """Set evaluation mode, ``train(False)``; returns self."""
         return self.train(False)
 
     # -- state ---------------------------------------------------------------------
-    def state_dict(self):
+    def state_dict(self) -> dict:
         """Copies of every parameter value and buffer, by dotted name."""
         state = {n: p.data.copy() for n, p in self.named_parameters()}
         state.update((n, np.array(b, copy=True)) for n, b in self.named_buffers())
         return state
 
-    def load_state_dict(self, state):
+    def load_state_dict(self, state: dict) -> "Layer":
         """Load values in place. Names, shapes and dtypes must match exactly;
         nothing is changed unless everything matches."""
         targets = {n: p.data for n, p in self.named_parameters()}
@@ -244,7 +268,8 @@ class Layer:
         """Subclasses with dtype-dependent caches (e.g. reused buffers) reset them here."""
 
     # -- printing -------------------------------------------------------------------
-    def extra_repr(self):
+    def extra_repr(self) -> str:
+        """The arguments shown inside ``repr(layer)``, e.g. ``in_features=4, out_features=3``."""
         return ""
 
     def __repr__(self):

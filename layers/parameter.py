@@ -36,18 +36,22 @@ class Parameter:
 
     @property
     def shape(self):
+        """Shape of ``data``."""
         return self.data.shape
 
     @property
     def dtype(self):
+        """dtype of ``data`` (and of ``grad``)."""
         return self.data.dtype
 
     @property
     def size(self):
+        """Number of scalars in ``data``."""
         return self.data.size
 
     @property
     def grad(self):
+        """dL/d``data``, same shape and dtype; backward adds into it."""
         if self._zero_pending:
             self._grad.fill(0)
             self._zero_pending = False
@@ -59,6 +63,7 @@ class Parameter:
         self._zero_pending = False
 
     def zero_grad(self):
+        """Mark the gradient zero; it is filled with zeros only when next read."""
         self._zero_pending = True
 
     def accumulate_matmul(self, A, B):

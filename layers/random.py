@@ -10,14 +10,14 @@ import numpy as np
 _generator = np.random.default_rng()
 
 
-def seed(value=None):
+def seed(value=None) -> np.random.Generator:
     """Reset the package generator to ``np.random.default_rng(value)``; return it."""
     global _generator
     _generator = np.random.default_rng(value)
     return _generator
 
 
-def get_rng(rng=None):
+def get_rng(rng=None) -> np.random.Generator:
     """``rng`` itself if given (an int seeds a new generator), else the package generator."""
     if rng is None:
         return _generator

@@ -66,6 +66,8 @@ class Registry:
         return add(cls) if cls is not None else add
 
     def get(self, name):
+        """The class registered as ``name`` (plugins are loaded on a miss); ValueError
+        with the closest known name otherwise."""
         try:
             return self._table[name]
         except (KeyError, TypeError):
@@ -75,6 +77,7 @@ class Registry:
         raise ValueError(self.unknown_message(name))
 
     def unknown_message(self, name):
+        """The error text for an unknown ``name``: a close match and every known name."""
         msg = f"unknown {self.kind} {name!r}"
         close = difflib.get_close_matches(str(name), self._table, n=1, cutoff=0.6)
         if not close:  # case-insensitive fallback: 'relu' -> 'ReLU'
@@ -85,9 +88,11 @@ class Registry:
         return msg + "; known: " + ", ".join(sorted(self._table))
 
     def names(self):
+        """The registered names, sorted."""
         return sorted(self._table)
 
     def items(self):
+        """(name, class) pairs, sorted by name."""
         return sorted(self._table.items())
 
     def __contains__(self, name):

@@ -172,7 +172,7 @@ def _no_forward(layer, X):
     return "backward before any forward returned instead of raising"
 
 
-def check_layer(layer, input_shape=None, tol=1e-5, seed=0, X=None):
+def check_layer(layer, input_shape=None, tol=1e-5, seed=0, X=None) -> "GradcheckResult":
     """Run every check above on copies of ``layer`` with a random float32
     batch of ``input_shape`` (batch first, at least 2 samples) — or with the
     example batch ``X`` (e.g. integer indices for an Embedding-like layer, whose

@@ -11,7 +11,7 @@ one thread. Big GEMMs do gain (two threads: 1.4x on the batch-128 MLP).
 parameters, else every idle core (``os.cpu_count()`` minus the load
 average), capped by OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS
 when set. The crossover was measured
-with ``python -m benchmarks --threads 1,2`` (README, Benchmarks).
+with ``python -m benchmarks --threads 1,2`` (docs/guide/benchmarks.md).
 """
 import os
 import sys

@@ -4,7 +4,7 @@ import numpy as np
 from ..layers.gradcheck import GradcheckError, GradcheckResult, check_array
 
 
-def gradcheck_loss(loss, pred, target, eps=1e-6, tol=1e-5, raise_on_fail=True):
+def gradcheck_loss(loss, pred, target, eps=1e-6, tol=1e-5, raise_on_fail=True) -> GradcheckResult:
     """Compare ``loss.backward()`` with central differences of ``loss.forward``
     w.r.t. ``pred`` (float64); report the worst element."""
     pred = np.array(pred, dtype=np.float64)

@@ -47,10 +47,12 @@ class Loss:
             raise ValueError(f"{type(self).__name__}: reduction must be 'mean' or 'sum', got {reduction!r}")
         self.reduction = reduction
 
-    def forward(self, pred, target):
+    def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
+        """The scalar loss of a batch; caches what backward needs."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
 
-    def backward(self):
+    def backward(self) -> np.ndarray:
+        """dL/dpred, the same shape as ``pred`` (the loss is the end of the chain: G = 1)."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
 
     def __call__(self, pred, target):
@@ -72,7 +74,8 @@ class Loss:
         """1/n for reduction='mean', 1 for 'sum'."""
         return 1.0 / n if self.reduction == "mean" else 1.0
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
+        """The arguments shown inside ``repr(loss)``."""
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
 
     def __repr__(self):

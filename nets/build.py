@@ -31,7 +31,7 @@ class Experiment:
     schedule: object
 
 
-def build(cfg, data=None):
+def build(cfg: dict, data=None) -> "Experiment":
     """Data, model, loss, task, optimizer and schedule from a normalized config.
     Seeds the package generator with ``cfg['seed']`` before building the model."""
     resolve(cfg)

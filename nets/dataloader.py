@@ -56,6 +56,7 @@ class DataLoader:
 
     @property
     def num_samples(self):
+        """The number of samples (rows of X)."""
         return len(self.X)
 
     def __len__(self):

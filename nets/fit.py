@@ -25,7 +25,7 @@ from .trainer import Trainer
 
 
 def fit(net, loss, optimizer, train, val=None, *, epochs=10, batch_size=32, shuffle=True, drop_last=False,
-        rng=None, schedule=None, callbacks=(), out=None, resume=False, task=None, log=print, **settings):
+        rng=None, schedule=None, callbacks=(), out=None, resume=False, task=None, log=print, **settings) -> "History":
     """Train and return the History (one dict per epoch; ``.result``: the Result)."""
     if not isinstance(train, DataLoader):
         if not isinstance(train, (tuple, list)) or len(train) != 2:

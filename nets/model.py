@@ -45,7 +45,7 @@ def _record_from_data(cfg, source):
     return pre.describe(exp)
 
 
-def load(path, which="best", imports=()):
+def load(path, which: str = "best", imports=()) -> "Model":
     """A ``Model`` from a checkpoint file or a run folder (its ``best.npz``,
     or ``last.npz`` with ``which="last"``). ``imports``: modules that register
     the layers the model uses (besides those its config records)."""
@@ -88,7 +88,7 @@ class Model:
         return np.arange(self.record["num_classes"])
 
     def check_inputs(self, X):
-        """X as an (N, *input_shape) float array; ValueError for a wrong shape or NaN/inf."""
+        """X as an ``(N, *input_shape)`` float array; ValueError for a wrong shape or NaN/inf."""
         X = np.asarray(X)
         if X.dtype.kind not in "biuf":
             raise ValueError(f"inputs must be numbers, got dtype {X.dtype}")
@@ -120,6 +120,7 @@ class Model:
         return np.concatenate(parts) if parts else np.zeros((0,) + tuple(self.net_output_shape()), X.dtype)
 
     def net_output_shape(self):
+        """Per-sample output shape of the net."""
         return self.net.output_shape(self.input_shape)
 
     def predict_proba(self, X, batch_size=1000):

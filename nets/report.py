@@ -16,7 +16,7 @@ scikit-learn, to the sorted union of the labels present in y_true and y_pred.
 import numpy as np
 
 
-def confusion_matrix(y_true, y_pred, labels=None):
+def confusion_matrix(y_true, y_pred, labels=None) -> np.ndarray:
     """(C, C) int64 array, rows = true label, columns = predicted label, in the order of
     ``labels`` (default: the sorted labels of y_true and y_pred); returns (matrix, labels)."""
     y_true, y_pred = np.asarray(y_true).reshape(-1), np.asarray(y_pred).reshape(-1)
@@ -37,7 +37,7 @@ def _ratio(a, b):
     return out
 
 
-def classification_report(y_true, y_pred, labels=None):
+def classification_report(y_true, y_pred, labels=None) -> dict:
     """{'labels', 'precision', 'recall', 'f1', 'support' (arrays per class), 'accuracy',
     'macro avg', 'weighted avg' ((precision, recall, f1, support))} and 'confusion'."""
     cm, labels = confusion_matrix(y_true, y_pred, labels)

@@ -42,6 +42,7 @@ class Sequential(Layer):
             self.append(layer)
 
     def append(self, layer):
+        """Add ``layer`` at the end; returns self."""
         self.add_child(str(len(self._children)), layer)
         self._seq = self.children()
         if len(self._seq) == 1 and not self.propagate_down:

@@ -5,7 +5,7 @@ from .clip import clip_grad_norm
 
 class GradientAccumulator:
     """Take one optimizer step per ``steps`` micro-batches, as if their samples
-    had formed one batch.
+    had formed one batch::
 
         acc = optim.GradientAccumulator(opt, steps=4)
         for X, y in micro_batches:                 # each of the same size B

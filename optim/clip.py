@@ -27,9 +27,9 @@ def _grads(params, who):
     return out
 
 
-def clip_grad_norm(params, max_norm, norm_type=2.0, error_if_nonfinite=False):
+def clip_grad_norm(params, max_norm, norm_type=2.0, error_if_nonfinite=False) -> float:
     """Scale all gradients together so that their joint norm is at most max_norm,
-    exactly as ``torch.nn.utils.clip_grad_norm_``:
+    exactly as ``torch.nn.utils.clip_grad_norm_``::
 
         total = ‖(‖g₁‖ₚ, ‖g₂‖ₚ, ...)‖ₚ        (p = norm_type; inf: max |gᵢⱼ|)
         g ← g · min(1, max_norm / (total + 1e-6))
@@ -62,7 +62,7 @@ def clip_grad_norm(params, max_norm, norm_type=2.0, error_if_nonfinite=False):
     return total
 
 
-def clip_grad_value(params, clip_value):
+def clip_grad_value(params, clip_value) -> None:
     """Clamp every gradient element into [-clip_value, clip_value] in place
     (``torch.nn.utils.clip_grad_value_``); frozen parameters are ignored."""
     check_nonnegative("clip_grad_value", clip_value=clip_value)

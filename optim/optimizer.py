@@ -65,7 +65,9 @@ class Optimizer:
         for g in groups:
             self.add_param_group(g)
 
-    def add_param_group(self, group):
+    def add_param_group(self, group: dict) -> None:
+        """Add a dict ``{'params': [...], option: value, ...}``; options override the
+        optimizer's defaults for these parameters (``lr`` becomes an lr multiplier)."""
         name = type(self).__name__
         if not isinstance(group, dict) or "params" not in group:
             raise TypeError(f"{name}: a parameter group must be a dict with 'params', got {group!r}")
@@ -106,18 +108,21 @@ class Optimizer:
                 group[k] = plain(v)
         check_nonnegative(type(self).__name__, lr_mult=group["lr_mult"], decay_mult=group["decay_mult"])
 
-    def parameters(self):
+    def parameters(self) -> list:
+        """Every Parameter this optimizer updates, in group order."""
         return [p for p, _, _ in self._entries]
 
-    def zero_grad(self):
+    def zero_grad(self) -> None:
         """Mark every gradient zero (lazily: see Parameter.zero_grad)."""
         for p, _, _ in self._entries:
             p.zero_grad()
 
-    def step(self):
-        """One update of every trainable parameter. Runs of parameters lying
-        consecutively in one flat buffer (``net.flatten_parameters()``) are
-        updated as one array (optim/fused.py); the result is the same."""
+    def step(self) -> None:
+        """Update every trainable parameter in place from its ``grad``, with
+        ``lr = self.lr * group lr_mult * p.lr_mult`` and the weight decay likewise scaled.
+        Runs of parameters lying consecutively in one flat buffer
+        (``net.flatten_parameters()``) are updated as one array (optim/fused.py);
+        the result is the same."""
         self.step_count += 1
         base = float(self.lr)
         if not self._plan_valid():

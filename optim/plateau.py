@@ -46,6 +46,7 @@ class ReduceLROnPlateau(Schedule):
         return self.base_lr     # the starting rate; later ones depend on the metrics seen
 
     def is_better(self, a, best):
+        """Whether metric ``a`` improves on ``best`` by more than the threshold (per ``mode``)."""
         if self.mode == "min":
             return a < (best * (1.0 - self.threshold) if self.threshold_mode == "rel" else best - self.threshold)
         return a > (best * (1.0 + self.threshold) if self.threshold_mode == "rel" else best + self.threshold)

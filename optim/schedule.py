@@ -40,11 +40,11 @@ class Schedule:
         self.last_epoch = 0
         self._apply(self.lr_at(0))
 
-    def lr_at(self, epoch):
+    def lr_at(self, epoch: int) -> float:
         """The learning rate after ``epoch`` steps (subclasses)."""
         raise TypeError(f"{type(self).__name__} is not a usable schedule: it does not define lr_at()")
 
-    def step(self, metric=None):
+    def step(self, metric=None) -> float:
         """Advance one epoch (or one step) and set the optimizer's lr; returns it."""
         self.last_epoch += 1
         return self._apply(self.lr_at(self.last_epoch))
@@ -54,11 +54,12 @@ class Schedule:
         self.optimizer.lr = self.last_lr
         return self.last_lr
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> float:
         """The learning rate this schedule set last (a float)."""
         return self.last_lr
 
     def state_dict(self):
+        """The schedule's position and state as a dict of plain numbers (saved in checkpoints)."""
         sd = {"type": type(self).__name__, "base_lr": self.base_lr,
               "last_epoch": self.last_epoch, "last_lr": self.last_lr}
         for k in self.state_keys:
@@ -83,6 +84,7 @@ class Schedule:
         return self
 
     def extra_repr(self):
+        """The arguments shown inside ``repr(schedule)``."""
         return ""
 
     def __repr__(self):

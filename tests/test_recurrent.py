@@ -183,7 +183,7 @@ def test_built_from_a_config_with_shape_inference():
 
 @pytest.mark.parametrize("cls", [layers.RNN, layers.LSTM, layers.GRU])
 def test_empty_batch(cls):
-    """An empty batch is a ValueError naming the layer, as for every kubik layer (README: input policy)."""
+    """An empty batch is a ValueError naming the layer, as for every kubik layer (docs/guide/layers.md: input policy)."""
     net = cls(3, 4, num_layers=2, bidirectional=True)
     with pytest.raises(ValueError, match=cls.__name__):
         net.forward(np.zeros((0, 5, 3), np.float32))

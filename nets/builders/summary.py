@@ -65,7 +65,7 @@ def _walk(layer, shape, path, label, depth, rows):
     return row.output_shape
 
 
-def summary(net, input_shape, file=None):
+def summary(net: Layer, input_shape, file=None) -> str:
     """Print (to ``file``, default stdout) and return the ``kubik summary`` table of a net built in
     Python, for per-sample ``input_shape`` (without the batch axis, e.g. (64,) or (1, 8, 8)):
     one row per layer with its output shape (``output_shape``) and parameter count. A layer that

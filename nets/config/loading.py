@@ -11,7 +11,7 @@ from .validate import normalize, require_mapping
 from .yaml_text import parse_yaml
 
 
-def load(path, sets=(), text=None):
+def load(path, sets=(), text=None) -> tuple:
     """Read a config file, apply ``--set`` overrides and validate the schema.
     Returns (config dict, Source). Raises ConfigError already placed (file:line)."""
     name = str(path)

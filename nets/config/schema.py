@@ -1,5 +1,5 @@
 """The fixed config schema: every section's keys with default, allowed kinds
-of value and description (documented in README, "Config schema"):
+of value and description (documented in docs/guide/config.md, "Config schema"):
 
     seed       int: initialization, dropout and shuffling
     data       {name: <data set>, test_split, seed, scale, ...loader arguments}

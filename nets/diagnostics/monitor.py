@@ -80,18 +80,22 @@ class Diagnostics:
 
     # -- as a training callback ----------------------------------------------------------
     def on_fit_start(self, trainer):
+        """Callback point: start recording at the trainer's step."""
         dist = getattr(trainer, "dist", None)
         if dist is not None and not dist.is_root:     # under MPI rank 0 alone writes the run folder
             self.every = 0
         self.start(trainer.state["step"])
 
     def on_before_step(self, trainer):
+        """Callback point: record gradient norms before the update."""
         self.before_update(trainer.state["step"] + 1)
 
     def on_step_end(self, trainer, loss):
+        """Callback point: record update sizes and weight norms after the update."""
         self.after_update(trainer.state["step"])
 
     def monitored(self, step):
+        """Whether ``step`` is one that is recorded (every ``every_steps``-th)."""
         return self.every > 0 and step % self.every == 0
 
     # -- the hooks -------------------------------------------------------------------

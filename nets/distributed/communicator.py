@@ -26,18 +26,26 @@ class Communicator:
 
     @property
     def is_root(self):
+        """``rank == 0``: the process that writes files and prints."""
         return self.rank == 0
 
     def allreduce(self, array):
+        """Sum ``array`` (a C-contiguous numpy array) over the ranks, in place:
+        afterwards every rank holds the sum. Returns ``array``."""
         raise TypeError(f"{type(self).__name__} does not implement allreduce")
 
     def broadcast(self, array, root=0):
+        """Overwrite ``array`` (C-contiguous) on every rank with rank ``root``'s
+        values, in place. Returns ``array``."""
         raise TypeError(f"{type(self).__name__} does not implement broadcast")
 
     def barrier(self):
+        """Return only when every rank has called ``barrier``."""
         raise TypeError(f"{type(self).__name__} does not implement barrier")
 
     def abort(self, code=1):
+        """End every process of the job with exit status ``code`` (a rank that
+        fails calls it so that the others do not wait forever)."""
         raise TypeError(f"{type(self).__name__} does not implement abort")
 
     def __repr__(self):

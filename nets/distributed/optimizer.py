@@ -46,6 +46,8 @@ class GradientReducer:
         self.in_place = None        # after a reduce: whether it needed no copy
 
     def reduce(self):
+        """Replace each trainable parameter's ``grad`` by its sum over the ranks
+        (one allreduce per dtype; nothing to do in one process)."""
         if self.comm.size == 1:
             return
         by_dtype = {}
@@ -96,11 +98,14 @@ class DistributedOptimizer:
             self._synced = True
 
     def step(self):
+        """``synchronize()`` (unless already done since the last step), then the
+        wrapped optimizer's ``step()``."""
         self.synchronize()
         self.optimizer.step()
         self._synced = False
 
     def zero_grad(self):
+        """The wrapped optimizer's ``zero_grad()``; the next step synchronizes again."""
         self.optimizer.zero_grad()
         self._synced = False
 

@@ -23,6 +23,10 @@ from ...layers.registry import register
 
 @register
 class SyncBatchNorm(_BatchNorm):
+    """BatchNorm over the global batch of all ranks (see the module docstring
+    for the math): inputs (N, C), (N, C, L) or (N, C, H, W); arguments as
+    ``BatchNorm1d``/``BatchNorm2d`` plus ``comm`` (default: ``world()`` at first
+    use). In eval mode, or in one process, it is BatchNorm bit for bit."""
     _ndims = (2, 3, 4)
     _shapes = "(N, {C}), (N, {C}, L) or (N, {C}, H, W)"
     _per_sample = "({C},), ({C}, L) or ({C}, H, W)"

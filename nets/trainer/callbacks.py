@@ -23,18 +23,23 @@ class Callback:
     """Does nothing at every point; override the methods you need."""
 
     def on_fit_start(self, trainer):
+        """Called once before the first step (also when resuming)."""
         pass
 
     def on_before_step(self, trainer):
+        """Called after backward, before the optimizer updates the parameters."""
         pass
 
     def on_step_end(self, trainer, loss):
+        """Called after each optimizer step with the batch loss (a float)."""
         pass
 
     def on_epoch_end(self, trainer, row):
+        """Called after each epoch with its History row (a dict)."""
         pass
 
     def on_fit_end(self, trainer, result):
+        """Called once at the end with the Result."""
         pass
 
 

@@ -47,7 +47,7 @@ def _arrays(data, what="data"):
     raise TypeError(f"{what}: expected an (X, y) tuple or a nets.DataLoader, got {type(data).__name__}")
 
 
-def evaluate(net, loss, data=None, batch_size=1000, task=None):
+def evaluate(net, loss, data=None, batch_size: int = 1000, task=None) -> tuple:
     """(mean loss, accuracy or None) of ``net`` in eval mode on ``data`` ((X, y) or a DataLoader);
     (None, None) for no samples. ``evaluate(experiment, X, y, batch_size)`` (a config's
     experiment) also works."""
@@ -78,7 +78,7 @@ def _evaluate(net, loss, X, y, batch_size, task):
     return total / len(X), (None if correct is None else correct / len(X))
 
 
-def predict(net, X, batch_size=1000):
+def predict(net, X, batch_size: int = 1000) -> np.ndarray:
     """The net's outputs for ``X`` (an array or a DataLoader), in eval mode, ``batch_size`` samples at a time."""
     if hasattr(X, "batch_size") and hasattr(X, "X"):
         X = X.X

@@ -16,6 +16,7 @@ class History(list):
     sessions of a resumed run included. ``as_dict()`` gives one list per column."""
 
     def as_dict(self):
+        """One list per metric column (``METRICS``), one entry per epoch."""
         return {k: [row.get(k) for row in self] for k in METRICS}
 
 
