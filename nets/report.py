@@ -15,6 +15,8 @@ scikit-learn, to the sorted union of the labels present in y_true and y_pred.
 """
 import numpy as np
 
+from .trainer.evaluation import predict as outputs
+
 
 def confusion_matrix(y_true, y_pred, labels=None) -> np.ndarray:
     """(C, C) int64 array, rows = true label, columns = predicted label, in the order of
@@ -85,12 +87,6 @@ def format_confusion(cm, labels):
 def predict(exp, X, batch_size=1000):
     """Predicted class labels of the experiment's net (eval mode) for X, as ``Task.correct`` decides:
     argmax of the scores, or a single output thresholded (0.5, or 0 for logits)."""
-    net, task = exp.net, exp.task
-    was = net.training
-    net.eval()
-    try:
-        outs = [net.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
-    finally:
-        net.train(was)
-    out = np.concatenate(outs) if outs else np.zeros((0,) + task.out_shape)
+    task = exp.task
+    out = outputs(exp.net, X, batch_size) if len(X) else np.zeros((0,) + tuple(task.out_shape))
     return (out[:, 0] > task.threshold).astype(np.int64) if out.shape[1] == 1 else out.argmax(1)
