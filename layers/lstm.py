@@ -4,6 +4,7 @@ import numpy as np
 from .kernels import kernel
 from .recurrent import Recurrent, steps
 from .registry import register
+from .scratch import recycled
 
 
 @register
@@ -38,7 +39,8 @@ class LSTM(Recurrent):
         half[2 * H:3 * H] = 1
         XP *= half
         Whh = Whh * half
-        TC = np.empty((XP.shape[0],) + Hs.shape[1:], XP.dtype)
+        # recycled per layer (forward appends each layer's cache after its directions) and direction
+        TC = recycled(self, f"TC{len(self._layers)}{int(reverse)}", XP.dtype, shape=(XP.shape[0],) + Hs.shape[1:])
         HW = np.empty(XP.shape[1:], XP.dtype)       # the step's hidden projection, reused
         for t, prev, cur in steps(XP.shape[0], reverse):
             a = XP[t]
