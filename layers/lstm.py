@@ -42,10 +42,16 @@ class LSTM(Recurrent):
         # recycled per layer (forward appends each layer's cache after its directions) and direction
         TC = recycled(self, f"TC{len(self._layers)}{int(reverse)}", XP.dtype, shape=(XP.shape[0],) + Hs.shape[1:])
         HW = np.empty(XP.shape[1:], XP.dtype)       # the step's hidden projection, reused
+        fast = kernel("lstm_cell_step")
         for t, prev, cur in steps(XP.shape[0], reverse):
             a = XP[t]
             a += np.matmul(Hs[prev], Whh, out=HW)
             np.tanh(a, out=a)
+            if fast is not None:  # the fix-ups and the cell state in one compiled pass (same arithmetic)
+                fast(a, Cs[prev], Cs[cur], XP.dtype.type(0.5))
+                np.tanh(Cs[cur], out=TC[t])
+                np.multiply(a[:, 3 * H:], TC[t], out=Hs[cur])
+                continue
             for s in (a[:, :2 * H], a[:, 3 * H:]):
                 s *= 0.5
                 s += 0.5

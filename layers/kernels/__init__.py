@@ -24,7 +24,8 @@ _MODULES = {"im2col": "conv_kernels", "col2im": "conv_kernels",
             "maxpool2x2": "pool_kernels", "maxpool2x2_backward": "pool_kernels",
             "relu": "relu_kernels", "relu_backward": "relu_kernels",
             "sgd": "optim_kernels", "adam": "optim_kernels", "rmsprop": "optim_kernels",
-            "adagrad": "optim_kernels", "lstm_backward_step": "lstm_kernels"}
+            "adagrad": "optim_kernels", "lstm_backward_step": "lstm_kernels",
+            "lstm_cell_step": "lstm_kernels"}
 _backend = None
 _cache = {}
 

@@ -27,3 +27,18 @@ def lstm_backward_step(A, TC, Cp, dOut, dh, dc, D, one):
             D[n, 3 * H + j] = (((one - o) * o) * tc) * h
             dh[n, j] = h
             dc[n, j] = c * f
+
+
+@numba.njit(cache=True, nogil=True)
+def lstm_cell_step(A, Cp, C, half):
+    """Between the step's two tanh calls (layers/lstm.py, ``_run``): A (N, 4H) holds
+    tanh of the halved pre-activations; turn the i, f, o blocks into sigmoids,
+    s·½ + ½, and write the cell state C = f ⊙ cₜ₋₁ + i ⊙ g (``half`` = ½ in A's dtype)."""
+    N, H = C.shape
+    for n in range(N):
+        for j in range(H):
+            i = A[n, j] * half + half
+            f = A[n, H + j] * half + half
+            A[n, j], A[n, H + j] = i, f
+            A[n, 3 * H + j] = A[n, 3 * H + j] * half + half
+            C[n, j] = f * Cp[n, j] + i * A[n, 2 * H + j]
