@@ -7,6 +7,7 @@ from .init import check_init, init_weight
 from .layer import Layer
 from .random import get_rng
 from .registry import register
+from .scratch import recycled
 
 CACHE_BYTES = 8 << 20  # column matrices up to this size are built whole and kept for backward
 CHUNK_BYTES = 2 << 20  # larger ones are built and used a cache-sized chunk of samples at a time
@@ -133,7 +134,7 @@ class Conv2d(ConvBackward, Layer):
         Xc = X.transpose(1, 0, 2, 3)  # channel-major view
         W2 = self.weight.data.reshape(g, O // g, -1)
         chunks = self._chunks(N, C * geo.kernel_size * P * dtype.itemsize)
-        Y = np.empty((g, O // g, N * P), dtype)
+        Y = recycled(self, "Y", dtype, shape=(g, O // g, N * P))
         for n0, n1 in chunks:
             cols = self._columns(Xc, n0, n1, geo, dtype)
             np.matmul(W2, cols, out=Y[:, :, n0 * P:n1 * P])

@@ -1,8 +1,10 @@
 """Long short-term memory (PyTorch's nn.LSTM), gate order i, f, g, o."""
 import numpy as np
 
+from .kernels import kernel
 from .recurrent import Recurrent, steps
 from .registry import register
+from .scratch import recycled
 
 
 @register
@@ -37,12 +39,19 @@ class LSTM(Recurrent):
         half[2 * H:3 * H] = 1
         XP *= half
         Whh = Whh * half
-        TC = np.empty((XP.shape[0],) + Hs.shape[1:], XP.dtype)
+        # recycled per layer (forward appends each layer's cache after its directions) and direction
+        TC = recycled(self, f"TC{len(self._layers)}{int(reverse)}", XP.dtype, shape=(XP.shape[0],) + Hs.shape[1:])
         HW = np.empty(XP.shape[1:], XP.dtype)       # the step's hidden projection, reused
+        fast = kernel("lstm_cell_step")
         for t, prev, cur in steps(XP.shape[0], reverse):
             a = XP[t]
             a += np.matmul(Hs[prev], Whh, out=HW)
             np.tanh(a, out=a)
+            if fast is not None:  # the fix-ups and the cell state in one compiled pass (same arithmetic)
+                fast(a, Cs[prev], Cs[cur], XP.dtype.type(0.5))
+                np.tanh(Cs[cur], out=TC[t])
+                np.multiply(a[:, 3 * H:], TC[t], out=Hs[cur])
+                continue
             for s in (a[:, :2 * H], a[:, 3 * H:]):
                 s *= 0.5
                 s += 0.5
@@ -56,6 +65,9 @@ class LSTM(Recurrent):
     def _unrun(self, cache, Hs, dOut, Whh, dXP, reverse, grad_h0, grad_c0, idx):
         A, TC, Cs = cache
         T, N, H = TC.shape
+        fast = kernel("lstm_backward_step")
+        if fast is not None:   # one compiled pass per step, the same arithmetic as below (bitwise equal)
+            return self._unrun_compiled(fast, A, TC, Cs, dOut, Whh, dXP, reverse, grad_h0, grad_c0, idx)
         A4, D4 = A.reshape(T, N, 4, H), dXP.reshape(T, N, 4, H)
         # Everything that does not depend on dh or dc, for all steps at once: the gates'
         # derivatives times the factor each da has besides dc (or dh for o).
@@ -80,6 +92,18 @@ class LSTM(Recurrent):
             D4[t, :, :3] *= dc[:, None, :]
             D4[t, :, 3] *= dh
             dc *= A4[t, :, 1]
+            np.matmul(dXP[t], WhhT, out=dh)
+        grad_h0[idx], grad_c0[idx] = dh, dc
+        return dXP
+
+    def _unrun_compiled(self, fast, A, TC, Cs, dOut, Whh, dXP, reverse, grad_h0, grad_c0, idx):
+        T, N, H = TC.shape
+        dh = np.zeros((N, H), A.dtype)
+        dc = np.zeros((N, H), A.dtype)
+        Cprev = Cs[1:] if reverse else Cs[:-1]
+        one, WhhT = A.dtype.type(1), Whh.T
+        for t, prev, cur in reversed(steps(T, reverse)):
+            fast(A[t], TC[t], Cprev[t], dOut[t], dh, dc, dXP[t], one)
             np.matmul(dXP[t], WhhT, out=dh)
         grad_h0[idx], grad_c0[idx] = dh, dc
         return dXP

@@ -5,6 +5,7 @@ from .im2col import Geometry, pair
 from .kernels import kernel
 from .layer import Layer
 from .registry import register
+from .scratch import recycled
 
 
 class _Pool2d(Layer):
@@ -96,7 +97,7 @@ class MaxPool2d(_Pool2d):
             Ho, Wo = geo.out_hw
             fast = kernel("maxpool2x2")
             if fast is not None and X.dtype.kind == "f":  # one compiled pass; remembers each window's winner
-                Y = np.empty(X.shape[:2] + (Ho, Wo), X.dtype)
+                Y = recycled(self, "Y", X.dtype, shape=X.shape[:2] + (Ho, Wo))
                 arg = self._buffer("arg", Y, np.uint8)
                 fast(X, Y, arg)
                 self._X, self._cm, self._arg, self._winners = X, None, None, arg
@@ -135,7 +136,7 @@ class MaxPool2d(_Pool2d):
                                "run forward again after set_backend")
         dtype = np.result_type(G.dtype, X.dtype)
         exact = X.shape[2:] == (2 * out_hw[0], 2 * out_hw[1])
-        dX = (np.empty_like if exact else np.zeros_like)(X, dtype=dtype)  # X's layout, as the numpy path
+        dX = recycled(self, "dX", dtype, like=X, zero=not exact)  # X's layout, as the numpy path
         fast(G, self._winners, dX)
         return dX
 
@@ -143,7 +144,7 @@ class MaxPool2d(_Pool2d):
         Ho, Wo = out_hw
         Xc, cm = X[:, :, :2 * Ho, :2 * Wo], self._cm
         dtype = np.result_type(G.dtype, X.dtype)
-        dX = (np.empty_like if X.shape[2:] == Xc.shape[2:] else np.zeros_like)(X, dtype=dtype)  # X's layout
+        dX = recycled(self, "dX", dtype, like=X, zero=X.shape[2:] != Xc.shape[2:])  # X's layout
         dXc = dX[:, :, :2 * Ho, :2 * Wo]
         # Row of the window: the second row only if its maximum is strictly larger.
         rows = self._buffer("rows", cm)  # G split between the two rows of each window

@@ -40,6 +40,7 @@ import numpy as np
 from .layer import Layer
 from .random import get_rng
 from .recurrent_backward import RecurrentBackward
+from .scratch import recycled
 
 
 def steps(T, reverse):
@@ -123,21 +124,22 @@ class Recurrent(RecurrentBackward, Layer):
         c0 = self._initial(self.c0, N, dtype, "c0") if self.HAS_CELL else None
         h_n, c_n = np.empty_like(h0), (np.empty_like(c0) if self.HAS_CELL else None)
         inp = np.ascontiguousarray(X.transpose(1, 0, 2), dtype=dtype)   # (T, N, F)
-        self._layers = []
+        self._layers = []   # drops the previous step's arrays: recycled below (no page faults)
         for layer in range(self.num_layers):
-            out = np.empty((T, N, D * H), dtype)
+            out = recycled(self, f"out{layer}", dtype, shape=(T, N, D * H))
             dirs = []
             for d in range(D):
                 idx = layer * D + d
                 Wih, Whh, bih, bhh = self._weights[idx]
-                XP = (inp.reshape(T * N, inp.shape[2]) @ Wih.data).reshape(T, N, Wih.shape[1])
+                XP = recycled(self, f"XP{idx}", dtype, shape=(T, N, Wih.shape[1]))
+                np.matmul(inp.reshape(T * N, inp.shape[2]), Wih.data, out=XP.reshape(T * N, Wih.shape[1]))
                 if bih is not None:
                     XP += bih.data
-                Hs = np.empty((T + 1, N, H), dtype)
+                Hs = recycled(self, f"Hs{idx}", dtype, shape=(T + 1, N, H))
                 Hs[T if d else 0] = h0[idx]
                 Cs = None
                 if self.HAS_CELL:
-                    Cs = np.empty((T + 1, N, H), dtype)
+                    Cs = recycled(self, f"Cs{idx}", dtype, shape=(T + 1, N, H))
                     Cs[T if d else 0] = c0[idx]
                 cache = self._run(XP, Hs, Cs, Whh.data, None if bhh is None else bhh.data, bool(d))
                 seq = Hs[:-1] if d else Hs[1:]
@@ -154,7 +156,9 @@ class Recurrent(RecurrentBackward, Layer):
             self._layers.append((inp, dirs, mask))
             inp = out
         self.h_n, self.c_n = h_n, c_n
-        return np.ascontiguousarray(inp.transpose(1, 0, 2))
+        Y = recycled(self, "Y", dtype, shape=(N, T, D * H))
+        np.copyto(Y, inp.transpose(1, 0, 2))
+        return Y
 
     def _astype_hook(self, dtype):
         self._layers = None

@@ -12,6 +12,8 @@ The dropout mask between layers is applied to the gradient on the way down.
 """
 import numpy as np
 
+from .scratch import recycled
+
 
 class RecurrentBackward:
     def backward(self, G):
@@ -36,7 +38,7 @@ class RecurrentBackward:
             for d, (Hs, cache) in enumerate(dirs):
                 idx = layer * D + d
                 Wih, Whh, bih, bhh = self._weights[idx]
-                dXP = np.empty((T, N, self.GATES * H), dtype)
+                dXP = recycled(self, f"dXP{idx}", dtype, shape=(T, N, self.GATES * H))
                 dHP = self._unrun(cache, Hs, dOut[..., d * H:(d + 1) * H], Whh.data, dXP, bool(d), grad_h0, grad_c0, idx)
                 dXP2, dHP2 = dXP.reshape(T * N, dXP.shape[2]), dHP.reshape(T * N, dHP.shape[2])
                 Hprev = (Hs[1:] if d else Hs[:-1]).reshape(T * N, H)

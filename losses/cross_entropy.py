@@ -27,6 +27,8 @@ def _check_labels(loss, pred, target):
         target = target.astype(np.intp)
     C = pred.shape[-1]
     pred, target = pred.reshape(-1, C), target.reshape(-1)
+    if target.size and not 0 <= loss.ignore_index < C and target.min() >= 0 and target.max() < C:
+        return pred, target, None   # all labels valid, none can equal ignore_index: 2 reductions, not 5
     counted = target != loss.ignore_index
     if counted.all():
         counted = None
@@ -63,6 +65,7 @@ class CrossEntropy(Loss):
             raise ValueError(f"CrossEntropy: label_smoothing must be in [0, 1], got {label_smoothing!r}")
         self.label_smoothing = float(label_smoothing)
         self.ignore_index = _ignore_index("CrossEntropy", ignore_index)
+        self._rows = None   # np.arange(N), kept while the batch size repeats
 
     def forward(self, pred, target):
         shape = np.shape(pred)
@@ -75,21 +78,27 @@ class CrossEntropy(Loss):
             pred, target, counted = _check_labels(self, pred, target)
         N, C = pred.shape
         Z = pred - pred.max(axis=1, keepdims=True)
-        P = np.exp(Z)
-        s = P.sum(axis=1, keepdims=True)
-        P /= s
-        logZ = np.log(s)  # log-softmax = Z - logZ
-        rows = np.arange(N)
         eps = self.label_smoothing
         if soft:
             Q = target if eps == 0 else target * (1 - eps) + eps / C
+        else:
+            rows = getattr(self, "_rows", None)
+            if rows is None or rows.shape[0] != N:
+                rows = self._rows = np.arange(N)
+            picked = Z[rows, target]    # taken before Z becomes P (fewer passes, no second array)
+            Zsum = Z.sum(axis=1) if eps else None
+            Q = None
+        P = np.exp(Z) if soft else np.exp(Z, out=Z)  # labels: Z is no longer needed
+        s = P.sum(axis=1, keepdims=True)
+        P /= s
+        logZ = np.log(s)  # log-softmax = Z - logZ
+        if soft:
             total = float((Q * (logZ - Z)).sum())
         else:
-            per_row = logZ[:, 0] - Z[rows, target]
+            per_row = logZ[:, 0] - picked
             if eps:
-                per_row = (1 - eps) * per_row + eps / C * (C * logZ[:, 0] - Z.sum(axis=1))
+                per_row = (1 - eps) * per_row + eps / C * (C * logZ[:, 0] - Zsum)
             total = float(per_row.sum() if counted is None else per_row[counted].sum())
-            Q = None
         n = N if counted is None else int(counted.sum())
         self._P, self._Q, self._y, self._counted, self._shape = P, Q, target, counted, shape
         self._s = self._scale(n) if n or self.reduction == "sum" else 0.0
@@ -102,7 +111,8 @@ class CrossEntropy(Loss):
             G = P - self._Q
         else:
             G = P - eps / P.shape[1] if eps else P.copy()
-            G[np.arange(P.shape[0]), self._y] -= 1 - eps
+            rows = self._rows if self._rows.shape[0] == P.shape[0] else np.arange(P.shape[0])
+            G[rows, self._y] -= 1 - eps
             if self._counted is not None:
                 G *= self._counted[:, None]
         G *= self._s

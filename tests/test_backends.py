@@ -142,3 +142,17 @@ def test_backward_after_switching_backend_says_so():
     on("numba", lambda: pool.forward(X))
     with pytest.raises(RuntimeError, match="forward ran on the numba backend"):
         on("numpy", lambda: pool.backward(np.ones((1, 1, 2, 2), np.float32)))
+
+
+@pytest.mark.parametrize("num_layers,bidirectional,dtype", [(1, False, np.float32), (2, True, np.float32),
+                                                            (1, True, np.float64)])
+def test_lstm_backward_step_bitwise(num_layers, bidirectional, dtype):
+    X = np.random.default_rng(1).standard_normal((3, 4, 6)).astype(dtype)
+
+    def run():
+        lstm = layers.LSTM(6, 5, num_layers=num_layers, bidirectional=bidirectional, rng=0, dtype=dtype)
+        Y = lstm.forward(X)
+        dX = lstm.backward(np.random.default_rng(2).standard_normal(Y.shape).astype(dtype))
+        return [Y, dX, lstm.grad_h0, lstm.grad_c0] + [p.grad.copy() for p in lstm.parameters()]
+    out = both(run)
+    assert np.abs(out[1]).sum() > 0 and np.abs(out[-1]).sum() > 0   # gradients really flowed

@@ -1,6 +1,6 @@
 """The compute backend: numpy (the default and the reference) or numba
 (``pip install "kubik[fast]"``): serial compiled loops for im2col/col2im,
-2x2 max pooling, ReLU and the fused SGD/Adam(W)/RMSprop/Adagrad updates, equal to the numpy path
+2x2 max pooling, ReLU, the LSTM's backward step and the fused SGD/Adam(W)/RMSprop/Adagrad updates, equal to the numpy path
 (bitwise where the operation order is the same, which it is for all of them).
 
     kubik.set_backend("numba")      # or KUBIK_BACKEND=numba in the environment
@@ -24,7 +24,8 @@ _MODULES = {"im2col": "conv_kernels", "col2im": "conv_kernels",
             "maxpool2x2": "pool_kernels", "maxpool2x2_backward": "pool_kernels",
             "relu": "relu_kernels", "relu_backward": "relu_kernels",
             "sgd": "optim_kernels", "adam": "optim_kernels", "rmsprop": "optim_kernels",
-            "adagrad": "optim_kernels"}
+            "adagrad": "optim_kernels", "lstm_backward_step": "lstm_kernels",
+            "lstm_cell_step": "lstm_kernels"}
 _backend = None
 _cache = {}
 
