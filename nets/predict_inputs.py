@@ -15,14 +15,7 @@ import numpy as np
 
 from .config import ConfigError
 from .datasets import read_idx
-
-
-def _is_number(s):
-    try:
-        float(s)
-        return True
-    except ValueError:
-        return False
+from .datasets.files import _is_number
 
 
 def _magic(path):
