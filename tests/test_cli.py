@@ -21,17 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONFIGS = ROOT / "configs"
 
 
-def kubik(*args, timeout=180):
-    return subprocess.run([sys.executable, "-m", "kubik", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-def one_line_error(proc, code=2):
-    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
+from cli_run import kubik, one_line_error  # noqa: E402
 
 
 def model_arrays(path):

@@ -47,17 +47,7 @@ class {name}(layers.Layer):
 '''
 
 
-def kubik(*args, cwd=ROOT, timeout=180):
-    return subprocess.run([sys.executable, "-m", "kubik", *map(str, args)], cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
-
-
-def one_line_error(proc, code=2):
-    assert proc.returncode == code, (proc.returncode, proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    return lines[0]
+from cli_run import kubik, one_line_error  # noqa: E402
 
 
 def write_config(folder, imports, layer="Swish", epochs=2):
