@@ -58,6 +58,21 @@ def _train(out, kind, dtype, ranks=None, *extra):
     return [dict(np.load(Path(out) / f"rank{r}.npz")) for r in range(n)]
 
 
+@pytest.fixture(autouse=True)
+def _no_hydra_leftovers():
+    """mpich's hydra leaves a hwloc topology file in /tmp (ignoring TMPDIR) when a
+    job ends abnormally (the kill test): remove those a test created."""
+    pattern = "hydra_hwloc_xmlfile_*"
+    before = set(Path("/tmp").glob(pattern))
+    yield
+    for f in set(Path("/tmp").glob(pattern)) - before:
+        try:
+            if f.stat().st_uid == os.getuid():
+                f.unlink()
+        except OSError:
+            pass
+
+
 @pytest.fixture(scope="module")
 def tmp(tmp_path_factory):
     return tmp_path_factory.mktemp("mpi")
