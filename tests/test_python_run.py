@@ -1,0 +1,161 @@
+"""A run trained from Python (nets.fit(out=...)) is usable without the script:
+its checkpoints record the net (layer.spec()), the loss and the input shape, so
+``kubik eval RUN --data SOURCE`` and ``kubik.load(RUN)`` rebuild it; a net that
+cannot be described still trains and then says why, in one line."""
+import numpy as np
+import pytest
+
+import kubik
+from kubik import layers, losses, nets, optim
+from kubik.nets import checkpoint as K
+from kubik.nets.cli import main
+
+from cli_run import ROOT, kubik as kubik_cmd, one_line_error
+
+QUIET = dict(progress=False, log=lambda *a: None)
+
+
+def digits(image=False):
+    X, y = nets.datasets.load("digits", image=image)
+    return (X / 16).astype(np.float32), y
+
+
+def run(out, net, loss, X, y, **kw):
+    opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+    return nets.fit(net, loss, opt, (X[:1000], y[:1000]), val=(X[1000:1200], y[1000:1200]), out=out,
+                    **{"epochs": 2, **QUIET, **kw})
+
+
+@pytest.fixture(scope="module")
+def mlp_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("py") / "run"
+    X, y = digits()
+    layers.seed(3)
+    net = nets.Sequential(layers.Linear(64, 32), layers.ReLU(), layers.Dropout(0.1), layers.Linear(32, 10))
+    run(folder, net, losses.CrossEntropy(label_smoothing=0.05), X, y)
+    test = folder.parent / "test.npz"
+    np.savez(test, X=X[1200:], y=y[1200:])
+    return folder, net, test
+
+
+def eval_cli(capsys, *args):
+    code = main(["eval", *map(str, args)])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_eval_data_prints_what_nets_evaluate_gives(mlp_run, capsys):
+    folder, net, test = mlp_run
+    model = kubik.load(folder)
+    with np.load(test) as z:
+        X, y = z["X"], z["y"]
+    loss, acc = nets.evaluate(model.net, losses.CrossEntropy(label_smoothing=0.05), (X, y))
+    code, out, _ = eval_cli(capsys, folder, "--data", test)
+    assert code == 0
+    assert f"{test} (all samples), {len(X)} samples: loss {loss:.4f}  accuracy {100 * acc:.2f}%" in out
+    last = kubik.load(folder, which="last")           # the last weights are the net's own
+    assert nets.evaluate(last.net, losses.CrossEntropy(label_smoothing=0.05), (X, y)) == \
+        nets.evaluate(net, losses.CrossEntropy(label_smoothing=0.05), (X, y))
+
+
+def test_load_predicts_what_the_net_predicts(mlp_run):
+    folder, net, test = mlp_run
+    model = kubik.load(folder / "last.npz")
+    X = digits()[0][1200:]
+    out = nets.predict(net, X)
+    assert model.task == "classification" and list(model.classes) == list(range(10))
+    np.testing.assert_array_equal(model.predict(X), out.argmax(1))
+    z = np.exp(out - out.max(1, keepdims=True))
+    np.testing.assert_allclose(model.predict_proba(X), z / z.sum(1, keepdims=True), rtol=1e-6)
+    np.testing.assert_array_equal(model.transform(X), X)          # no scaling was used
+    assert model.config is None
+
+
+def test_report_and_a_bundled_set_with_the_same_size_reshaped(tmp_path, capsys):
+    X, y = digits(image=True)
+    layers.seed(0)
+    net = nets.Sequential(layers.Conv2d(1, 4, 3, padding=1), layers.ReLU(), layers.Flatten(),
+                          layers.Linear(256, 10))
+    run(tmp_path / "cnn", net, losses.CrossEntropy(), X, y)
+    code, out, _ = eval_cli(capsys, tmp_path / "cnn", "--data", "digits", "--report")   # 64 features -> (1, 8, 8)
+    assert code == 0 and "digits (all samples), 1797 samples" in out and "weighted avg" in out
+
+
+def test_binary_and_regression_runs_load(tmp_path):
+    X = np.random.default_rng(0).standard_normal((300, 3)).astype(np.float32)
+    y = (X.sum(1) > 0).astype(np.float32).reshape(-1, 1)
+    layers.seed(1)
+    net = nets.Sequential(layers.Linear(3, 1))
+    run(tmp_path / "bin", net, losses.BCEWithLogits(), X, y)
+    model = kubik.load(tmp_path / "bin", which="last")
+    assert model.task == "binary"
+    np.testing.assert_array_equal(model.predict(X), (nets.predict(net, X)[:, 0] > 0).astype(int))
+    layers.seed(1)
+    net = nets.Sequential(layers.Linear(3, 2), layers.Tanh(), layers.Linear(2, 1))
+    run(tmp_path / "reg", net, losses.MSE(), X, X[:, :1] * 0.5)
+    model = kubik.load(tmp_path / "reg", which="last")
+    assert model.task == "regression"
+    np.testing.assert_array_equal(model.predict(X), nets.predict(net, X)[:, 0])
+
+
+class Doubler(layers.Layer):        # a user's layer, not registered
+    def forward(self, X):
+        return 2 * X
+
+    def backward(self, G):
+        return 2 * G
+
+
+def test_an_undescribable_net_trains_and_then_says_why(tmp_path, capsys, mlp_run):
+    X, y = digits()
+    lines = []
+    net = nets.Sequential(layers.Linear(64, 10), Doubler())
+    hist = run(tmp_path / "u", net, losses.CrossEntropy(), X, y, log=lines.append)
+    assert len(hist) == 2 and (tmp_path / "u" / "best.npz").is_file()
+    notes = [line for line in lines if "kubik eval" in line]
+    assert len(notes) == 1 and "layer '1' (Doubler): Doubler is not a registered layer" in notes[0]
+    code, _, err = eval_cli(capsys, tmp_path / "u", "--data", mlp_run[2])
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "layer '1' (Doubler)" in err
+    with pytest.raises(K.CheckpointError, match=r"cannot be rebuilt: layer '1' \(Doubler\)"):
+        kubik.load(tmp_path / "u")
+    net = nets.Sequential(layers.Linear(64, 10), Doubler())
+    run(tmp_path / "u", net, losses.CrossEntropy(), X, y, resume=True, epochs=3)   # resume is unchanged
+    assert K.read(tmp_path / "u" / "last.npz").trainer["epoch"] == 3
+
+
+@pytest.mark.parametrize("args,fragment", [
+    ((), "records no data: give the data to evaluate on with --data"),
+    (("--data", "missing.npz"), "'missing.npz' is neither a file nor a data set name"),
+    (("--data", "breast_cancer"), "its samples have shape (30,), but the checkpoint's model takes input of "
+                                  "shape (64,)"),
+    (("--data", "digits", "--split", "val"), "--split picks a split of the run's own data"),
+])
+def test_hostile_eval_data(mlp_run, capsys, args, fragment):
+    code, _, err = eval_cli(capsys, mlp_run[0], *args)
+    assert code == 2 and len(err.strip().splitlines()) == 1 and fragment in err
+
+
+def test_hostile_eval_data_files(mlp_run, tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    np.savez(tmp_path / "wrong.npz", X=np.zeros((4, 5)), y=np.zeros(4, np.int64))
+    np.savez(tmp_path / "nolabels.npz", X=np.zeros((4, 64)))
+    for data, fragment in ((tmp_path / "notes.txt", "is not an .npz or .csv file"),
+                           (tmp_path / "wrong.npz", "samples have shape (5,), but the checkpoint's model takes "
+                                                    "input of shape (64,)"),
+                           (tmp_path / "nolabels.npz", "has no array 'y'")):
+        assert fragment in one_line_error(kubik_cmd("eval", mlp_run[0], "--data", data))
+
+
+def test_yaml_run_evaluates_other_data_with_its_stored_scaling(tmp_path, capsys):
+    assert main(["train", str(ROOT / "configs" / "breast_cancer.yaml"), "--out", str(tmp_path / "bc"), "--quiet",
+                 "--set", "train.epochs=2"]) == 0
+    capsys.readouterr()
+    X, y = nets.datasets.load("breast_cancer")
+    model = kubik.load(tmp_path / "bc")
+    loss = nets.build_experiment(nets.config.normalize(dict(model.config))).loss
+    expected, acc = nets.evaluate(model.net, loss, (model.transform(X), y.reshape(-1, 1).astype(np.float32)),
+                                  batch_size=model.config["train"]["eval_batch_size"])
+    code, out, _ = eval_cli(capsys, tmp_path / "bc" / "best.npz", "--data", "breast_cancer")
+    assert code == 0 and f"569 samples: loss {expected:.4f}  accuracy {100 * acc:.2f}%" in out
+    code, out, _ = eval_cli(capsys, tmp_path / "bc", "--split", "val")      # a run folder works too
+    assert code == 0 and "val split" in out
