@@ -41,14 +41,15 @@ class SpecError(ValueError):
 
 
 def recording(init):
-    """``init`` wrapped so that the outermost call records ``(init, args, kwargs)`` in ``_init_call``."""
+    """``init`` wrapped so that the outermost call (``type(self).__init__``, the class's own
+    signature) records ``(args, kwargs)`` in ``_init_call``."""
     @functools.wraps(init)
     def wrapper(self, *args, **kwargs):
         if "_init_call" in self.__dict__:          # called by a subclass's __init__: not the outermost
             return init(self, *args, **kwargs)
         self.__dict__["_init_call"] = None
         init(self, *args, **kwargs)
-        self.__dict__["_init_call"] = (init, args, kwargs)
+        self.__dict__["_init_call"] = (args, kwargs)
     wrapper.records_call = True
     return wrapper
 
@@ -86,9 +87,9 @@ def init_arguments(obj):
     kind = type(obj).__name__
     if call is None:
         raise SpecError("was not made by calling its class (no constructor arguments recorded)", kind)
-    init, args, kwargs = call
-    params = inspect.signature(init).parameters
-    bound = inspect.signature(init).bind(obj, *args, **kwargs).arguments
+    args, kwargs = call
+    signature = inspect.signature(type(obj).__init__)          # the outermost call's (wrapper: __wrapped__)
+    params, bound = signature.parameters, signature.bind(obj, *args, **kwargs).arguments
     positional, named = [], {}
     for name, value in list(bound.items())[1:]:          # without self
         p = params[name]

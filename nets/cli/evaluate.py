@@ -15,14 +15,14 @@ from .parser import UsageError
 from .report import report
 
 
-def experiment_from_checkpoint(path, imports=()):
+def experiment_from_checkpoint(path, imports=(), python_hint=""):
     """(checkpoint, config, Experiment with the checkpoint's weights) of a checkpoint file;
-    ``imports``: --import modules, besides those the run recorded."""
+    ``imports``: --import modules, besides those the run recorded. A run trained from
+    Python (no config, no data) is a UsageError ending in ``python_hint``."""
     ckpt = checkpoint.read(path)
     if is_python_run(ckpt):
-        raise UsageError(f"{label(ckpt.path)} comes from a run trained in Python, which records no data: "
-                         f"give the data to evaluate on with --data SOURCE (a data set name, or an .npz or "
-                         f".csv file)")
+        raise UsageError(f"{label(ckpt.path)} comes from a run trained in Python, which records no data"
+                         f"{python_hint}")
     if not isinstance(ckpt.config, dict):
         raise checkpoint.CheckpointError(f"{label(ckpt.path)} holds no config to rebuild the model from")
     source = Source(f"{ckpt.path} (its config)")
@@ -43,7 +43,9 @@ def cmd_eval(args):
                              "data; give one of them")
         return eval_on_data(args)
     args.split = args.split or "test"
-    ckpt, cfg, exp = experiment_from_checkpoint(checkpoint_path(args.checkpoint), args.imports)
+    ckpt, cfg, exp = experiment_from_checkpoint(
+        checkpoint_path(args.checkpoint), args.imports,
+        ": give the data to evaluate on with --data SOURCE (a data set name, or an .npz or .csv file)")
     X, y = {"test": (exp.data.X_test, exp.data.y_test), "val": (exp.data.X_val, exp.data.y_val),
             "train": (exp.data.X_train, exp.data.y_train)}[args.split]
     if not len(X):
