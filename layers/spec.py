@@ -89,7 +89,11 @@ def init_arguments(obj):
         raise SpecError("was not made by calling its class (no constructor arguments recorded)", kind)
     args, kwargs = call
     signature = inspect.signature(type(obj).__init__)          # the outermost call's (wrapper: __wrapped__)
-    params, bound = signature.parameters, signature.bind(obj, *args, **kwargs).arguments
+    try:
+        bound = signature.bind(obj, *args, **kwargs).arguments
+    except TypeError as e:       # made through another __init__ than its class's own
+        raise SpecError(f"its recorded arguments do not fit {kind}.__init__ ({e})", kind) from None
+    params = signature.parameters
     positional, named = [], {}
     for name, value in list(bound.items())[1:]:          # without self
         p = params[name]

@@ -60,8 +60,8 @@ def describe_run(net, loss, task, X):
     shape = tuple(int(d) for d in np.shape(X)[1:])
     try:
         out_shape = tuple(net.output_shape(shape))
-    except (ValueError, TypeError, IndexError, NotImplementedError):
-        out_shape = None
+    except (ValueError, TypeError, IndexError, KeyError, AttributeError, NotImplementedError):
+        out_shape = None        # a user's layer that cannot tell: the task is then a regression's
     kind, num_classes, threshold = _task_record(loss, task, out_shape)
     params = net.parameters()
     entry = {"model": model, "why": why, "loss": loss_entry, "loss_why": loss_why,

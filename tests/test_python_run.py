@@ -159,3 +159,50 @@ def test_yaml_run_evaluates_other_data_with_its_stored_scaling(tmp_path, capsys)
     assert code == 0 and f"569 samples: loss {expected:.4f}  accuracy {100 * acc:.2f}%" in out
     code, out, _ = eval_cli(capsys, tmp_path / "bc", "--split", "val")      # a run folder works too
     assert code == 0 and "val split" in out
+
+
+USER_MODULE = '''
+from kubik import layers
+
+
+@layers.register
+class Swish4(layers.Layer):
+    """Y = X * sigmoid(beta * X), a user's registered layer."""
+    def __init__(self, beta=1.0):
+        super().__init__()
+        self.beta = beta
+
+    def forward(self, X):
+        self._X, self._s = X, 1 / (1 + np.exp(-self.beta * X))
+        return X * self._s
+
+    def backward(self, G):
+        X, s = self._X, self._s
+        return G * (s + self.beta * X * s * (1 - s))
+'''
+
+
+def test_a_registered_user_layer_is_imported_again_from_its_module(tmp_path, monkeypatch):
+    import sys
+    (tmp_path / "user_swish4.py").write_text("import numpy as np\n" + USER_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    saved = dict(layers.LAYERS._table)
+    try:
+        import user_swish4
+        X, y = digits()
+        layers.seed(0)
+        net = nets.Sequential(layers.Linear(64, 16), user_swish4.Swish4(beta=2.0), layers.Linear(16, 10))
+        run(tmp_path / "sw", net, losses.CrossEntropy(), X, y)
+        run_meta = K.read(tmp_path / "sw" / "last.npz").meta["python_run"]
+        assert run_meta["imports"] == ["user_swish4"] and run_meta["model"][1] == {"Swish4": {"beta": 2.0}}
+        np.savez(tmp_path / "t.npz", X=X[1200:], y=y[1200:])
+        proc = kubik_cmd("eval", tmp_path / "sw", "--data", tmp_path / "t.npz", cwd=tmp_path)   # imports it
+        assert proc.returncode == 0, proc.stderr
+        loss, acc = nets.evaluate(kubik.load(tmp_path / "sw").net, losses.CrossEntropy(), (X[1200:], y[1200:]))
+        assert f"loss {loss:.4f}  accuracy {100 * acc:.2f}%" in proc.stdout
+        err = one_line_error(kubik_cmd("eval", tmp_path / "sw", "--data", tmp_path / "t.npz"))  # not importable here
+        assert "user_swish4" in err
+    finally:
+        layers.LAYERS._table.clear()
+        layers.LAYERS._table.update(saved)
+        sys.modules.pop("user_swish4", None)
