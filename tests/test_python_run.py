@@ -6,42 +6,11 @@ import numpy as np
 import pytest
 
 import kubik
-from kubik import layers, losses, nets, optim
+from kubik import layers, losses, nets
 from kubik.nets import checkpoint as K
-from kubik.nets.cli import main
 
-from cli_run import ROOT, kubik as kubik_cmd, one_line_error
-
-QUIET = dict(progress=False, log=lambda *a: None)
-
-
-def digits(image=False):
-    X, y = nets.datasets.load("digits", image=image)
-    return (X / 16).astype(np.float32), y
-
-
-def run(out, net, loss, X, y, **kw):
-    opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
-    return nets.fit(net, loss, opt, (X[:1000], y[:1000]), val=(X[1000:1200], y[1000:1200]), out=out,
-                    **{"epochs": 2, **QUIET, **kw})
-
-
-@pytest.fixture(scope="module")
-def mlp_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("py") / "run"
-    X, y = digits()
-    layers.seed(3)
-    net = nets.Sequential(layers.Linear(64, 32), layers.ReLU(), layers.Dropout(0.1), layers.Linear(32, 10))
-    run(folder, net, losses.CrossEntropy(label_smoothing=0.05), X, y)
-    test = folder.parent / "test.npz"
-    np.savez(test, X=X[1200:], y=y[1200:])
-    return folder, net, test
-
-
-def eval_cli(capsys, *args):
-    code = main(["eval", *map(str, args)])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+from cli_run import kubik as kubik_cmd, one_line_error
+from python_runs import digits, eval_cli, mlp_run, run  # noqa: F401  (mlp_run: a fixture)
 
 
 def test_eval_data_prints_what_nets_evaluate_gives(mlp_run, capsys):
@@ -123,43 +92,6 @@ def test_an_undescribable_net_trains_and_then_says_why(tmp_path, capsys, mlp_run
     assert K.read(tmp_path / "u" / "last.npz").trainer["epoch"] == 3
 
 
-@pytest.mark.parametrize("args,fragment", [
-    ((), "records no data: give the data to evaluate on with --data"),
-    (("--data", "missing.npz"), "'missing.npz' is neither a file nor a data set name"),
-    (("--data", "breast_cancer"), "its samples have shape (30,), but the checkpoint's model takes input of "
-                                  "shape (64,)"),
-    (("--data", "digits", "--split", "val"), "--split picks a split of the run's own data"),
-])
-def test_hostile_eval_data(mlp_run, capsys, args, fragment):
-    code, _, err = eval_cli(capsys, mlp_run[0], *args)
-    assert code == 2 and len(err.strip().splitlines()) == 1 and fragment in err
-
-
-def test_hostile_eval_data_files(mlp_run, tmp_path):
-    (tmp_path / "notes.txt").write_text("hello")
-    np.savez(tmp_path / "wrong.npz", X=np.zeros((4, 5)), y=np.zeros(4, np.int64))
-    np.savez(tmp_path / "nolabels.npz", X=np.zeros((4, 64)))
-    for data, fragment in ((tmp_path / "notes.txt", "is not an .npz or .csv file"),
-                           (tmp_path / "wrong.npz", "samples have shape (5,), but the checkpoint's model takes "
-                                                    "input of shape (64,)"),
-                           (tmp_path / "nolabels.npz", "has no array 'y'")):
-        assert fragment in one_line_error(kubik_cmd("eval", mlp_run[0], "--data", data))
-
-
-def test_yaml_run_evaluates_other_data_with_its_stored_scaling(tmp_path, capsys):
-    assert main(["train", str(ROOT / "configs" / "breast_cancer.yaml"), "--out", str(tmp_path / "bc"), "--quiet",
-                 "--set", "train.epochs=2"]) == 0
-    capsys.readouterr()
-    X, y = nets.datasets.load("breast_cancer")
-    model = kubik.load(tmp_path / "bc")
-    loss = nets.build_experiment(nets.config.normalize(dict(model.config))).loss
-    expected, acc = nets.evaluate(model.net, loss, (model.transform(X), y.reshape(-1, 1).astype(np.float32)),
-                                  batch_size=model.config["train"]["eval_batch_size"])
-    code, out, _ = eval_cli(capsys, tmp_path / "bc" / "best.npz", "--data", "breast_cancer")
-    assert code == 0 and f"569 samples: loss {expected:.4f}  accuracy {100 * acc:.2f}%" in out
-    code, out, _ = eval_cli(capsys, tmp_path / "bc", "--split", "val")      # a run folder works too
-    assert code == 0 and "val split" in out
-
 
 USER_MODULE = '''
 from kubik import layers
@@ -206,3 +138,4 @@ def test_a_registered_user_layer_is_imported_again_from_its_module(tmp_path, mon
         layers.LAYERS._table.clear()
         layers.LAYERS._table.update(saved)
         sys.modules.pop("user_swish4", None)
+
