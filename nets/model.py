@@ -8,8 +8,9 @@
 
 The net is rebuilt from the config the checkpoint holds (a run trained from
 Python with ``nets.fit(out=...)``: from the net's own description, see
-nets.python_run), for the input shape it stores, and gets the checkpoint's weights; raw inputs are scaled with the
-stored training statistics, so no data file is read. (A checkpoint written
+nets.python_run), for the input shape it stores, and gets the checkpoint's
+weights; raw inputs are scaled with the stored training statistics, so no
+data file is read. (A checkpoint written
 before the preprocessing was stored is rebuilt with its data set instead.)
 """
 from pathlib import Path
