@@ -17,6 +17,7 @@ from python_runs import eval_cli, main, mlp_run  # noqa: F401  (mlp_run: a fixtu
     (("--data", "breast_cancer"), "its samples have shape (30,), but the checkpoint's model takes input of "
                                   "shape (64,)"),
     (("--data", "digits", "--split", "val"), "--split picks a split of the run's own data"),
+    (("--data", "csv"), "the 'csv' data set needs path; give the file itself"),
 ])
 def test_hostile_eval_data(mlp_run, capsys, args, fragment):
     code, _, err = eval_cli(capsys, mlp_run[0], *args)
@@ -27,10 +28,14 @@ def test_hostile_eval_data_files(mlp_run, tmp_path):
     (tmp_path / "notes.txt").write_text("hello")
     np.savez(tmp_path / "wrong.npz", X=np.zeros((4, 5)), y=np.zeros(4, np.int64))
     np.savez(tmp_path / "nolabels.npz", X=np.zeros((4, 64)))
+    np.savez(tmp_path / "empty.npz", X=np.zeros((0, 64)), y=np.zeros(0, np.int64))
+    np.savez(tmp_path / "labels.npz", X=np.zeros((4, 64)), y=np.array([0, 1, 12, 3]))
     for data, fragment in ((tmp_path / "notes.txt", "is not an .npz or .csv file"),
                            (tmp_path / "wrong.npz", "samples have shape (5,), but the checkpoint's model takes "
                                                     "input of shape (64,)"),
-                           (tmp_path / "nolabels.npz", "has no array 'y'")):
+                           (tmp_path / "nolabels.npz", "has no array 'y'"),
+                           (tmp_path / "empty.npz", "no samples"),
+                           (tmp_path / "labels.npz", "its targets do not fit the model: CrossEntropy")):
         assert fragment in one_line_error(kubik_cmd("eval", mlp_run[0], "--data", data))
 
 

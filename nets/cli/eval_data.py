@@ -13,6 +13,7 @@ it (64 features for a (1, 8, 8) model). Text class names of a csv are matched
 to the model's by name. Required for a run trained from Python (its data is
 not recorded); for a YAML run it replaces the config's split.
 """
+import inspect
 import os
 from pathlib import Path
 from types import SimpleNamespace
@@ -45,6 +46,11 @@ def read_source(source):
         name, args = _LOADERS[p.suffix.lower()], {"path": str(p)}
     elif source in DATASETS:
         name, args = source, {}
+        needs = [n for n, p in inspect.signature(DATASETS.get(name)).parameters.items()
+                 if p.default is p.empty and n != "rng"]
+        if needs:
+            raise UsageError(f"kubik eval --data: the '{name}' data set needs {', '.join(needs)}; give the file "
+                             f"itself (--data FILE.npz, FILE.csv or an IDX folder)")
     else:
         raise UsageError(f"kubik eval --data: '{source}' is neither a file nor a data set name "
                          f"(known: {', '.join(DATASETS.names())})")
@@ -90,9 +96,9 @@ def eval_on_data(args):
     ckpt = checkpoint.read(path)
     model = load(path, imports=args.imports)
     X, y, data_classes, what = read_source(args.data)
-    Xs, y = _inputs(model, X, args.data), _labels(np.asarray(y), data_classes, model, args.data)
-    if not len(Xs):
+    if not len(X):
         raise UsageError(f"kubik eval --data {args.data}: no samples")
+    Xs, y = _inputs(model, X, args.data), _labels(np.asarray(y), data_classes, model, args.data)
     out_shape = tuple(model.net_output_shape())
     if is_python_run(ckpt):
         loss, batch_size = rebuild_loss(ckpt), 1000
