@@ -139,3 +139,13 @@ def test_a_registered_user_layer_is_imported_again_from_its_module(tmp_path, mon
         layers.LAYERS._table.update(saved)
         sys.modules.pop("user_swish4", None)
 
+
+
+def test_a_checkpoint_from_before_the_description_is_refused_as_before(tmp_path, capsys, mlp_run):
+    net = nets.Sequential(layers.Linear(64, 10))
+    K.save(tmp_path / "old.npz", net)                 # no config, no python_run entry
+    with pytest.raises(K.CheckpointError, match="holds no config to rebuild the model"):
+        kubik.load(tmp_path / "old.npz")
+    for args in ((), ("--data", mlp_run[2])):
+        code, _, err = eval_cli(capsys, tmp_path / "old.npz", *args)
+        assert code == 2 and "holds no config to rebuild the model" in err and len(err.strip().splitlines()) == 1
