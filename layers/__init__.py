@@ -2,6 +2,7 @@
 layers themselves and the gradient checker."""
 from .parameter import Parameter
 from .layer import Layer
+from .spec import SpecError
 from .registry import LAYERS, PLUGIN_GROUP, Registry, load_plugins, register
 from .random import get_rng, seed
 from .gradcheck import GradcheckError, GradcheckResult, gradcheck

@@ -36,6 +36,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from .parameter import Parameter
+from .spec import entry, recording
 
 
 def read_cache(owner, names):
@@ -87,6 +88,17 @@ class Layer:
         forward = cls.__dict__.get("forward")
         if forward is not None and not getattr(forward, "checks_input", False):
             cls.forward = checked_forward(forward)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "records_call", False):   # for spec(): layers/spec.py
+            cls.__init__ = recording(init)
+
+    def spec(self):
+        """This layer as an entry of a config's ``model`` list, from its constructor's
+        arguments: ``{"Linear": {"in_features": 64, "out_features": 10}}``, ``"ReLU"``
+        (containers: their children's entries). ``layers.SpecError`` names the layer and
+        the argument when it cannot be written (an array argument, an unregistered class)."""
+        from .registry import LAYERS
+        return entry(self, LAYERS)
 
     def input_dtype(self):
         """The dtype inputs are cast to: the first parameter's, else the first
@@ -274,3 +286,6 @@ class Layer:
 
     def __repr__(self):
         return f"{type(self).__name__}({self.extra_repr()})"
+
+
+Layer.__init__ = recording(Layer.__init__)      # a subclass without its own __init__ records its call too

@@ -87,6 +87,12 @@ class Registry:
             msg += f" (did you mean {close[0]!r}?)"
         return msg + "; known: " + ", ".join(sorted(self._table))
 
+    def name_of(self, cls):
+        """The name ``cls`` is registered under (its own name first), or None."""
+        if self._table.get(cls.__name__) is cls:
+            return cls.__name__
+        return next((k for k, c in sorted(self._table.items()) if c is cls), None)
+
     def names(self):
         """The registered names, sorted."""
         return sorted(self._table)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..layers import Registry
 from ..layers.layer import read_cache
+from ..layers.spec import entry, recording
 
 LOSSES = Registry("loss")
 register = LOSSES.register
@@ -41,11 +42,21 @@ class Loss:
         forward = cls.__dict__.get("forward")
         if forward is not None and not getattr(forward, "checks_input", False):
             cls.forward = refuse_empty(forward)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "records_call", False):   # for spec(): layers/spec.py
+            cls.__init__ = recording(init)
+
+    def spec(self):
+        """This loss as a registry name and its arguments, ``{"CrossEntropy": {"label_smoothing": 0.1}}``
+        or ``"MSE"``; ``layers.SpecError`` when it cannot be written (see layers/spec.py)."""
+        return entry(self, LOSSES, "loss")
 
     def __init__(self, reduction="mean"):
         if reduction not in ("mean", "sum"):
             raise ValueError(f"{type(self).__name__}: reduction must be 'mean' or 'sum', got {reduction!r}")
         self.reduction = reduction
+
+    __init__ = recording(__init__)
 
     def forward(self, pred: np.ndarray, target: np.ndarray) -> float:
         """The scalar loss of a batch; caches what backward needs."""

@@ -33,3 +33,4 @@ from .diagnostics import Diagnostics
 from .report import classification_report, confusion_matrix
 from . import distributed
 from .distributed import DistributedOptimizer, SyncBatchNorm
+from .spec import from_spec

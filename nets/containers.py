@@ -4,6 +4,7 @@ import numpy as np
 from ..layers import Layer, register
 
 from .sequential import _reraise, describe
+from .spec import concat_spec, residual_spec
 
 _USER_ERRORS = (ValueError, TypeError, RuntimeError)
 
@@ -46,6 +47,7 @@ class Residual(Layer):
         self.projection = None if projection is None else self.add_child("projection", projection)
 
     set_propagate_down = _propagate_to_all
+    spec = residual_spec
 
     def output_shape(self, input_shape):
         out = tuple(_run(self, "block", self.block, "output_shape", tuple(input_shape)))
@@ -105,6 +107,7 @@ class Concat(Layer):
             self.add_child(str(i), branch)
 
     set_propagate_down = _propagate_to_all
+    spec = concat_spec
 
     def _axis(self, ndim):
         ax = self.axis + ndim if self.axis < 0 else self.axis

@@ -11,7 +11,11 @@ accumulate, clip_norm, clip_value, val_interval, eval_batch_size,
 early_stopping, checkpoint_every, monitor, schedule_interval, progress.
 
 With ``out=`` the run folder gets metrics.csv, last.npz and best.npz, as a
-YAML run's (without config.yaml: the net is Python code). ``out`` holding a
+YAML run's (without config.yaml: the net is Python code); the checkpoints
+record the net's description (``net.spec()``), the loss and the input shape
+(nets.python_run), so ``kubik eval FOLDER --data SOURCE`` and ``kubik.load``
+work on it; a net that cannot be described is trained all the same, and one
+log line says why those will refuse it. ``out`` holding a
 last.npz is refused unless ``resume=True``, which continues that run bit for
 bit (the same net, optimizer, schedule and settings must be built again;
 ``epochs`` may be raised); ``resume=True`` on a folder without last.npz

@@ -6,9 +6,11 @@
     model.transform(X_raw)        # the training scaling, in the net's dtype
     model.net                     # the Sequential, in eval mode
 
-The net is rebuilt from the config the checkpoint holds, for the input shape
-it stores, and gets the checkpoint's weights; raw inputs are scaled with the
-stored training statistics, so no data file is read. (A checkpoint written
+The net is rebuilt from the config the checkpoint holds (a run trained from
+Python with ``nets.fit(out=...)``: from the net's own description, see
+nets.python_run), for the input shape it stores, and gets the checkpoint's
+weights; raw inputs are scaled with the stored training statistics, so no
+data file is read. (A checkpoint written
 before the preprocessing was stored is rebuilt with its data set instead.)
 """
 from pathlib import Path
@@ -22,6 +24,7 @@ from . import preprocessing as pre
 from .builders import build_model
 from .config import Source, normalize
 from .imports import apply_imports
+from .python_run import is_python_run, rebuild
 
 
 def checkpoint_path(path, which="best"):
@@ -50,6 +53,9 @@ def load(path, which: str = "best", imports=()) -> "Model":
     or ``last.npz`` with ``which="last"``). ``imports``: modules that register
     the layers the model uses (besides those its config records)."""
     ckpt = checkpoint.read(checkpoint_path(path, which))
+    if is_python_run(ckpt):           # trained with nets.fit(out=...): the net's own description
+        net, record = rebuild(ckpt, imports)
+        return Model(net, record, None, ckpt.path)
     if not isinstance(ckpt.config, dict):
         raise checkpoint.CheckpointError(f"{checkpoint.format.label(ckpt.path)} holds no config to rebuild the model")
     source = Source(f"{ckpt.path} (its config)")

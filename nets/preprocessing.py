@@ -68,7 +68,10 @@ def load(meta, arrays):
 
 def scale_inputs(record, X):
     """Raw inputs (N, *input_shape) scaled exactly as in training (the same
-    float32 arithmetic as nets.datasets.apply_scaler), in the net's dtype."""
+    float32 arithmetic as nets.datasets.apply_scaler), in the net's dtype; unscaled
+    (``scale: none``, as a run trained from Python) they are only cast."""
+    if record.get("scale") == "none":
+        return np.asarray(X).astype(record["dtype"], copy=False)
     return apply_scaler(np.asarray(X), record["shift"], record["scale_values"]).astype(record["dtype"], copy=False)
 
 

@@ -1,6 +1,8 @@
 """Sequential: snap layers together in a chain."""
 from ..layers import Layer, register
 
+from .spec import sequential_spec
+
 
 def _reraise(container, index, child, exc):
     """Re-raise a user error from a child, saying which child failed."""
@@ -56,6 +58,8 @@ class Sequential(Layer):
         if self._seq:
             self._seq[0].set_propagate_down(flag)
         return self
+
+    spec = sequential_spec
 
     def __getitem__(self, i):
         return self._seq[i]

@@ -35,8 +35,8 @@ def check_args(target, given, path, skip=(), what="argument", also=()):
             raise ConfigError(f"unknown {what} {key!r}{suggest(key, [*params, *also])}; known: {known}",
                               path + (key,))
         default = params[key].default
-        if default is inspect.Parameter.empty or default is None:
-            continue
+        if default is inspect.Parameter.empty or default is None or value is None:
+            continue     # null: the class says whether it takes None (BatchNorm's momentum does)
         if isinstance(value, list) and isinstance(default, (int, float)) and not isinstance(default, bool):
             continue   # e.g. padding: [1, 2] for an int-or-pair argument: the class checks it
         kind = next((k for t, k in _KIND_OF_DEFAULT if isinstance(default, t)), None)

@@ -27,7 +27,7 @@ def entry_args(value):
 
 
 def _same(a, b):
-    as_list = (lambda v: list(v) if isinstance(v, (list, tuple)) else v)
+    as_list = (lambda v: list(v) if isinstance(v, (list, tuple)) else [v])
     return as_list(a) == as_list(b)
 
 
@@ -63,12 +63,21 @@ def build_leaf(cls, name, value, shape, here, prev):
         kwargs.update(zip(free, args))
         args = ()
         check_args(cls, kwargs, here)
+    differs = None
     for key, value_inferred in inferred.items():
         if key not in kwargs:
             kwargs[key] = value_inferred
-        elif not _same(kwargs[key], value_inferred):
-            raise ConfigError(f"{key} is {kwargs[key]!r}, but the input from {prev_text(prev)} has shape "
-                              f"{tuple(shape)}, so {key} must be {value_inferred!r} (or be left out)", here + (key,))
+        elif not _same(kwargs[key], value_inferred) and differs is None:
+            differs = ConfigError(f"{key} is {kwargs[key]!r}, but the input from {prev_text(prev)} has shape "
+                                  f"{tuple(shape)}, so {key} must be {value_inferred!r} (or be left out)",
+                                  here + (key,))
     if not args:
         check_missing(params, kwargs, here)
-    return call(cls, args, kwargs, here, name)
+    if differs is None:
+        return call(cls, args, kwargs, here, name)
+    try:        # another value that fits the input too (LayerNorm over the last two axes) is kept
+        layer = call(cls, args, kwargs, here, name)
+        layer.output_shape(tuple(shape))
+        return layer
+    except (ConfigError, ValueError, TypeError, IndexError):
+        raise differs from None

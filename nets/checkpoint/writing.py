@@ -33,11 +33,12 @@ def all_generators(net, generators=None):
 
 
 def save(path, net, optimizer=None, schedule=None, trainer=None, config=None, config_hash=None, generators=None,
-         preprocessing=None):
+         preprocessing=None, python_run=None):
     """Write a checkpoint atomically. ``trainer`` is a dict (arrays allowed);
     ``generators`` maps names to np.random.Generator (the layers' own are added);
     ``preprocessing`` (nets.preprocessing; by default the ``net.preprocessing``
-    that nets.build attaches) is stored for kubik.load / predict / export."""
+    that nets.build attaches) is stored for kubik.load / predict / export;
+    ``python_run`` (nets.python_run: a run trained from Python) in its place of a config."""
     path = Path(path)
     arrays = {f"{MODEL}{k}": v for k, v in net.state_dict().items()}
     meta = {
@@ -51,6 +52,8 @@ def save(path, net, optimizer=None, schedule=None, trainer=None, config=None, co
     pre = preprocessing if preprocessing is not None else getattr(net, "preprocessing", None)
     if pre is not None:
         meta["preprocessing"] = flatten(pre, "preprocessing", arrays)
+    if python_run is not None:
+        meta["python_run"] = python_run
     arrays[META] = np.array(json.dumps(meta, default=str))
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:

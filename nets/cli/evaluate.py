@@ -1,20 +1,28 @@
-"""``kubik eval CHECKPOINT [--split test|val|train] [--report [-o confusion.png]]``:
+"""``kubik eval CHECKPOINT_OR_RUN [--split test|val|train] [--report [-o confusion.png]]``:
 rebuild the model from the config a checkpoint holds, load its weights, report
 loss and accuracy (and, with --report, the confusion matrix and per-class
-precision / recall / F1, see cli.report)."""
+precision / recall / F1, see cli.report). ``--data SOURCE`` evaluates on other
+data instead (cli.eval_data), as a run trained from Python requires."""
 from .. import checkpoint
 from ..checkpoint.format import label
 from ..config import Source, normalize
+from ..model import checkpoint_path
+from ..python_run import is_python_run
 from ..trainer import evaluate
 from .common import build_experiment, import_code, out
+from .eval_data import eval_on_data
 from .parser import UsageError
 from .report import report
 
 
-def experiment_from_checkpoint(path, imports=()):
+def experiment_from_checkpoint(path, imports=(), python_hint=""):
     """(checkpoint, config, Experiment with the checkpoint's weights) of a checkpoint file;
-    ``imports``: --import modules, besides those the run recorded."""
+    ``imports``: --import modules, besides those the run recorded. A run trained from
+    Python (no config, no data) is a UsageError ending in ``python_hint``."""
     ckpt = checkpoint.read(path)
+    if is_python_run(ckpt):
+        raise UsageError(f"{label(ckpt.path)} comes from a run trained in Python, which records no data"
+                         f"{python_hint}")
     if not isinstance(ckpt.config, dict):
         raise checkpoint.CheckpointError(f"{label(ckpt.path)} holds no config to rebuild the model from")
     source = Source(f"{ckpt.path} (its config)")
@@ -29,7 +37,15 @@ def experiment_from_checkpoint(path, imports=()):
 def cmd_eval(args):
     if args.o and not args.report:
         raise UsageError("kubik eval: -o draws the confusion matrix of --report; add --report")
-    ckpt, cfg, exp = experiment_from_checkpoint(args.checkpoint, args.imports)
+    if args.data is not None:
+        if args.split is not None:
+            raise UsageError("kubik eval: --split picks a split of the run's own data and --data names other "
+                             "data; give one of them")
+        return eval_on_data(args)
+    args.split = args.split or "test"
+    ckpt, cfg, exp = experiment_from_checkpoint(
+        checkpoint_path(args.checkpoint), args.imports,
+        ": give the data to evaluate on with --data SOURCE (a data set name, or an .npz or .csv file)")
     X, y = {"test": (exp.data.X_test, exp.data.y_test), "val": (exp.data.X_val, exp.data.y_val),
             "train": (exp.data.X_train, exp.data.y_train)}[args.split]
     if not len(X):

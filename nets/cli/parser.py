@@ -45,9 +45,12 @@ def parser():
     t.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.npz")
     t.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_imports(t)
-    e = sub.add_parser("eval", help="loss and accuracy of a checkpoint on the test split")
-    e.add_argument("checkpoint")
-    e.add_argument("--split", choices=("test", "val", "train"), default="test")
+    e = sub.add_parser("eval", help="loss and accuracy of a checkpoint on the test split, or on --data")
+    e.add_argument("checkpoint", metavar="CHECKPOINT_OR_RUN", help="a checkpoint, or a run folder (its best.npz)")
+    e.add_argument("--split", choices=("test", "val", "train"), default=None,
+                   help="a split of the run's config data (default test)")
+    e.add_argument("--data", metavar="SOURCE", help="evaluate on this data instead: a data set name, an .npz or "
+                   ".csv file, or a folder of IDX files (required for a run trained from Python)")
     _add_imports(e)
     e.add_argument("--report", action="store_true", help="confusion matrix and per-class precision/recall/F1")
     e.add_argument("-o", metavar="FILE.png", help="with --report: also draw the confusion matrix to this PNG")

@@ -21,7 +21,7 @@ def _boundary(args, plot):
     ckpt = next((run / n for n in ("best.npz", "last.npz") if (run / n).is_file()), None)
     if ckpt is None:
         raise UsageError(f"kubik plot --boundary: '{run}' has no best.npz or last.npz")
-    exp = experiment_from_checkpoint(ckpt, args.imports)[2]
+    exp = experiment_from_checkpoint(ckpt, args.imports, " (--boundary draws the model over its training data)")[2]
     if exp.task.num_classes is None:
         raise UsageError("kubik plot --boundary: the model is a regression (no classes)")
     from ..report import predict

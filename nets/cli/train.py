@@ -43,8 +43,9 @@ def _resume(args):
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.is_file():
         if (run_dir / "last.npz").is_file():
-            raise UsageError(f"kubik train --resume: '{run_dir}' holds a run made from Python (no config.yaml); "
-                             f"resume it from Python: nets.fit(..., out='{run_dir}', resume=True)")
+            raise UsageError(f"kubik train --resume: '{run_dir}' holds a run made from Python (no config.yaml, and "
+                             f"its data lives in your script); resume it from Python: nets.fit(..., "
+                             f"out='{run_dir}', resume=True) (kubik eval {run_dir} --data SOURCE evaluates it)")
         raise UsageError(f"kubik train --resume: '{run_dir}' is not a run folder (no config.yaml)")
     last = run_dir / "last.npz"
     if not last.exists():

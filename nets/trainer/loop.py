@@ -155,6 +155,8 @@ class Trainer(FromExperiment, EpochEnd, RunState):
             return self._result("already_done", f"the run has already done its {st['epoch']} epochs "
                                                 f"(raise train.epochs to go on)")
         self.attach_loader(loader)
+        if self.config is None and self.run_dir is not None:
+            self.describe_python_run(loader.X)
         self.dist.check_batches(loader.num_samples, loader.batch_size, loader.drop_last,
                                 "train.batch_size" if self.exp is not None else "Trainer.fit")
         self.dist.share_data_order(loader)

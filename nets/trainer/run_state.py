@@ -61,6 +61,7 @@ class RunState:
         self._loader_state = None          # from a restored checkpoint, for the loader fit() is given
         self._session_start = None
         self._streams_split = False        # a fresh run gives each rank its own random streams once
+        self.python_run = self.python_record = None   # a Python run's net description (nets.python_run)
 
     def rank_streams(self):
         """The generators that differ between ranks: the package generator and the layers' own."""
@@ -99,10 +100,20 @@ class RunState:
         try:
             return checkpoint.save(self.run_dir / name, self.net, self.optimizer, self.schedule,
                                    trainer=st, config=self.config, config_hash=self.hash,
-                                   generators={**gens, **others})
+                                   generators={**gens, **others}, preprocessing=self.python_record,
+                                   python_run=self.python_run)
         finally:
             if buffers is not None:
                 self.dist.set_buffers(self.net, buffers[0])
+
+    def describe_python_run(self, X):
+        """Record what kubik eval / kubik.load need to rebuild a Python run's net (trained on
+        inputs like ``X``) in its checkpoints; one log line when the net cannot be written."""
+        from ..python_run import describe_run
+        self.python_run, self.python_record = describe_run(self.net, self.loss, self.task, X)
+        if self.python_run["why"]:
+            self.log(f"note: kubik eval and kubik.load will not be able to rebuild the net of {self.run_dir}: "
+                     f"{self.python_run['why']}")
 
     def restore(self, ckpt):
         """Continue from ``ckpt`` (already read); CheckpointError if it does not fit.

@@ -1,0 +1,123 @@
+"""``kubik eval RUN_OR_CHECKPOINT --data SOURCE [--report]``: loss and
+accuracy of a trained model on data named on the command line, read by the
+loaders a config's ``data`` section uses (nets.datasets):
+
+    SOURCE = a data set name (digits, breast_cancer, ...)   its own test split if it has one
+             | FILE.npz (arrays X, y) | FILE.csv (target: the last column)   every sample
+             | FOLDER of MNIST-style IDX files               its test (t10k) files
+
+Inputs go through the checkpoint's stored preprocessing (kubik.load's
+Model.transform: a YAML run's training scaling, none for a run trained from
+Python); samples whose size matches the model's input shape are reshaped to
+it (64 features for a (1, 8, 8) model). Text class names of a csv are matched
+to the model's by name. Required for a run trained from Python (its data is
+not recorded); for a YAML run it replaces the config's split.
+"""
+import inspect
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+from .. import checkpoint
+from ..builders import Task, build_loss
+from ..config import ConfigError
+from ..datasets import DATASETS, load as load_samples
+from ..model import checkpoint_path, load
+from ..python_run import is_python_run, rebuild_loss
+from ..trainer.evaluation import LabelTask, _evaluate
+from .common import out
+from .parser import UsageError
+from .report import report
+
+_LOADERS = {".npz": "npz", ".csv": "csv"}
+
+
+def read_source(source):
+    """(X, y, class names or None, what was taken) of SOURCE; UsageError when it cannot be read."""
+    p = Path(os.path.expanduser(source))
+    if p.is_dir():
+        name, args = "idx", {"path": str(p)}
+    elif p.is_file():
+        if p.suffix.lower() not in _LOADERS:
+            raise UsageError(f"kubik eval --data: '{source}' is not an .npz or .csv file (IDX data: give the folder "
+                             f"that holds the MNIST-style files)")
+        name, args = _LOADERS[p.suffix.lower()], {"path": str(p)}
+    elif source in DATASETS:
+        name, args = source, {}
+        needs = [n for n, p in inspect.signature(DATASETS.get(name)).parameters.items()
+                 if p.default is p.empty and n != "rng"]
+        if needs:
+            raise UsageError(f"kubik eval --data: the '{name}' data set needs {', '.join(needs)}; give the file "
+                             f"itself (--data FILE.npz, FILE.csv or an IDX folder)")
+    else:
+        raise UsageError(f"kubik eval --data: '{source}' is neither a file nor a data set name "
+                         f"(known: {', '.join(DATASETS.names())})")
+    try:
+        s = load_samples(name, **args)
+    except ConfigError as e:
+        raise UsageError(f"kubik eval --data {source}: {e.message}") from None
+    except (ValueError, TypeError) as e:
+        raise UsageError(f"kubik eval --data {source}: {e}") from None
+    if s.X_test is not None:
+        return s.X_test, s.y_test, s.classes, "its test split"
+    return s.X, s.y, s.classes, "all samples"
+
+
+def _labels(y, data_classes, model, source):
+    """The data's labels as the model's class indices (matched by name where both have names)."""
+    if data_classes is None or model.record.get("classes") is None or model.task == "regression":
+        return y
+    index = {str(c): i for i, c in enumerate(model.record["classes"])}
+    names = [str(c) for c in data_classes]
+    unknown = sorted(set(names[i] for i in np.unique(y)) - set(index))
+    if unknown:
+        raise UsageError(f"kubik eval --data {source}: class {unknown[0]!r} is not one of the model's "
+                         f"({', '.join(index)})")
+    return np.array([index[n] for n in names], np.int64)[y]
+
+
+def _inputs(model, X, source):
+    """X shaped as the model's input; UsageError naming both shapes when it does not fit."""
+    X = np.asarray(X)
+    if X.ndim < 1 or int(np.prod(X.shape[1:])) != int(np.prod(model.input_shape)):
+        raise UsageError(f"kubik eval --data {source}: its samples have shape {tuple(X.shape[1:])}, but the "
+                         f"checkpoint's model takes input of shape {model.input_shape}")
+    try:
+        return model.transform(X)
+    except ValueError as e:
+        raise UsageError(f"kubik eval --data {source}: {e}") from None
+
+
+def eval_on_data(args):
+    """``kubik eval CHECKPOINT --data SOURCE``: print loss and accuracy (and --report)."""
+    path = checkpoint_path(args.checkpoint)
+    ckpt = checkpoint.read(path)
+    model = load(path, imports=args.imports)
+    X, y, data_classes, what = read_source(args.data)
+    if not len(X):
+        raise UsageError(f"kubik eval --data {args.data}: no samples")
+    Xs, y = _inputs(model, X, args.data), _labels(np.asarray(y), data_classes, model, args.data)
+    out_shape = tuple(model.net_output_shape())
+    if is_python_run(ckpt):
+        loss, batch_size = rebuild_loss(ckpt), 1000
+        task = LabelTask(loss)
+    else:
+        loss, batch_size = build_loss(model.config["loss"]), model.config["train"]["eval_batch_size"]
+        task = Task(loss, out_shape, model.record["num_classes"], y.shape[1:])
+    try:
+        value, acc = _evaluate(model.net, loss, Xs, y, batch_size, task)
+    except (ValueError, TypeError) as e:
+        raise UsageError(f"kubik eval --data {args.data}: its targets do not fit the model: {e}") from None
+    tr = ckpt.trainer
+    acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
+    out(f"{ckpt.path} (epoch {tr.get('epoch')}, step {tr.get('step')}): {args.data} ({what}), {len(Xs)} samples: "
+        f"loss {value:.4f}{acc_text}")
+    if args.report:
+        kind = SimpleNamespace(num_classes=model.record["num_classes"] if model.task != "regression" else None,
+                               out_shape=out_shape, threshold=0.5 if model.record.get("threshold") is None
+                               else model.record["threshold"])
+        report(SimpleNamespace(net=model.net, task=kind), Xs, y, batch_size, args.o,
+               f"{ckpt.path.name}: confusion matrix, {args.data} ({len(Xs)} samples)")
+    return 0
