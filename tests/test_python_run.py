@@ -2,12 +2,16 @@
 its checkpoints record the net (layer.spec()), the loss and the input shape, so
 ``kubik eval RUN --data SOURCE`` and ``kubik.load(RUN)`` rebuild it; a net that
 cannot be described still trains and then says why, in one line."""
+import io
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import kubik
 from kubik import layers, losses, nets
 from kubik.nets import checkpoint as K
+from kubik.nets.cli import main
 
 from cli_run import kubik as kubik_cmd, one_line_error
 from python_runs import digits, eval_cli, mlp_run, run  # noqa: F401  (mlp_run: a fixture)
@@ -149,3 +153,25 @@ def test_a_checkpoint_from_before_the_description_is_refused_as_before(tmp_path,
     for args in ((), ("--data", mlp_run[2])):
         code, _, err = eval_cli(capsys, tmp_path / "old.npz", *args)
         assert code == 2 and "holds no config to rebuild the model" in err and len(err.strip().splitlines()) == 1
+
+
+def test_summary_of_a_run_folder_or_checkpoint_is_the_table_of_the_rebuilt_net(mlp_run, capsys):
+    folder, net, _ = mlp_run
+    expected = nets.summary(net, (64,), file=io.StringIO())
+    for target in (folder, folder / "last.npz"):
+        assert main(["summary", str(target)]) == 0
+        printed = capsys.readouterr().out
+        assert printed.strip() == expected.strip()
+        assert "total parameters: 2,410" in printed        # 64·32 + 32 + 32·10 + 10
+    assert main(["summary", str(folder), "--set", "seed=1"]) == 2
+    assert "--set applies to a config file" in capsys.readouterr().err
+
+
+def test_summary_of_a_yaml_run_folder_is_its_configs_table(tmp_path, capsys):
+    config = str(Path(__file__).resolve().parent.parent / "configs" / "digits_mlp.yaml")
+    assert main(["summary", config]) == 0
+    expected = capsys.readouterr().out
+    assert main(["train", config, "--out", str(tmp_path / "run"), "--quiet", "--set", "train.epochs=1"]) == 0
+    capsys.readouterr()
+    assert main(["summary", str(tmp_path / "run")]) == 0
+    assert capsys.readouterr().out == expected

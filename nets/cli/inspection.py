@@ -1,19 +1,32 @@
-"""The commands that look without training: ``kubik summary CONFIG`` (the
-layer table), ``kubik layers`` (everything registered) and ``kubik gradcheck
+"""The commands that look without training: ``kubik summary CONFIG|RUN|CKPT``
+(the layer table; of a run folder or checkpoint: of the net it rebuilds), ``kubik layers`` (everything registered) and ``kubik gradcheck
 [NAME ...]`` (finite-difference check of every layer and loss)."""
+import io
+from pathlib import Path
+
 from ... import layers
 from ... import losses
 from ... import optim
 
-from ..builders import summary_table
+from ..builders import summary, summary_table
 from ..config import ConfigError
 from ..datasets import DATASETS
 from ..imports import import_modules
 from ..gradcheck_all import describe_signature, run_all
 from .common import EXIT_FAILED, load_and_build, out
+from .parser import UsageError
 
 
 def cmd_summary(args):
+    path = Path(args.config)
+    if path.is_dir() or path.suffix == ".npz":      # a run folder or checkpoint, YAML or Python run
+        if args.set:
+            raise UsageError("kubik summary: --set applies to a config file, not to a run folder or checkpoint")
+        from ..model import load
+        model = load(path, which="last" if path.is_dir() and not (path / "best.npz").exists() else "best",
+                     imports=args.imports)
+        out(summary(model.net, model.input_shape, file=io.StringIO()))
+        return 0
     _, _, exp = load_and_build(args.config, args.set, args.imports)
     out(summary_table(exp.rows, exp.data.input_shape))
     return 0

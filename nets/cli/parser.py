@@ -54,8 +54,9 @@ def parser():
     _add_imports(e)
     e.add_argument("--report", action="store_true", help="confusion matrix and per-class precision/recall/F1")
     e.add_argument("-o", metavar="FILE.png", help="with --report: also draw the confusion matrix to this PNG")
-    s = sub.add_parser("summary", help="the layer table of a config: output shapes and parameter counts")
-    s.add_argument("config")
+    s = sub.add_parser("summary", help="the layer table of a config, run folder or checkpoint: output shapes and "
+                       "parameter counts")
+    s.add_argument("config", metavar="CONFIG|RUN|CKPT")
     _add_sets(s)
     _add_imports(s)
     sub.add_parser("layers", help="every registered layer, loss, optimizer, schedule and data set")
