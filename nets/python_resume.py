@@ -41,7 +41,7 @@ def _entry(make, what, obj, why):
     try:
         return make()
     except SpecError as e:
-        why.append(f"the {what} {type(obj).__name__} {e.reason}")
+        why.append(f"the {what}: {e.reason}")
         return None
 
 

@@ -71,8 +71,8 @@ def optimizer_entry(opt, net):
     for g in opt.param_groups:
         outside = sum(id(p) not in names for p in g["params"])
         if outside:
-            raise SpecError(f"updates {outside} parameter(s) that are not the net's, which the run cannot name",
-                            kind)
+            raise SpecError(f"{kind} updates {outside} parameter(s) that are not the net's, which the run "
+                            f"cannot name", kind)
         options = {k: plain(v, k, kind) for k, v in g.items() if k != "params"}
         groups.append({"params": [names[id(p)] for p in g["params"]], **options})
     own = {}
