@@ -170,3 +170,46 @@ def test_yaml_runs_name_their_data(tmp_path, capsys):
     (run / "config.yaml").write_text("seed: 0\n")
     assert main(["train", "--resume", str(run), "--data", "digits"]) == 2
     assert "holds a YAML run, whose config names its data" in capsys.readouterr().err
+
+
+def edit_record(folder, change):
+    """Rewrite last.npz's resume record with ``change(record)``."""
+    import json
+    from kubik.nets.checkpoint.format import META
+    with np.load(folder / "last.npz", allow_pickle=False) as z:
+        arrays = {k: z[k] for k in z.files}
+    meta = json.loads(str(arrays[META]))
+    change(meta["python_run"])
+    arrays[META] = np.array(json.dumps(meta))
+    np.savez(folder / "last.npz", **arrays)
+
+
+class StopAt(nets.Callback):
+    def on_step_end(self, trainer, loss):
+        if trainer.state["step"] == 50:
+            trainer.request_stop("as Ctrl-C would")
+
+
+def test_a_run_stopped_mid_epoch_continues_bitwise(tmp_path, data, capsys):
+    folder, train, val = data
+    sgd_run(tmp_path / "cut", train, val, 4, callbacks=[StopAt()])       # step 50 of 76: mid-epoch 3
+    edit_record(tmp_path / "cut", lambda run: run["resume"].update(why=[]))   # as if stopped by Ctrl-C
+    assert main(["train", "--resume", str(tmp_path / "cut"), "--data", str(folder / "train.npz"), "--val",
+                 str(folder / "val.npz"), "--quiet"]) == 0
+    assert "at epoch 3, step 50" in capsys.readouterr().out
+    sgd_run(tmp_path / "full", train, val, 4)
+    assert_same(weights(tmp_path / "cut"), weights(tmp_path / "full"))
+
+
+def test_the_resume_checks_catch_a_record_that_does_not_fit(tmp_path, data, capsys):
+    folder = data[0]
+    args = ["train", "--resume", str(tmp_path / "r"), "--data", str(folder / "train.npz"), "--val",
+            str(folder / "val.npz")]
+    run = _folder(tmp_path, data)
+    edit_record(run, lambda r: r["resume"]["settings"].update(clip_norm=2.0))
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "written by different settings" in err and len(err.strip().splitlines()) == 1
+    edit_record(run, lambda r: r.pop("resume"))           # a checkpoint from before runs recorded this
+    assert main(args) == 2
+    assert "before runs recorded their optimizer and settings" in capsys.readouterr().err
