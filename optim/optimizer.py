@@ -53,6 +53,7 @@ class Optimizer:
         if init is not None and not getattr(init, "records_call", False):
             cls.__init__ = recording(init)
 
+    @recording
     def __init__(self, params, lr, **defaults):
         check_nonnegative(type(self).__name__, lr=lr)
         self.lr = float(lr)

@@ -38,6 +38,7 @@ class Schedule:
         if init is not None and not getattr(init, "records_call", False):
             cls.__init__ = recording(init)
 
+    @recording
     def __init__(self, optimizer, base_lr=None):
         if not hasattr(optimizer, "lr") or not hasattr(optimizer, "step"):
             raise TypeError(f"{type(self).__name__}: expected an optimizer, got {type(optimizer).__name__}")

@@ -213,3 +213,13 @@ def test_the_resume_checks_catch_a_record_that_does_not_fit(tmp_path, data, caps
     edit_record(run, lambda r: r.pop("resume"))           # a checkpoint from before runs recorded this
     assert main(args) == 2
     assert "before runs recorded their optimizer and settings" in capsys.readouterr().err
+
+
+def test_epochs_flag_of_a_yaml_run_is_train_epochs(tmp_path, capsys):
+    from kubik.nets import checkpoint
+    run = tmp_path / "y"
+    assert main(["train", "configs/spirals.yaml", "--epochs", "1", "--out", str(run), "--quiet"]) == 0
+    assert checkpoint.read(run / "last.npz").trainer["epoch"] == 1
+    assert main(["train", "--resume", str(run), "--epochs", "2", "--quiet"]) == 0
+    assert checkpoint.read(run / "last.npz").trainer["epoch"] == 2
+    assert "epochs: 2" in (run / "config.yaml").read_text()
