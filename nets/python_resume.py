@@ -9,6 +9,7 @@ rebuild the rest of it without the script and continue it bit for bit:
         "loader":    the training DataLoader's batch_size, shuffle, drop_last
         "data", "val": fingerprints of the training / validation arrays (or null):
                      samples, sample shape and dtype of X and y, and a SHA-256 of their bytes
+        "imports":   modules outside kubik that define the optimizer's or schedule's class
         "why":       what cannot be rebuilt from the command line (empty: it can), e.g.
                      a user's callbacks (they live in the script) or an unregistered optimizer
     }
@@ -37,7 +38,7 @@ def fingerprint(X, y):
             "y_shape": list(y.shape[1:]), "y_dtype": y.dtype.name, "sha256": h.hexdigest()}
 
 
-def _entry(make, what, obj, why):
+def _entry(make, what, why):
     try:
         return make()
     except SpecError as e:
@@ -45,16 +46,23 @@ def _entry(make, what, obj, why):
         return None
 
 
+def _user_modules(*objs):
+    """The modules outside kubik (and not a script's __main__) that define the classes of ``objs``."""
+    found = {type(o).__module__ for o in objs if o is not None}
+    return sorted(m for m in found if not m.startswith("kubik") and m != "__main__")
+
+
 def describe_resume(trainer, loader, val):
     """The ``resume`` record of ``trainer`` training on ``loader`` (validating on ``val``: (X, y) or None)."""
     why = []
     opt, sched, t = trainer.optimizer, trainer.schedule, trainer.t
     record = {
-        "optimizer": _entry(lambda: optimizer_entry(opt, trainer.net), "optimizer", opt, why),
-        "schedule": None if sched is None else _entry(lambda: schedule_entry(sched), "schedule", sched, why),
+        "optimizer": _entry(lambda: optimizer_entry(opt, trainer.net), "optimizer", why),
+        "schedule": None if sched is None else _entry(lambda: schedule_entry(sched), "schedule", why),
         "settings": {k: v for k, v in t.items() if k != "progress"},
         "loader": {"batch_size": loader.batch_size, "shuffle": loader.shuffle, "drop_last": loader.drop_last},
         "data": fingerprint(loader.X, loader.y), "val": None if val is None else fingerprint(*val),
+        "imports": _user_modules(opt, sched, getattr(sched, "after", None)),
     }
     if type(loader) is not DataLoader:
         why.append(f"the training data comes from a {type(loader).__name__} (a DataLoader subclass of the script)")
@@ -65,7 +73,7 @@ def describe_resume(trainer, loader, val):
         why.append(f"it was given a task of its own ({type(trainer.task).__name__})")
     run = trainer.python_run or {}
     if run.get("why"):
-        why.append(run["why"])
+        why.append(f"the net: {run['why']}")
     if run.get("loss_why"):
         why.append(run["loss_why"])
     record["why"] = why

@@ -113,6 +113,10 @@ class MySGD(optim.SGD):            # not registered: a config cannot name it
     pass
 
 
+class MyLinear(layers.Linear):     # neither
+    pass
+
+
 def _folder(tmp_path, data, **kw):
     folder, train, val = data
     layers.seed(1)
@@ -147,13 +151,14 @@ def test_refusals_are_one_line(tmp_path, data):
     ("callbacks", "callbacks of the script (Note)"),
     ("unregistered", "the optimizer: MySGD is not a registered optimizer"),
     ("outside", "SGD updates 1 parameter(s) that are not the net's"),
+    ("net", "the net: layer '0' (MyLinear): MyLinear is not a registered layer"),
 ])
 def test_what_the_script_holds_is_named(tmp_path, data, case, fragment, capsys):
     if case == "callbacks":
         run = _folder(tmp_path, data, callbacks=[Note()], val=None)
     else:
         layers.seed(1)
-        net = nets.Sequential(layers.Linear(64, 10))
+        net = nets.Sequential((MyLinear if case == "net" else layers.Linear)(64, 10))
         extra = [layers.Parameter(np.zeros(3, np.float32))] if case == "outside" else []
         opt = (MySGD if case == "unregistered" else optim.SGD)(net.parameters() + extra, lr=0.1)
         folder, train, val = data
@@ -223,3 +228,30 @@ def test_epochs_flag_of_a_yaml_run_is_train_epochs(tmp_path, capsys):
     assert main(["train", "--resume", str(run), "--epochs", "2", "--quiet"]) == 0
     assert checkpoint.read(run / "last.npz").trainer["epoch"] == 2
     assert "epochs: 2" in (run / "config.yaml").read_text()
+
+
+def test_an_optimizer_of_the_users_module_is_imported_again(tmp_path, data, monkeypatch):
+    import sys
+    folder, train, val = data
+    (tmp_path / "my_optim.py").write_text(
+        "from kubik import optim\n\n\n"
+        "@optim.register(name='_TestSGDHalf')\n"
+        "class SGDHalf(optim.SGD):\n"
+        "    def __init__(self, params, lr=0.1, half=True):\n"
+        "        super().__init__(params, lr=lr / 2 if half else lr, momentum=0.5)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import my_optim
+    try:
+        for out, epochs in (("a", 1), ("full", 2)):
+            layers.seed(2)
+            net = nets.Sequential(layers.Linear(64, 10))
+            nets.fit(net, losses.CrossEntropy(), my_optim.SGDHalf(net.parameters(), lr=0.2), train, val=val,
+                     epochs=epochs, out=tmp_path / out, **QUIET)
+    finally:
+        from kubik.optim import OPTIMIZERS
+        del OPTIMIZERS._table["_TestSGDHalf"]
+        sys.modules.pop("my_optim", None)
+    proc = kubik("train", "--resume", tmp_path / "a", "--data", folder / "train.npz", "--val", folder / "val.npz",
+                 "--epochs", 2, "--quiet", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert_same(weights(tmp_path / "a"), weights(tmp_path / "full"))

@@ -17,6 +17,7 @@ from .. import checkpoint
 from ..checkpoint.format import label
 from ..dataloader import DataLoader
 from ..fit import fit
+from ..imports import import_modules
 from ..python_resume import fingerprint
 from ..python_run import rebuild, rebuild_loss
 from ...optim.spec import build_optimizer, build_schedule
@@ -98,6 +99,7 @@ def _pieces(args, run_dir, ckpt):
     net, _ = rebuild(ckpt, args.imports)
     _give_generators(net, ckpt)
     loss = rebuild_loss(ckpt)
+    import_modules(list(rec.get("imports") or []), label="import")     # a user's optimizer or schedule class
     try:
         opt = build_optimizer(rec["optimizer"], net)
         sched = None if rec["schedule"] is None else build_schedule(opt, rec["schedule"])
