@@ -19,7 +19,10 @@ log line says why those will refuse it. ``out`` holding a
 last.npz is refused unless ``resume=True``, which continues that run bit for
 bit (the same net, optimizer, schedule and settings must be built again;
 ``epochs`` may be raised); ``resume=True`` on a folder without last.npz
-starts the run afresh and says so.
+starts the run afresh and says so. The checkpoints also record the
+optimizer, schedule, settings and loader (nets.python_resume), so
+``kubik train --resume FOLDER --data TRAIN`` rebuilds them and continues the
+run through this same function.
 """
 from pathlib import Path
 

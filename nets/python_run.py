@@ -8,6 +8,8 @@ record so that ``kubik eval``, ``kubik.load``, ``kubik predict`` and
         "loss":   the loss's entry (``loss.spec()``), or null ("loss_why" says why)
         "imports": modules outside kubik that define the layers (imported on rebuild)
         "dtype":  the dtype of the net's parameters
+        "resume": the optimizer, schedule, settings, loader and data fingerprints
+                  that kubik train --resume needs (nets.python_resume)
     }
     __kubik__["preprocessing"] = the record nets.preprocessing describes: the
         input shape and dtype of the training data, the task (classification,

@@ -17,6 +17,7 @@ lr / opt.lr. Parameters with ``requires_grad = False`` are skipped (frozen).
 import numpy as np
 
 from ..layers import Parameter, Registry
+from ..layers.spec import recording
 
 from .checks import check_nonnegative, plain
 from .fused import Run, make_plan
@@ -43,8 +44,16 @@ class Optimizer:
     for one parameter (in place, float32 stays float32); ``step`` calls it for
     each trainable parameter. ``self.work(p, state, k)`` hands out scratch
     arrays shaped like ``p``, shared by all parameters, so a step allocates
-    nothing once warm."""
+    nothing once warm. A subclass's constructor arguments are recorded (as a
+    layer's, layers/spec.py) so a run can name the optimizer (optim/spec.py)."""
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "records_call", False):
+            cls.__init__ = recording(init)
+
+    @recording
     def __init__(self, params, lr, **defaults):
         check_nonnegative(type(self).__name__, lr=lr)
         self.lr = float(lr)

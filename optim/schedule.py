@@ -14,6 +14,7 @@ plain dict of numbers (and the nested state of a wrapped schedule).
 import math
 
 from ..layers import Registry
+from ..layers.spec import recording
 
 from .checks import plain
 
@@ -25,11 +26,19 @@ class Schedule:
     """Base class: subclasses store and check their arguments, then call
     ``super().__init__(optimizer)``, and define ``lr_at(epoch)``, the learning
     rate after ``epoch`` steps in closed form. Stateful schedules also override
-    ``step`` and list their extra attributes in ``state_keys``."""
+    ``step`` and list their extra attributes in ``state_keys``. A subclass's
+    constructor arguments are recorded (layers/spec.py; used by optim/spec.py)."""
 
     state_keys = ()
     needs_metric = False     # True when step() must be given the monitored metric
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "records_call", False):
+            cls.__init__ = recording(init)
+
+    @recording
     def __init__(self, optimizer, base_lr=None):
         if not hasattr(optimizer, "lr") or not hasattr(optimizer, "step"):
             raise TypeError(f"{type(self).__name__}: expected an optimizer, got {type(optimizer).__name__}")

@@ -199,7 +199,7 @@ def test_cli_resume_of_a_python_run_folder_says_how(tmp_path, capsys):
              out=tmp_path / "py", **QUIET)
     assert main(["train", "--resume", str(tmp_path / "py")]) == 2
     err = capsys.readouterr().err
-    assert "made from Python" in err and "resume=True" in err and len(err.strip().splitlines()) == 1
+    assert "made from Python" in err and "--data TRAIN (8 samples)" in err and len(err.strip().splitlines()) == 1
     with pytest.raises(ValueError, match="no batch"):
         nets.fit(net, losses.CrossEntropy(), optim.SGD(net.parameters(), lr=0.1), (X[:0], y[:0]), **QUIET)
 

@@ -34,14 +34,15 @@ from .report import report
 _LOADERS = {".npz": "npz", ".csv": "csv"}
 
 
-def read_source(source):
-    """(X, y, class names or None, what was taken) of SOURCE; UsageError when it cannot be read."""
+def read_source(source, flag="kubik eval --data", train=False):
+    """(X, y, class names or None, what was taken) of SOURCE; UsageError (starting with ``flag``)
+    when it cannot be read. ``train``: every training sample (not a set's own test split)."""
     p = Path(os.path.expanduser(source))
     if p.is_dir():
         name, args = "idx", {"path": str(p)}
     elif p.is_file():
         if p.suffix.lower() not in _LOADERS:
-            raise UsageError(f"kubik eval --data: '{source}' is not an .npz or .csv file (IDX data: give the folder "
+            raise UsageError(f"{flag}: '{source}' is not an .npz or .csv file (IDX data: give the folder "
                              f"that holds the MNIST-style files)")
         name, args = _LOADERS[p.suffix.lower()], {"path": str(p)}
     elif source in DATASETS:
@@ -49,18 +50,18 @@ def read_source(source):
         needs = [n for n, p in inspect.signature(DATASETS.get(name)).parameters.items()
                  if p.default is p.empty and n != "rng"]
         if needs:
-            raise UsageError(f"kubik eval --data: the '{name}' data set needs {', '.join(needs)}; give the file "
+            raise UsageError(f"{flag}: the '{name}' data set needs {', '.join(needs)}; give the file "
                              f"itself (--data FILE.npz, FILE.csv or an IDX folder)")
     else:
-        raise UsageError(f"kubik eval --data: '{source}' is neither a file nor a data set name "
+        raise UsageError(f"{flag}: '{source}' is neither a file nor a data set name "
                          f"(known: {', '.join(DATASETS.names())})")
     try:
         s = load_samples(name, **args)
     except ConfigError as e:
-        raise UsageError(f"kubik eval --data {source}: {e.message}") from None
+        raise UsageError(f"{flag} {source}: {e.message}") from None
     except (ValueError, TypeError) as e:
-        raise UsageError(f"kubik eval --data {source}: {e}") from None
-    if s.X_test is not None:
+        raise UsageError(f"{flag} {source}: {e}") from None
+    if s.X_test is not None and not train:
         return s.X_test, s.y_test, s.classes, "its test split"
     return s.X, s.y, s.classes, "all samples"
 

@@ -44,6 +44,10 @@ def parser():
     t.add_argument("--out", metavar="RUN_DIR", help="the run folder (default: <train.out>/<config-stem>-<time>)")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.npz")
     t.add_argument("--quiet", action="store_true", help="no progress bars")
+    t.add_argument("--data", metavar="TRAIN", help="with --resume of a run made from Python: its training data "
+                   "(an .npz with X and y, a .csv, a data set name or a folder of IDX files)")
+    t.add_argument("--val", metavar="VAL", help="with --resume of a run made from Python: its validation data")
+    t.add_argument("--epochs", type=int, metavar="N", help="train until epoch N (a YAML run: --set train.epochs=N)")
     _add_imports(t)
     e = sub.add_parser("eval", help="loss and accuracy of a checkpoint on the test split, or on --data")
     e.add_argument("checkpoint", metavar="CHECKPOINT_OR_RUN", help="a checkpoint, or a run folder (its best.npz)")

@@ -1,7 +1,9 @@
 """``kubik train CONFIG [--set KEY=VALUE ...] [--out RUN_DIR] [--quiet]`` and
 ``kubik train --resume RUN_DIR [--set train.epochs=N]``: a run folder with
 config.yaml, metrics.csv, last.npz and best.npz; the test split is evaluated
-at the end.
+at the end. ``kubik train --resume RUN_DIR --data TRAIN [--val VAL]
+[--epochs N]`` continues a run made from Python (nets.fit(out=)): see
+resume_python.
 
 Under mpirun / srun every rank runs this command: rank 0 alone chooses the
 run folder (the others get its name), writes config.yaml and prints."""
@@ -17,6 +19,8 @@ from ..trainer.files import atomic_write_text
 from .common import EXIT_INTERRUPTED, load_and_build
 from .common import out as _out
 from .parser import UsageError
+from .resume_python import resume_python
+from ..python_run import is_python_run
 
 
 def out(text=""):
@@ -37,16 +41,29 @@ def _run_dir(cfg, config_path, given):
     return path
 
 
+def _python_run(run_dir):
+    """The last.npz (read) of a run made from Python that records its net, or None."""
+    last = run_dir / "last.npz"
+    if (run_dir / "config.yaml").is_file() or not last.is_file():
+        return None
+    ckpt = checkpoint.read(last)
+    return ckpt if is_python_run(ckpt) else None
+
+
 def _resume(args):
     """(config, experiment, trainer, run folder) restored from RUN_DIR/last.npz."""
     run_dir = Path(args.resume)
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.is_file():
         if (run_dir / "last.npz").is_file():
-            raise UsageError(f"kubik train --resume: '{run_dir}' holds a run made from Python (no config.yaml, and "
-                             f"its data lives in your script); resume it from Python: nets.fit(..., "
-                             f"out='{run_dir}', resume=True) (kubik eval {run_dir} --data SOURCE evaluates it)")
+            raise UsageError(f"kubik train --resume: '{run_dir}' holds a run made from Python (no config.yaml) "
+                             f"that does not record its net; resume it from Python: nets.fit(..., "
+                             f"out='{run_dir}', resume=True)")
         raise UsageError(f"kubik train --resume: '{run_dir}' is not a run folder (no config.yaml)")
+    for flag in ("data", "val"):
+        if getattr(args, flag, None) is not None:
+            raise UsageError(f"kubik train --resume: --{flag} is for a run made from Python; '{run_dir}' "
+                             f"holds a YAML run, whose config names its data")
     last = run_dir / "last.npz"
     if not last.exists():
         raise UsageError(f"kubik train --resume: '{run_dir}' has no last.npz to resume from (the run stopped "
@@ -100,6 +117,17 @@ def cmd_train(args):
         raise UsageError("kubik train: give a CONFIG or --resume RUN_DIR, not both")
     if not args.resume and not args.config:
         raise UsageError("kubik train: missing CONFIG (or --resume RUN_DIR)")
+    if not args.resume and (args.data or args.val):
+        raise UsageError("kubik train: --data and --val go with --resume RUN_DIR of a run made from Python "
+                         "(a config names its data)")
+    python_run = _python_run(Path(args.resume)) if args.resume else None
+    if python_run is not None:
+        if args.set:
+            raise UsageError(f"kubik train --resume: --set and --threads change a config; '{args.resume}' holds a "
+                             f"run made from Python, which has none (--epochs N raises its epochs)")
+        return resume_python(args, Path(args.resume), python_run, out)
+    if args.epochs is not None:
+        args.set.append(f"train.epochs={args.epochs}")
     cfg, exp, trainer, run_dir = _resume(args) if args.resume else _start(args)
     _world_line(cfg["train"]["batch_size"])
     result = trainer.fit()

@@ -156,7 +156,7 @@ class Trainer(FromExperiment, EpochEnd, RunState):
                                                 f"(raise train.epochs to go on)")
         self.attach_loader(loader)
         if self.config is None and self.run_dir is not None:
-            self.describe_python_run(loader.X)
+            self.describe_python_run(loader.X, val)
         self.dist.check_batches(loader.num_samples, loader.batch_size, loader.drop_last,
                                 "train.batch_size" if self.exp is not None else "Trainer.fit")
         self.dist.share_data_order(loader)

@@ -106,11 +106,15 @@ class RunState:
             if buffers is not None:
                 self.dist.set_buffers(self.net, buffers[0])
 
-    def describe_python_run(self, X):
+    def describe_python_run(self, X, val=None):
         """Record what kubik eval / kubik.load need to rebuild a Python run's net (trained on
-        inputs like ``X``) in its checkpoints; one log line when the net cannot be written."""
+        inputs like ``X``) in its checkpoints, and what kubik train --resume needs to continue it
+        (nets.python_resume; ``val``: the validation (X, y) or None); one log line when the net
+        cannot be written."""
+        from ..python_resume import describe_resume
         from ..python_run import describe_run
         self.python_run, self.python_record = describe_run(self.net, self.loss, self.task, X)
+        self.python_run["resume"] = describe_resume(self, self.train_loader, val)
         if self.python_run["why"]:
             self.log(f"note: kubik eval and kubik.load will not be able to rebuild the net of {self.run_dir}: "
                      f"{self.python_run['why']}")
