@@ -10,79 +10,147 @@ import numba
 import numpy as np
 
 
+# Every inner loop writes one contiguous run of channels from one to three
+# contiguous runs (slices), which LLVM vectorizes; loops writing several
+# outputs at once, or through computed flat indices, stayed scalar (3.5x
+# slower). Inputs in NCHW are first gathered, one tile row at a time, into a
+# small channels-last buffer (zero past the edges).
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _add(o, x, y):
+    for c in range(o.shape[0]):
+        o[c] = x[c] + y[c]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _sub(o, x, y):
+    for c in range(o.shape[0]):
+        o[c] = x[c] - y[c]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _add_sub(o, x, y, z):
+    for c in range(o.shape[0]):
+        o[c] = x[c] + y[c] - z[c]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _sub_add(o, x, y, z):
+    for c in range(o.shape[0]):
+        o[c] = x[c] - y[c] + z[c]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _add_add(o, x, y, z):
+    for c in range(o.shape[0]):
+        o[c] = x[c] + y[c] + z[c]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _sub_sub(o, x, y, z):
+    for c in range(o.shape[0]):
+        o[c] = x[c] - y[c] - z[c]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _copy(o, x):
+    for c in range(o.shape[0]):
+        o[c] = x[c]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _neg(o, x):
+    for c in range(o.shape[0]):
+        o[c] = -x[c]
+
+
 @numba.njit(cache=True, nogil=True)
 def winograd_input(X, V, ph, pw, th, tw):
-    """V[a·4 + b, t, c] = (Bᵀ d B)[a, b] of the 4×4 tile d of X[i, c] padded by (ph, pw)."""
+    """V[a·4 + b, t] = (Bᵀ d B)[a, b] of the 4×4 tile d of X[i, :] padded by (ph, pw)."""
     n, C, H, W = X.shape
     Wp = 2 * tw + 2
-    row = np.zeros((4, Wp), V.dtype)
-    r = np.empty((4, Wp), V.dtype)
+    buf = np.zeros((4, Wp * C), V.dtype)                 # 4 padded input rows, channels last
+    r = np.empty((4, Wp * C), V.dtype)
     for i in range(n):
         for ty in range(th):
-            t0 = (i * th + ty) * tw
-            for c in range(C):
-                for k in range(4):                       # the 4 padded input rows of this tile row
-                    y = 2 * ty + k - ph
+            k0 = 0
+            if ty > 0:                                   # rows 2·ty, 2·ty + 1 were rows 2, 3 of the last tile row
+                _copy(buf[0], buf[2])
+                _copy(buf[1], buf[3])
+                k0 = 2
+            for k in range(k0, 4):
+                y = 2 * ty + k - ph
+                for c in range(C):
                     for x in range(Wp):
                         xx = x - pw
-                        row[k, x] = X[i, c, y, xx] if 0 <= y < H and 0 <= xx < W else 0
-                for x in range(Wp):                      # Bᵀ d: rows
-                    r[0, x] = row[0, x] - row[2, x]
-                    r[1, x] = row[1, x] + row[2, x]
-                    r[2, x] = row[2, x] - row[1, x]
-                    r[3, x] = row[1, x] - row[3, x]
-                for a in range(4):                       # (Bᵀ d) B: columns
-                    for tx in range(tw):
-                        x = 2 * tx
-                        V[4 * a, t0 + tx, c] = r[a, x] - r[a, x + 2]
-                        V[4 * a + 1, t0 + tx, c] = r[a, x + 1] + r[a, x + 2]
-                        V[4 * a + 2, t0 + tx, c] = r[a, x + 2] - r[a, x + 1]
-                        V[4 * a + 3, t0 + tx, c] = r[a, x + 1] - r[a, x + 3]
+                        buf[k, x * C + c] = X[i, c, y, xx] if 0 <= y < H and 0 <= xx < W else 0
+            _sub(r[0], buf[0], buf[2])                   # Bᵀ d: rows
+            _add(r[1], buf[1], buf[2])
+            _sub(r[2], buf[2], buf[1])
+            _sub(r[3], buf[1], buf[3])
+            t0 = (i * th + ty) * tw
+            for a in range(4):                           # (Bᵀ d) B: columns
+                for tx in range(tw):
+                    x = 2 * tx * C
+                    c0, c1, c2, c3 = r[a, x:x + C], r[a, x + C:x + 2 * C], r[a, x + 2 * C:x + 3 * C], r[a, x + 3 * C:x + 4 * C]
+                    _sub(V[4 * a, t0 + tx], c0, c2)
+                    _add(V[4 * a + 1, t0 + tx], c1, c2)
+                    _sub(V[4 * a + 2, t0 + tx], c2, c1)
+                    _sub(V[4 * a + 3, t0 + tx], c1, c3)
 
 
 @numba.njit(cache=True, nogil=True)
 def winograd_output(M, Y):
-    """Y[i, 2·ty + r, 2·tx + s, o] = (Aᵀ M_t A)[r, s] (M already holds the bias)."""
+    """Y[i, 2·ty + r, 2·tx + s] = (Aᵀ M_t A)[r, s] (M already holds the bias)."""
     n, th, tw, O = Y.shape[0], Y.shape[1] // 2, Y.shape[2] // 2, Y.shape[3]
-    s = np.empty((2, 4), M.dtype)
+    S = np.empty((2, 4, tw, O), M.dtype)                 # Aᵀ M of one tile row
     for i in range(n):
         for ty in range(th):
-            for tx in range(tw):
-                t = (i * th + ty) * tw + tx
-                for o in range(O):
-                    for b in range(4):
-                        s[0, b] = M[b, t, o] + M[4 + b, t, o] + M[8 + b, t, o]
-                        s[1, b] = M[4 + b, t, o] - M[8 + b, t, o] - M[12 + b, t, o]
-                    for q in range(2):
-                        Y[i, 2 * ty + q, 2 * tx, o] = s[q, 0] + s[q, 1] + s[q, 2]
-                        Y[i, 2 * ty + q, 2 * tx + 1, o] = s[q, 1] - s[q, 2] - s[q, 3]
+            t0 = (i * th + ty) * tw
+            for b in range(4):
+                for tx in range(tw):
+                    t = t0 + tx
+                    _add_add(S[0, b, tx], M[b, t], M[4 + b, t], M[8 + b, t])
+                    _sub_sub(S[1, b, tx], M[4 + b, t], M[8 + b, t], M[12 + b, t])
+            for q in range(2):
+                for tx in range(tw):
+                    _add_add(Y[i, 2 * ty + q, 2 * tx], S[q, 0, tx], S[q, 1, tx], S[q, 2, tx])
+                    _sub_sub(Y[i, 2 * ty + q, 2 * tx + 1], S[q, 1, tx], S[q, 2, tx], S[q, 3, tx])
 
 
 @numba.njit(cache=True, nogil=True)
 def winograd_output_grad(G, dM, th, tw):
-    """dM[a·4 + b, t, o] = σ_a σ_b (A dY_t Aᵀ)[a, b], dY_t the 2×2 tile of G[i, o] (0 past the edge)."""
+    """dM[a·4 + b, t] = σ_a σ_b (A dY_t Aᵀ)[a, b], dY_t the 2×2 tile of G[i] (0 past the edge)."""
     n, O, Ho, Wo = G.shape
-    g = np.zeros((2, 2), dM.dtype)
-    p = np.empty((4, 2), dM.dtype)
+    Wy = 2 * tw
+    g = np.zeros((2, Wy, O), dM.dtype)                   # 2 output-gradient rows, channels last
+    p = np.empty((2, 2, O), dM.dtype)                    # rows 1, 2 of A dY (columns 0, 1)
     for i in range(n):
         for ty in range(th):
+            for q in range(2):
+                y = 2 * ty + q
+                for o in range(O):
+                    for x in range(Wy):
+                        g[q, x, o] = G[i, o, y, x] if y < Ho and x < Wo else 0
             for tx in range(tw):
                 t = (i * th + ty) * tw + tx
-                for o in range(O):
-                    for r in range(2):
-                        for q in range(2):
-                            y, x = 2 * ty + r, 2 * tx + q
-                            g[r, q] = G[i, o, y, x] if y < Ho and x < Wo else 0
-                    for q in range(2):
-                        p[0, q] = g[0, q]
-                        p[1, q] = g[0, q] + g[1, q]
-                        p[2, q] = g[0, q] - g[1, q]
-                        p[3, q] = g[1, q]
-                    for a in range(4):
-                        dM[4 * a, t, o] = p[a, 0]
-                        dM[4 * a + 1, t, o] = p[a, 0] + p[a, 1]
-                        dM[4 * a + 2, t, o] = p[a, 0] - p[a, 1]
-                        dM[4 * a + 3, t, o] = p[a, 1]
+                x = 2 * tx
+                _add(p[0, 0], g[0, x], g[1, x])
+                _add(p[0, 1], g[0, x + 1], g[1, x + 1])
+                _sub(p[1, 0], g[0, x], g[1, x])
+                _sub(p[1, 1], g[0, x + 1], g[1, x + 1])
+                for a in range(4):
+                    if a == 0:
+                        p0, p1 = g[0, x], g[0, x + 1]
+                    elif a == 3:
+                        p0, p1 = g[1, x], g[1, x + 1]
+                    else:
+                        p0, p1 = p[a - 1, 0], p[a - 1, 1]
+                    _copy(dM[4 * a, t], p0)
+                    _add(dM[4 * a + 1, t], p0, p1)
+                    _sub(dM[4 * a + 2, t], p0, p1)
+                    _copy(dM[4 * a + 3, t], p1)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -90,43 +158,38 @@ def winograd_input_grad(dV, dXp):
     """dXp = overlap-add of B dV_t Bᵀ (columns, then rows; the numpy path's order)."""
     n, Hp, Wp, C = dXp.shape
     th, tw = Hp // 2 - 1, Wp // 2 - 1
-    Q = np.empty((4, Wp, C), dV.dtype)
-    D = np.empty((Wp, C), dV.dtype)
-    Dprev = np.empty((Wp, C), dV.dtype)
-    Q3prev = np.empty((Wp, C), dV.dtype)
+    dx = dXp.reshape(n, Hp, Wp * C)
+    Q = np.empty((4, Wp, C), dV.dtype)                   # B dV of one tile row, columns overlap-added
+    Qf = Q.reshape(4, Wp * C)
+    f = np.empty(C, dV.dtype)
+    D, Dprev = np.empty(Wp * C, dV.dtype), np.empty(Wp * C, dV.dtype)
+    g1, Q3prev = np.empty(Wp * C, dV.dtype), np.empty(Wp * C, dV.dtype)
     for i in range(n):
         for ty in range(th):
             t0 = (i * th + ty) * tw
             for a in range(4):
                 for tx in range(tw):
-                    for c in range(C):
-                        v0, v1 = dV[4 * a, t0 + tx, c], dV[4 * a + 1, t0 + tx, c]
-                        v2, v3 = dV[4 * a + 2, t0 + tx, c], dV[4 * a + 3, t0 + tx, c]
-                        e, f = v1 + v2 - v0, v1 - v2 + v3
-                        if tx == 0:
-                            Q[a, 0, c] = v0
-                            Q[a, 1, c] = f
-                        else:
-                            Q[a, 2 * tx, c] = v0 + Q[a, 2 * tx, c]     # Q held e(tx − 1) there
-                            Q[a, 2 * tx + 1, c] = f - Q[a, 2 * tx + 1, c]
-                        Q[a, 2 * tx + 2, c] = e                      # completed at tx + 1
-                        Q[a, 2 * tx + 3, c] = v3
-                for c in range(C):
-                    Q[a, 2 * tw + 1, c] = -Q[a, 2 * tw + 1, c]
-            for x in range(Wp):
-                for c in range(C):
-                    q0, q1, q2, q3 = Q[0, x, c], Q[1, x, c], Q[2, x, c], Q[3, x, c]
-                    D[x, c] = q1 + q2 - q0
-                    g1 = q1 - q2 + q3
-                    if ty == 0:
-                        dXp[i, 0, x, c] = q0
-                        dXp[i, 1, x, c] = g1
+                    t = t0 + tx
+                    v0, v1, v2, v3 = dV[4 * a, t], dV[4 * a + 1, t], dV[4 * a + 2, t], dV[4 * a + 3, t]
+                    if tx == 0:
+                        _copy(Q[a, 0], v0)
+                        _sub_add(Q[a, 1], v1, v2, v3)
                     else:
-                        dXp[i, 2 * ty, x, c] = q0 + Dprev[x, c]
-                        dXp[i, 2 * ty + 1, x, c] = g1 - Q3prev[x, c]
-                    Q3prev[x, c] = q3
-            Dprev, D = D, Dprev
-        for x in range(Wp):
-            for c in range(C):
-                dXp[i, 2 * th, x, c] = Dprev[x, c]
-                dXp[i, 2 * th + 1, x, c] = -Q3prev[x, c]
+                        _add(Q[a, 2 * tx], v0, Q[a, 2 * tx])          # Q held e(tx − 1) there
+                        _sub_add(f, v1, v2, v3)
+                        _sub(Q[a, 2 * tx + 1], f, Q[a, 2 * tx + 1])   # ... and v3(tx − 1) here
+                    _add_sub(Q[a, 2 * tx + 2], v1, v2, v0)            # e, completed at tx + 1
+                    _copy(Q[a, 2 * tx + 3], v3)
+                _neg(Q[a, 2 * tw + 1], Q[a, 2 * tw + 1])
+            _add_sub(D, Qf[1], Qf[2], Qf[0])
+            _sub_add(g1, Qf[1], Qf[2], Qf[3])
+            if ty == 0:
+                _copy(dx[i, 0], Qf[0])
+                _copy(dx[i, 1], g1)
+            else:
+                _add(dx[i, 2 * ty], Qf[0], Dprev)
+                _sub(dx[i, 2 * ty + 1], g1, Q3prev)
+            _copy(Q3prev, Qf[3])
+            D, Dprev = Dprev, D
+        _copy(dx[i, 2 * th], Dprev)
+        _neg(dx[i, 2 * th + 1], Q3prev)
