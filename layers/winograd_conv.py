@@ -5,9 +5,8 @@ Forward per chunk of samples: pad X into a channels-last buffer, V = Bᵀ d B,
 16 GEMMs M[ξ] = V[ξ] U[ξ], Y = Aᵀ M A (+ bias). Backward: dM = A dY Aᵀ,
 dU[ξ] += V[ξ]ᵀ dM[ξ] (dW = Gᵀ dU G), db = Σ dM[(1, 1)] (= Σ dY), and dV[ξ] =
 dM[ξ] U[ξ]ᵀ, dX = overlap-add of B dV Bᵀ. Odd output sizes are computed on
-the next even size and cropped. Chunks keep V and M cache-sized; with a
-single chunk V is kept for backward, otherwise backward recomputes it per
-chunk. Y and dX are NCHW views of channels-last memory.
+the next even size and cropped. Chunks keep V and M cache-sized; V is kept
+for backward up to KEEP_V_BYTES per batch, otherwise recomputed per chunk. Y and dX are NCHW views of channels-last memory.
 """
 import numpy as np
 
@@ -16,7 +15,8 @@ from .winograd import filter_grad, filter_transform, input_transform, output_tra
 from .winograd_grad import SIGNS, input_grad_transform, output_grad_transform
 
 ALGOS = ("auto", "im2col", "winograd")
-CHUNK_BYTES = 2 << 20  # V of one chunk of samples up to this size
+CHUNK_BYTES = 1 << 20  # V of one chunk of samples up to this size
+KEEP_V_BYTES = 64 << 20  # V of the whole batch up to this size is kept for backward (else recomputed)
 MIN_CHANNELS = 16      # auto: Winograd when in and out channels are at least this ...
 MIN_OUTPUT = 8         # ... and the output map at least this in both directions (see docs/guide/speed.md)
 
@@ -64,10 +64,10 @@ class WinogradConv:
             return self._buffer(name, (size // nb * nb_max,), dtype, False)[:size].reshape(shape)
         return work
 
-    def _winograd_V(self, X, n0, n1, th, tw, nb_max, dtype):
-        """V (16, nb·th·tw, C) of samples n0..n1."""
+    def _winograd_V(self, X, n0, n1, th, tw, nb_max, dtype, name="wV"):
+        """V (16, nb·th·tw, C) of samples n0..n1, in work array ``name``."""
         work = self._worker(n1 - n0, nb_max, dtype)
-        V = work("wV", (16, (n1 - n0) * th * tw, X.shape[1]))
+        V = work(name, (16, (n1 - n0) * th * tw, X.shape[1]))
         input_transform(X[n0:n1], self.padding, th, tw, V, work)
         return V
 
@@ -77,12 +77,16 @@ class WinogradConv:
         U = filter_transform(self.weight.data.astype(dtype, copy=False))
         bias = None if self.bias is None else self.bias.data.astype(dtype, copy=False)
         Y = recycled(self, "Y", dtype, shape=(N, 2 * th, 2 * tw, O))
-        for n0, n1 in chunks:
-            V = self._winograd_V(X, n0, n1, th, tw, nb_max, dtype)
+        keep = 16 * N * th * tw * X.shape[1] * dtype.itemsize <= KEEP_V_BYTES
+        self._wino_V = [] if keep else None
+        for k, (n0, n1) in enumerate(chunks):
+            V = self._winograd_V(X, n0, n1, th, tw, nb_max, dtype, f"wV{k}" if keep else "wV")
+            if keep:
+                self._wino_V.append(V)
             M = self._worker(n1 - n0, nb_max, dtype)("wM", (16, V.shape[1], O))
             np.matmul(V, U, out=M)
             output_transform(M, bias, Y[n0:n1])
-        self._X, self._cols, self._wino_V = X, None, (V if len(chunks) == 1 else None)
+        self._X, self._cols = X, None
         return Y[:, :geo.out_hw[0], :geo.out_hw[1]].transpose(0, 3, 1, 2)
 
     def backward(self, G):
@@ -100,9 +104,9 @@ class WinogradConv:
         Us = (U * SIGNS.astype(dtype)[:, None, None]).transpose(0, 2, 1)   # σ U[ξ]ᵀ: dV from the signed dM
         dU = np.zeros((16, C, O), dtype)
         dX = recycled(self, "dX", dtype, shape=(N, 2 * th + 2, 2 * tw + 2, C)) if self.propagate_down else None
-        for n0, n1 in chunks:
+        for k, (n0, n1) in enumerate(chunks):
             work = self._worker(n1 - n0, nb_max, dtype)
-            V = self._wino_V
+            V = None if self._wino_V is None else self._wino_V[k]
             if V is None or V.dtype != dtype:
                 V = self._winograd_V(X, n0, n1, th, tw, nb_max, dtype)
             dM = work("wM", (16, V.shape[1], O))
@@ -111,7 +115,7 @@ class WinogradConv:
                 self.bias.grad += self._ones_like(dM.shape[1], dtype) @ dM[5]
             dU += np.matmul(V.transpose(0, 2, 1), dM)
             if dX is not None:
-                dV = work("wV2", (16, V.shape[1], C))
+                dV = work("wdV", (16, V.shape[1], C))
                 np.matmul(dM, Us, out=dV)
                 input_grad_transform(dV, dX[n0:n1], work)
         self.weight.grad += filter_grad(dU * SIGNS.astype(dtype)[:, None, None], dtype)

@@ -13,8 +13,8 @@ import numpy as np
 # Every inner loop writes one contiguous run of channels from one to three
 # contiguous runs (slices), which LLVM vectorizes; loops writing several
 # outputs at once, or through computed flat indices, stayed scalar (3.5x
-# slower). Inputs in NCHW are first gathered, one tile row at a time, into a
-# small channels-last buffer (zero past the edges).
+# slower). Inputs in NCHW are first gathered, one sample at a time and read in
+# memory order, into a channels-last buffer (zero past the edges).
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -70,25 +70,19 @@ def winograd_input(X, V, ph, pw, th, tw):
     """V[a·4 + b, t] = (Bᵀ d B)[a, b] of the 4×4 tile d of X[i, :] padded by (ph, pw)."""
     n, C, H, W = X.shape
     Wp = 2 * tw + 2
-    buf = np.zeros((4, Wp * C), V.dtype)                 # 4 padded input rows, channels last
+    buf = np.zeros((2 * th + 2, Wp * C), V.dtype)        # one padded sample, channels last
     r = np.empty((4, Wp * C), V.dtype)
     for i in range(n):
+        for c in range(C):                               # reads X in memory order (prefetch-friendly)
+            for y in range(H):
+                for x in range(W):
+                    buf[y + ph, (x + pw) * C + c] = X[i, c, y, x]
         for ty in range(th):
-            k0 = 0
-            if ty > 0:                                   # rows 2·ty, 2·ty + 1 were rows 2, 3 of the last tile row
-                _copy(buf[0], buf[2])
-                _copy(buf[1], buf[3])
-                k0 = 2
-            for k in range(k0, 4):
-                y = 2 * ty + k - ph
-                for c in range(C):
-                    for x in range(Wp):
-                        xx = x - pw
-                        buf[k, x * C + c] = X[i, c, y, xx] if 0 <= y < H and 0 <= xx < W else 0
-            _sub(r[0], buf[0], buf[2])                   # Bᵀ d: rows
-            _add(r[1], buf[1], buf[2])
-            _sub(r[2], buf[2], buf[1])
-            _sub(r[3], buf[1], buf[3])
+            b0, b1, b2, b3 = buf[2 * ty], buf[2 * ty + 1], buf[2 * ty + 2], buf[2 * ty + 3]
+            _sub(r[0], b0, b2)                           # Bᵀ d: rows
+            _add(r[1], b1, b2)
+            _sub(r[2], b2, b1)
+            _sub(r[3], b1, b3)
             t0 = (i * th + ty) * tw
             for a in range(4):                           # (Bᵀ d) B: columns
                 for tx in range(tw):
@@ -124,15 +118,15 @@ def winograd_output_grad(G, dM, th, tw):
     """dM[a·4 + b, t] = σ_a σ_b (A dY_t Aᵀ)[a, b], dY_t the 2×2 tile of G[i] (0 past the edge)."""
     n, O, Ho, Wo = G.shape
     Wy = 2 * tw
-    g = np.zeros((2, Wy, O), dM.dtype)                   # 2 output-gradient rows, channels last
+    gs = np.zeros((2 * th, Wy, O), dM.dtype)             # one sample, channels last (0 past odd edges)
     p = np.empty((2, 2, O), dM.dtype)                    # rows 1, 2 of A dY (columns 0, 1)
     for i in range(n):
+        for o in range(O):                               # reads G in memory order
+            for y in range(Ho):
+                for x in range(Wo):
+                    gs[y, x, o] = G[i, o, y, x]
         for ty in range(th):
-            for q in range(2):
-                y = 2 * ty + q
-                for o in range(O):
-                    for x in range(Wy):
-                        g[q, x, o] = G[i, o, y, x] if y < Ho and x < Wo else 0
+            g = gs[2 * ty:2 * ty + 2]
             for tx in range(tw):
                 t = (i * th + ty) * tw + tx
                 x = 2 * tx
