@@ -130,3 +130,24 @@ def test_config_key():
     with pytest.raises(C.ConfigError) as e:
         B.build(C.load("t.yaml", (), text=text.replace("algo: winograd", "algo: fft"))[0])
     assert "algo must be one of auto, im2col, winograd, got 'fft'" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_in_a_net_matches_im2col():
+    """Two Winograd convs in a row: the second reads the first's channels-last output
+    (through ReLU) and gets its gradient from MaxPool2d; as the im2col net up to rounding."""
+    from kubik import nets
+
+    def net(algo):
+        layers.seed(0)
+        return nets.Sequential(layers.Conv2d(3, 8, 3, padding=1, algo=algo), layers.ReLU(),
+                               layers.Conv2d(8, 8, 3, padding=1, algo=algo), layers.MaxPool2d(2),
+                               layers.Flatten(), layers.Linear(8 * 3 * 4, 5))
+    X = np.random.default_rng(4).standard_normal((2, 3, 7, 9))
+    out = []
+    for algo in ("im2col", "winograd"):
+        n = net(algo).astype(np.float64)
+        Y = n.forward(X)
+        dX = n.backward(np.ones_like(Y))
+        out.append([Y, dX] + [p.grad.copy() for p in n.parameters()])
+    for a, b in zip(*out):
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
