@@ -8,6 +8,8 @@ dM[ξ] U[ξ]ᵀ, dX = overlap-add of B dV Bᵀ. Odd output sizes are computed on
 the next even size and cropped. Chunks keep V and M cache-sized; V is kept
 for backward up to KEEP_V_BYTES per batch, otherwise recomputed per chunk. Y and dX are NCHW views of channels-last memory.
 """
+import math
+
 import numpy as np
 
 from .scratch import recycled
@@ -60,7 +62,7 @@ class WinogradConv:
         def work(name, shape, zero=False):
             if zero:
                 return self._buffer(name, (nb_max,) + tuple(shape[1:]), dtype, True)[:nb]
-            size = int(np.prod(shape))
+            size = math.prod(shape)
             return self._buffer(name, (size // nb * nb_max,), dtype, False)[:size].reshape(shape)
         return work
 
