@@ -74,7 +74,7 @@ class Conv2d(WinogradConv, ConvBackward, Layer):
         self.bias = None
         if bias:
             self.add_parameter("bias", rng.uniform(-k, k, self.out_channels).astype(dtype))
-        self.algo = self._check_algo(algo)
+        self.algo = algo  # checked by WinogradConv's setter
         self._astype_hook(None)
 
     def _astype_hook(self, dtype):

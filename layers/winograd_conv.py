@@ -26,10 +26,19 @@ MIN_OUTPUT = 8         # ... and the output map at least this in both directions
 class WinogradConv:
     """Mixin of Conv2d: ``algo`` and the Winograd path (see the module docstring)."""
 
+    @property
+    def algo(self):
+        """"auto", "im2col" or "winograd" (checked when set)."""
+        return self._algo
+
+    @algo.setter
+    def algo(self, algo):
+        self._algo = self._check_algo(algo)
+
     def _check_algo(self, algo):
         if algo not in ALGOS:
             raise ValueError(f"Conv2d: algo must be one of {', '.join(ALGOS)}, got {algo!r}")
-        why = self._winograd_unsupported()
+        why = self._wino_why = self._winograd_unsupported()   # the geometry is fixed at construction
         if algo == "winograd" and why:
             raise ValueError(f"{self!r}: algo='winograd' needs a 3x3 kernel, stride 1, dilation 1 "
                              f"and groups 1; this layer has {why}")
@@ -46,7 +55,7 @@ class WinogradConv:
         """Whether forward on this output size uses Winograd."""
         if self.algo != "auto":
             return self.algo == "winograd"
-        return (not self._winograd_unsupported() and min(self.in_channels, self.out_channels) >= MIN_CHANNELS
+        return (not self._wino_why and min(self.in_channels, self.out_channels) >= MIN_CHANNELS
                 and min(out_hw) >= MIN_OUTPUT)
 
     def _winograd_plan(self, X, geo, dtype):

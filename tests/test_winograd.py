@@ -151,3 +151,12 @@ def test_in_a_net_matches_im2col():
         out.append([Y, dX] + [p.grad.copy() for p in n.parameters()])
     for a, b in zip(*out):
         np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
+
+
+def test_algo_checked_when_set_later():
+    conv = layers.Conv2d(4, 4, 5)
+    with pytest.raises(ValueError, match="needs a 3x3 kernel"):
+        conv.algo = "winograd"
+    conv = layers.Conv2d(4, 4, 3)
+    conv.algo = "winograd"
+    assert conv.algo == "winograd"

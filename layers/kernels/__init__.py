@@ -26,8 +26,8 @@ _MODULES = {"im2col": "conv_kernels", "col2im": "conv_kernels",
             "sgd": "optim_kernels", "adam": "optim_kernels", "rmsprop": "optim_kernels",
             "adagrad": "optim_kernels", "lstm_backward_step": "lstm_kernels",
             "lstm_cell_step": "lstm_kernels", "winograd_input": "winograd_kernels",
-            "winograd_output": "winograd_kernels", "winograd_output_grad": "winograd_kernels",
-            "winograd_input_grad": "winograd_kernels"}
+            "winograd_output": "winograd_kernels", "winograd_output_grad": "winograd_grad_kernels",
+            "winograd_input_grad": "winograd_grad_kernels"}
 _backend = None
 _cache = {}
 
