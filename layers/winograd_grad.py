@@ -14,6 +14,7 @@ the layer folds the signs into U (for dV) and into dU.
 import numpy as np
 
 from .kernels import kernel
+from .winograd import to_channels_last
 
 _S = np.array([1.0, 1.0, 1.0, -1.0])
 SIGNS = np.outer(_S, _S).reshape(16)   # σ_a σ_b: the sign dM[a·4 + b] is stored with
@@ -29,7 +30,7 @@ def output_grad_transform(G, th, tw, dM, work):
         return
     n, O, Ho, Wo = G.shape
     Gp = work("wG", (n, 2 * th, 2 * tw, O), True)                 # odd edges stay zero
-    np.copyto(Gp[:, :Ho, :Wo], G.transpose(0, 2, 3, 1))
+    to_channels_last(Gp[:, :Ho, :Wo], G)
     g = Gp.reshape(n, th, 2, 2 * tw * O)
     p = work("wP", (4, n, th, 2 * tw * O), False)
     np.copyto(p[0], g[:, :, 0])
