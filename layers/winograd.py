@@ -52,28 +52,32 @@ def filter_grad(dU, dtype):
 def input_transform(X, pad, th, tw, V, work):
     """V[a·4 + b] = (Bᵀ d B)[a, b] for every 4×4 tile d of X (n, C, H, W) zero-padded by
     pad = (ph, pw) on the top/left (and to 2·th + 2 × 2·tw + 2 in all). numpy: X is copied
-    into a channels-last buffer Xp, then the row transform Bᵀ d runs on whole image rows
-    (R), then the column transform. ``work(name, shape, zero)`` gives work arrays."""
+    into a channels-last buffer Xp with even and odd columns apart, then the row
+    transform Bᵀ d runs on whole image rows (R), then the column transform. ``work(name, shape, zero)`` gives work arrays."""
     fast = kernel("winograd_input")
     if fast is not None:
         fast(X, V, pad[0], pad[1], th, tw)
         return
     n, C, H, W = X.shape
     Wp, (p, q) = 2 * tw + 2, pad
-    Xp = work("wXp", (n, 2 * th + 2, Wp, C), True)               # borders stay zero
-    to_channels_last(Xp[:, p:p + H, q:q + W], X)
+    Xp = work("wXp", (n, 2 * th + 2, 2, tw + 1, C), True)         # borders stay zero
+    for j in (0, 1):                              # padded column 2·k + j is Xp[:, :, j, k]
+        x0 = (j - q) % 2
+        if x0 < W:
+            cols = X[..., x0::2]
+            to_channels_last(Xp[:, p:p + H, j, (x0 + q) // 2:(x0 + q) // 2 + cols.shape[-1]], cols)
     x = Xp.reshape(n, th + 1, 2, Wp * C)          # row 2·t + i is x[:, t + i // 2, i % 2]
     R = work("wR", (4, n, th, Wp * C), False)
     np.subtract(x[:, :th, 0], x[:, 1:, 0], out=R[0])
     np.add(x[:, :th, 1], x[:, 1:, 0], out=R[1])
     np.subtract(x[:, 1:, 0], x[:, :th, 1], out=R[2])
     np.subtract(x[:, :th, 1], x[:, 1:, 1], out=R[3])
-    c = R.reshape(4, n * th, tw + 1, 2, C)        # column 2·t + j is c[:, :, t + j // 2, j % 2]
-    v = V.reshape(4, 4, n * th, tw, C)
-    np.subtract(c[:, :, :tw, 0], c[:, :, 1:, 0], out=v[:, 0])
-    np.add(c[:, :, :tw, 1], c[:, :, 1:, 0], out=v[:, 1])
-    np.subtract(c[:, :, 1:, 0], c[:, :, :tw, 1], out=v[:, 2])
-    np.subtract(c[:, :, :tw, 1], c[:, :, 1:, 1], out=v[:, 3])
+    c = R.reshape(4, n * th, 2, tw + 1, C)        # column 2·t + j is c[:, :, j % 2, t + j // 2]
+    v = V.reshape(4, 4, n * th, tw, C)            # (columns split by parity: runs of tw·C floats)
+    np.subtract(c[:, :, 0, :tw], c[:, :, 0, 1:], out=v[:, 0])
+    np.add(c[:, :, 1, :tw], c[:, :, 0, 1:], out=v[:, 1])
+    np.subtract(c[:, :, 0, 1:], c[:, :, 1, :tw], out=v[:, 2])
+    np.subtract(c[:, :, 1, :tw], c[:, :, 1, 1:], out=v[:, 3])
 
 
 def output_transform(M, bias, Y):

@@ -23,26 +23,30 @@ SIGNS = np.outer(_S, _S).reshape(16)   # σ_a σ_b: the sign dM[a·4 + b] is sto
 def output_grad_transform(G, th, tw, dM, work):
     """dM[a·4 + b] = σ_a σ_b (A dY Aᵀ)[a, b] for each 2×2 tile dY of G (n, O, Ho, Wo)
     (zero past an odd edge). numpy: G is copied into a channels-last buffer Gp
-    (n, 2·th, 2·tw, O), then the row step runs on whole rows (P), then the columns."""
+    (n, 2·th, 2, tw, O) with even and odd columns apart, then the row step runs on
+    whole rows (P), then the columns."""
     fast = kernel("winograd_output_grad")
     if fast is not None:
         fast(G, dM, th, tw)
         return
     n, O, Ho, Wo = G.shape
-    Gp = work("wG", (n, 2 * th, 2 * tw, O), True)                 # odd edges stay zero
-    to_channels_last(Gp[:, :Ho, :Wo], G)
+    Gp = work("wG", (n, 2 * th, 2, tw, O), True)                 # odd edges stay zero
+    for j in (0, 1):                                             # column 2·t + j is Gp[:, :, j, t]
+        if j < Wo:
+            cols = G[..., j::2]
+            to_channels_last(Gp[:, :Ho, j, :cols.shape[-1]], cols)
     g = Gp.reshape(n, th, 2, 2 * tw * O)
     p = work("wP", (4, n, th, 2 * tw * O), False)
     np.copyto(p[0], g[:, :, 0])
     np.add(g[:, :, 0], g[:, :, 1], out=p[1])
     np.subtract(g[:, :, 0], g[:, :, 1], out=p[2])
     np.copyto(p[3], g[:, :, 1])
-    q = p.reshape(4, n * th, tw, 2, O)
+    q = p.reshape(4, n * th, 2, tw, O)                           # runs of tw·O floats
     d = dM.reshape(4, 4, n * th, tw, O)
-    np.copyto(d[:, 0], q[:, :, :, 0])
-    np.add(q[:, :, :, 0], q[:, :, :, 1], out=d[:, 1])
-    np.subtract(q[:, :, :, 0], q[:, :, :, 1], out=d[:, 2])
-    np.copyto(d[:, 3], q[:, :, :, 1])
+    np.copyto(d[:, 0], q[:, :, 0])
+    np.add(q[:, :, 0], q[:, :, 1], out=d[:, 1])
+    np.subtract(q[:, :, 0], q[:, :, 1], out=d[:, 2])
+    np.copyto(d[:, 3], q[:, :, 1])
 
 
 def input_grad_transform(dV, dXp, work):
