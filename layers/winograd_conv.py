@@ -6,7 +6,8 @@ Forward per chunk of samples: pad X into a channels-last buffer, V = Bᵀ d B,
 dU[ξ] += V[ξ]ᵀ dM[ξ] (dW = Gᵀ dU G), db = Σ dM[(1, 1)] (= Σ dY), and dV[ξ] =
 dM[ξ] U[ξ]ᵀ, dX = overlap-add of B dV Bᵀ. Odd output sizes are computed on
 the next even size and cropped. Chunks keep V and M cache-sized; V is kept
-for backward up to KEEP_V_BYTES per batch, otherwise recomputed per chunk. Y and dX are NCHW views of channels-last memory.
+for backward up to KEEP_V_BYTES per batch, otherwise recomputed per chunk.
+Y and dX are NCHW views of channels-last memory.
 """
 import math
 
