@@ -53,21 +53,22 @@ def input_transform(X, pad, th, tw, V, work):
     """V[a·4 + b] = (Bᵀ d B)[a, b] for every 4×4 tile d of X (n, C, H, W) zero-padded by
     pad = (ph, pw) on the top/left (and to 2·th + 2 × 2·tw + 2 in all). numpy: X is copied
     into a channels-last buffer Xp with even and odd columns apart, then the row
-    transform Bᵀ d runs on whole image rows (R), then the column transform. ``work(name, shape, zero)`` gives work arrays."""
+    transform Bᵀ d runs on whole image rows (R), then the column transform.
+    ``work(name, shape, zero=None)`` gives work arrays (winograd_conv.WinogradConv._worker)."""
     fast = kernel("winograd_input")
     if fast is not None:
         fast(X, V, pad[0], pad[1], th, tw)
         return
     n, C, H, W = X.shape
     Wp, (p, q) = 2 * tw + 2, pad
-    Xp = work("wXp", (n, 2 * th + 2, 2, tw + 1, C), True)         # borders stay zero
+    Xp = work("wXp", (n, 2 * th + 2, 2, tw + 1, C), (H, W, p, q))   # borders stay zero
     for j in (0, 1):                              # padded column 2·k + j is Xp[:, :, j, k]
         x0 = (j - q) % 2
         if x0 < W:
             cols = X[..., x0::2]
             to_channels_last(Xp[:, p:p + H, j, (x0 + q) // 2:(x0 + q) // 2 + cols.shape[-1]], cols)
     x = Xp.reshape(n, th + 1, 2, Wp * C)          # row 2·t + i is x[:, t + i // 2, i % 2]
-    R = work("wR", (4, n, th, Wp * C), False)
+    R = work("wR", (4, n, th, Wp * C))
     np.subtract(x[:, :th, 0], x[:, 1:, 0], out=R[0])
     np.add(x[:, :th, 1], x[:, 1:, 0], out=R[1])
     np.subtract(x[:, 1:, 0], x[:, :th, 1], out=R[2])

@@ -68,10 +68,16 @@ class WinogradConv:
     def _worker(self, nb, nb_max, dtype):
         """work(name, shape, zero) for a chunk of nb samples: C-contiguous arrays reused
         across chunks and steps, stored for nb_max samples (so the last chunk reuses
-        them). Zeroed ones (padded borders that are never written) keep their shape."""
-        def work(name, shape, zero=False):
-            if zero:
-                return self._buffer(name, (nb_max,) + tuple(shape[1:]), dtype, True)[:nb]
+        them). ``zero``: a key of the region the caller writes (e.g. the input size);
+        the array is zeroed when new or when that key changes, so its never-written
+        borders (padding) stay zero."""
+        def work(name, shape, zero=None):
+            if zero is not None:
+                full, tag = (nb_max,) + tuple(shape[1:]), (nb_max,) + tuple(shape[1:]) + (zero, dtype)
+                if self._buffers.get(name) is not None and self.__dict__.get("_wino_tags", {}).get(name) != tag:
+                    del self._buffers[name]                       # other geometry: stale values off the region
+                self.__dict__.setdefault("_wino_tags", {})[name] = tag
+                return self._buffer(name, full, dtype, True)[:nb]
             size = math.prod(shape)
             return self._buffer(name, (size // nb * nb_max,), dtype, False)[:size].reshape(shape)
         return work

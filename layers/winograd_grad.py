@@ -30,13 +30,13 @@ def output_grad_transform(G, th, tw, dM, work):
         fast(G, dM, th, tw)
         return
     n, O, Ho, Wo = G.shape
-    Gp = work("wG", (n, 2 * th, 2, tw, O), True)                 # odd edges stay zero
+    Gp = work("wG", (n, 2 * th, 2, tw, O), (Ho, Wo))   # odd edges stay zero
     for j in (0, 1):                                             # column 2·t + j is Gp[:, :, j, t]
         if j < Wo:
             cols = G[..., j::2]
             to_channels_last(Gp[:, :Ho, j, :cols.shape[-1]], cols)
     g = Gp.reshape(n, th, 2, 2 * tw * O)
-    p = work("wP", (4, n, th, 2 * tw * O), False)
+    p = work("wP", (4, n, th, 2 * tw * O))
     np.copyto(p[0], g[:, :, 0])
     np.add(g[:, :, 0], g[:, :, 1], out=p[1])
     np.subtract(g[:, :, 0], g[:, :, 1], out=p[2])
@@ -51,7 +51,8 @@ def output_grad_transform(G, th, tw, dM, work):
 
 def input_grad_transform(dV, dXp, work):
     """dXp (n, Hp, Wp, C) = overlap-add of B dV_t Bᵀ over the tiles, from dV (16, n·th·tw, C)
-    (overwritten); ``work(name, shape, zero)`` gives work arrays.
+    (overwritten); ``work(name, shape, zero=None)`` gives work arrays
+    (winograd_conv.WinogradConv._worker).
     Per axis, with q = B v: q0 = v0, q1 = v1 − v2 + v3, q2 = v1 + v2 − v0, q3 = −v3,
     and position 2k gets q0(k) + q2(k − 1), position 2k + 1 gets q1(k) + q3(k − 1)."""
     fast = kernel("winograd_input_grad")
@@ -61,12 +62,12 @@ def input_grad_transform(dV, dXp, work):
     n, Hp, Wp, C = dXp.shape
     th, tw = Hp // 2 - 1, Wp // 2 - 1
     v = dV.reshape(4, 4, n * th, tw, C)                  # columns first (b), for all rows a at once
-    e = work("wE", (4, n * th, tw, C), False)
+    e = work("wE", (4, n * th, tw, C))
     np.add(v[:, 1], v[:, 2], out=e)
     e -= v[:, 0]                                         # q2
     v[:, 1] -= v[:, 2]
     v[:, 1] += v[:, 3]                                   # q1
-    Q = work("wQ", (4, n, th, Wp * C), False)
+    Q = work("wQ", (4, n, th, Wp * C))
     q = Q.reshape(4, n * th, tw + 1, 2, C)
     np.copyto(q[:, :, 0, 0], v[:, 0, :, 0])
     np.add(v[:, 0, :, 1:], e[:, :, :-1], out=q[:, :, 1:tw, 0])
@@ -75,7 +76,7 @@ def input_grad_transform(dV, dXp, work):
     np.subtract(v[:, 1, :, 1:], v[:, 3, :, :-1], out=q[:, :, 1:tw, 1])
     np.negative(v[:, 3, :, tw - 1], out=q[:, :, tw, 1])
     r = Q                                                # then rows (a), whole image rows at a time
-    D = work("wD", (n, th, Wp * C), False)
+    D = work("wD", (n, th, Wp * C))
     np.add(r[1], r[2], out=D)
     D -= r[0]                                            # q2
     r[1] -= r[2]

@@ -160,3 +160,19 @@ def test_algo_checked_when_set_later():
     conv = layers.Conv2d(4, 4, 3)
     conv.algo = "winograd"
     assert conv.algo == "winograd"
+
+
+def test_new_input_size_with_the_same_tiles():
+    """6x6 then 5x5 maps (pad 1) have the same 3x3 tile grid: the zero borders of the
+    reused padded buffers must not keep the larger input's last row and column."""
+    rng = np.random.default_rng(5)
+    wino = layers.Conv2d(2, 3, 3, padding=1, algo="winograd", rng=0, dtype=np.float64)
+    ref = layers.Conv2d(2, 3, 3, padding=1, algo="im2col", rng=0, dtype=np.float64)
+    for hw in ((6, 6), (5, 5), (6, 5)):
+        X = rng.standard_normal((2, 2) + hw)
+        G = rng.standard_normal((2, 3) + hw)
+        for conv in (wino, ref):
+            conv.zero_grad()
+        np.testing.assert_allclose(wino.forward(X), ref.forward(X), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(wino.backward(G), ref.backward(G), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(wino.weight.grad, ref.weight.grad, rtol=1e-12, atol=1e-12)
