@@ -34,7 +34,8 @@ def both(fn):
 
 CONVS = [dict(kernel_size=3, padding=1), dict(kernel_size=5, padding=2), dict(kernel_size=3, stride=2, padding=1),
          dict(kernel_size=3, dilation=2, padding=2), dict(kernel_size=(2, 3), stride=(1, 2)), dict(kernel_size=3),
-         dict(kernel_size=3, groups=2, padding=1), dict(kernel_size=4, stride=3, padding=1)]
+         dict(kernel_size=3, groups=2, padding=1), dict(kernel_size=4, stride=3, padding=1),
+         dict(kernel_size=3, padding=1, algo="winograd"), dict(kernel_size=3, algo="winograd")]
 
 
 @pytest.mark.parametrize("args", CONVS)

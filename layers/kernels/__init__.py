@@ -1,5 +1,5 @@
 """The compute backend: numpy (the default and the reference) or numba
-(``pip install "kubik[fast]"``): serial compiled loops for im2col/col2im,
+(``pip install "kubik[fast]"``): serial compiled loops for im2col/col2im, the Winograd transforms,
 2x2 max pooling, ReLU, the LSTM's backward step and the fused SGD/Adam(W)/RMSprop/Adagrad updates, equal to the numpy path
 (bitwise where the operation order is the same, which it is for all of them).
 
@@ -25,7 +25,9 @@ _MODULES = {"im2col": "conv_kernels", "col2im": "conv_kernels",
             "relu": "relu_kernels", "relu_backward": "relu_kernels",
             "sgd": "optim_kernels", "adam": "optim_kernels", "rmsprop": "optim_kernels",
             "adagrad": "optim_kernels", "lstm_backward_step": "lstm_kernels",
-            "lstm_cell_step": "lstm_kernels"}
+            "lstm_cell_step": "lstm_kernels", "winograd_input": "winograd_kernels",
+            "winograd_output": "winograd_kernels", "winograd_output_grad": "winograd_grad_kernels",
+            "winograd_input_grad": "winograd_grad_kernels"}
 _backend = None
 _cache = {}
 
