@@ -81,11 +81,15 @@ def im2col(Xc, cols, geo):
     Positions in the padding are not written (the caller's buffer holds zeros there;
     the compiled kernel writes them)."""
     fast = kernel("im2col")
-    X = Xc.transpose(1, 0, 2, 3)            # NCHW, usually the caller's contiguous input
-    # One channel: numpy's kh·kw whole-block copies were 2x faster (0.27 vs 0.54 ms, LeNet conv1)
-    if fast is not None and Xc.shape[0] > 1 and cols.flags.c_contiguous and X.flags.c_contiguous:
-        fast(X, cols, *geo.params)
-        return
+    C, N, H, W = Xc.shape
+    if fast is not None and cols.flags.c_contiguous:
+        if Xc.flags.c_contiguous:                      # channel-major (a conv or pool output)
+            fast(Xc.reshape(-1), H * W, N * H * W, H, W, cols, *geo.params)
+            return
+        X = Xc.transpose(1, 0, 2, 3)
+        if X.flags.c_contiguous:                       # NCHW (the caller's input)
+            fast(X.reshape(-1), C * H * W, H * W, H, W, cols, *geo.params)
+            return
     for k, (oh, ow), (ih, iw) in geo.blocks:
         np.copyto(cols[:, k, :, oh, ow], Xc[:, :, ih, iw])
 

@@ -51,6 +51,28 @@ def test_conv_forward_backward_bitwise(args, dtype):
     both(run)
 
 
+@pytest.mark.parametrize("layout", ["nchw", "channel_major", "strided"])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_conv_input_layouts_bitwise(layout, channels):
+    """The compiled im2col reads NCHW and channel-major memory (a conv/pool output) directly;
+    other layouts fall back to numpy's copies. Rows of 1 to 12 floats: the 8-wide block copies."""
+    X = np.random.default_rng(4).standard_normal((3, channels, 12, 13)).astype(np.float32)
+    if layout == "channel_major":
+        X = np.ascontiguousarray(X.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    elif layout == "strided":
+        X = np.repeat(X, 2, axis=3)[:, :, :, ::2]
+
+    def run():
+        out = []
+        for args in (dict(kernel_size=5, padding=2), dict(kernel_size=3), dict(kernel_size=(1, 12)),
+                     dict(kernel_size=3, stride=2, padding=1)):
+            conv = layers.Conv2d(channels, 4, rng=0, **args)
+            Y = conv.forward(X)
+            out += [Y, conv.backward(rng_g(Y.shape)), conv.weight.grad]
+        return out
+    both(run)
+
+
 @pytest.mark.parametrize("shape", [(2, 3, 8, 8), (1, 1, 7, 9), (4, 2, 2, 2)])
 def test_maxpool_2x2_bitwise_with_ties(shape):
     rng = np.random.default_rng(2)
