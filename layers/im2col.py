@@ -98,8 +98,13 @@ def col2im(dcols, dXc, geo):
     """Add each column block of ``dcols`` (C, kh·kw, N, Ho, Wo) into ``dXc`` (C, N, H, W)
     where it came from: the adjoint of im2col (contributions of overlapping windows sum)."""
     fast = kernel("col2im")
-    if fast is not None and dcols.flags.c_contiguous and dXc.flags.c_contiguous:
-        fast(dcols, dXc, *geo.params)
+    if fast is not None and dcols.flags.c_contiguous:
+        if dXc.flags.c_contiguous:
+            fast(dcols, dXc, *geo.params)
+        else:   # a chunk of samples of a channel-major dX: through a contiguous copy (same sums)
+            tmp = np.ascontiguousarray(dXc)
+            fast(dcols, tmp, *geo.params)
+            np.copyto(dXc, tmp)
         return
     for k, (oh, ow), (ih, iw) in geo.blocks:
         dXc[:, :, ih, iw] += dcols[:, k, :, oh, ow]

@@ -73,6 +73,18 @@ def test_conv_input_layouts_bitwise(layout, channels):
     both(run)
 
 
+def test_chunked_narrow_conv_bitwise():
+    """LeNet's conv1 shape over several L2-sized chunks of samples (conv.NARROW_BYTES), dX too."""
+    X = np.random.default_rng(5).standard_normal((12, 1, 28, 28)).astype(np.float32)
+
+    def run():
+        conv = layers.Conv2d(1, 8, 5, padding=2, rng=0)
+        assert len(conv._chunks(12, 25 * 28 * 28 * 4)) == 3
+        Y = conv.forward(X)
+        return Y, conv.backward(rng_g(Y.shape)), conv.weight.grad, conv.bias.grad
+    both(run)
+
+
 @pytest.mark.parametrize("shape", [(2, 3, 8, 8), (1, 1, 7, 9), (4, 2, 2, 2)])
 def test_maxpool_2x2_bitwise_with_ties(shape):
     rng = np.random.default_rng(2)
