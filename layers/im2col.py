@@ -98,13 +98,23 @@ def col2im(dcols, dXc, geo):
     """Add each column block of ``dcols`` (C, kh·kw, N, Ho, Wo) into ``dXc`` (C, N, H, W)
     where it came from: the adjoint of im2col (contributions of overlapping windows sum)."""
     fast = kernel("col2im")
-    if fast is not None and dcols.flags.c_contiguous:
-        if dXc.flags.c_contiguous:
-            fast(dcols, dXc, *geo.params)
-        else:   # a chunk of samples of a channel-major dX: through a contiguous copy (same sums)
-            tmp = np.ascontiguousarray(dXc)
-            fast(dcols, tmp, *geo.params)
-            np.copyto(dXc, tmp)
+    flat = _planes_memory(dXc) if fast is not None and dcols.flags.c_contiguous else None
+    if flat is not None:   # dXc with contiguous rows, any plane strides (a chunk of a channel-major dX)
+        C, N, H, W = dXc.shape
+        fast(dcols, flat, dXc.strides[1] // dXc.itemsize, dXc.strides[0] // dXc.itemsize, H, W, *geo.params)
         return
     for k, (oh, ow), (ih, iw) in geo.blocks:
         dXc[:, :, ih, iw] += dcols[:, k, :, oh, ow]
+
+
+def _planes_memory(a):
+    """The memory spanned by the (C, N, H, W) array ``a``, as a flat array starting
+    at its first element, when its rows are contiguous and its strides positive
+    multiples of the item size; else None."""
+    C, N, H, W = a.shape
+    item = a.itemsize
+    if a.size == 0 or a.strides[3] != item or a.strides[2] != W * item or \
+            any(s <= 0 or s % item for s in a.strides[:2]):
+        return None
+    span = sum((n - 1) * s for n, s in zip(a.shape, a.strides)) // item + 1
+    return np.lib.stride_tricks.as_strided(a, (span,), (item,))

@@ -48,12 +48,14 @@ def im2col(x, sn, sc, H, W, cols, kh, kw, sh, sw, ph, pw, dh, dw):
 
 
 @numba.njit(cache=True, nogil=True)
-def col2im(dcols, dXc, kh, kw, sh, sw, ph, pw, dh, dw):
+def col2im(dcols, dx, sn, sc, H, W, kh, kw, sh, sw, ph, pw, dh, dw):
     """dX[c, n, h, w] += dcols[c, k, n, ho, wo] for every window element k that
-    came from (h, w), added in increasing k (as the numpy path). Both C-contiguous."""
-    C, N, H, W = dXc.shape
-    KK, Ho, Wo = dcols.shape[1], dcols.shape[3], dcols.shape[4]
-    src, dst = dcols.reshape(-1), dXc.reshape(-1)
+    came from (h, w), added in increasing k (as the numpy path). dcols
+    (C, kh·kw, N, Ho, Wo) C-contiguous; dx: dX's memory, flat, plane (n, c)
+    starting at n·sn + c·sc, rows of W contiguous (e.g. a chunk of samples of a
+    channel-major dX)."""
+    C, KK, N, Ho, Wo = dcols.shape
+    src = dcols.reshape(-1)
     for c in range(C):
         for n in range(N):
             for i in range(kh):
@@ -62,8 +64,8 @@ def col2im(dcols, dXc, kh, kw, sh, sw, ph, pw, dh, dw):
                     w0, w1 = _span(W, Wo, j * dw - pw, sw)
                     k = i * kw + j
                     s = (((c * KK + k) * N + n) * Ho + h0) * Wo + w0
-                    d = ((c * N + n) * H + h0 * sh + i * dh - ph) * W + j * dw - pw + w0 * sw
+                    d = n * sn + c * sc + (h0 * sh + i * dh - ph) * W + j * dw - pw + w0 * sw
                     for ho in range(h0, h1):
-                        add_run(dst, d, sw, src, s, w1 - w0)
+                        add_run(dx, d, sw, src, s, w1 - w0)
                         s += Wo
                         d += sh * W
