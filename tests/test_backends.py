@@ -117,6 +117,25 @@ def test_relu_bitwise_and_values():
     np.testing.assert_array_equal(dX, [[0, 0, 0, 2, 2, 0, 2, 0]])  # no gradient through NaN, as torch
 
 
+@pytest.mark.parametrize("gdtype", [np.float32, np.float64])
+def test_relu_layouts_and_dtypes_bitwise(gdtype):
+    """Channel-major input (a conv output), G of another dtype or layout: same values and dtypes."""
+    X = np.random.default_rng(6).standard_normal((4, 3, 5, 6)).astype(np.float32)
+    X[0, 0, 0, :3] = [np.nan, -0.0, np.inf]
+    Xc = np.ascontiguousarray(X.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    G = np.random.default_rng(7).standard_normal(X.shape).astype(gdtype)
+    G[0, 0, 0, 4:] = [np.inf, -np.inf]
+
+    def run():
+        out = []
+        for x in (X, Xc):
+            relu = layers.ReLU()
+            for g in (G, np.ascontiguousarray(G.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)):
+                out += [relu.forward(x).copy(), relu.backward(g).copy()]
+        return out
+    both(run)
+
+
 OPTS = [(optim.SGD, dict(lr=0.1)), (optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=1e-2)),
         (optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True)), (optim.SGD, dict(lr=0.1, momentum=0.5, dampening=0.25)),
         (optim.Adam, dict(lr=0.01, weight_decay=1e-2)), (optim.Adam, dict(lr=0.01, amsgrad=True)),
