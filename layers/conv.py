@@ -128,7 +128,8 @@ class Conv2d(ConvBackward, Layer):
         if self._pointwise() and Xc.dtype == dtype and Xc[:, n0:n1].flags.c_contiguous:
             cols = Xc[:, n0:n1]  # a 1x1 convolution of channel-major data: the input is its own column matrix
         else:
-            cols = self._buffer("cols", (C, geo.kernel_size, nb) + geo.out_hw, dtype, zero=not geo.full)
+            name = "cols_tail" if 0 < n0 and n1 == Xc.shape[1] else "cols"  # a shorter last chunk: own buffer
+            cols = self._buffer(name, (C, geo.kernel_size, nb) + geo.out_hw, dtype, zero=not geo.full)
             im2col(Xc[:, n0:n1], cols, geo)
         return cols.reshape(self.groups, -1, nb * geo.out_hw[0] * geo.out_hw[1])
 
