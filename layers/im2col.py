@@ -101,7 +101,8 @@ def col2im(dcols, dXc, geo):
     flat = _planes_memory(dXc) if fast is not None and dcols.flags.c_contiguous else None
     if flat is not None:   # dXc with contiguous rows, any plane strides (a chunk of a channel-major dX)
         C, N, H, W = dXc.shape
-        fast(dcols, flat, dXc.strides[1] // dXc.itemsize, dXc.strides[0] // dXc.itemsize, H, W, *geo.params)
+        sc, sn = (s // dXc.itemsize if n > 1 else 0 for n, s in zip(dXc.shape[:2], dXc.strides[:2]))
+        fast(dcols, flat, sn, sc, H, W, *geo.params)
         return
     for k, (oh, ow), (ih, iw) in geo.blocks:
         dXc[:, :, ih, iw] += dcols[:, k, :, oh, ow]
@@ -113,8 +114,9 @@ def _planes_memory(a):
     multiples of the item size; else None."""
     C, N, H, W = a.shape
     item = a.itemsize
-    if a.size == 0 or a.strides[3] != item or a.strides[2] != W * item or \
-            any(s <= 0 or s % item for s in a.strides[:2]):
+    st = [s if n > 1 else 0 for n, s in zip(a.shape, a.strides)]   # a length-1 axis's stride is arbitrary
+    if a.size == 0 or st[3] not in (0, item) or st[2] not in (0, W * item) or \
+            any(s < 0 or s % item for s in st[:2]):
         return None
-    span = sum((n - 1) * s for n, s in zip(a.shape, a.strides)) // item + 1
+    span = sum((n - 1) * s for n, s in zip(a.shape, st)) // item + 1
     return np.lib.stride_tricks.as_strided(a, (span,), (item,))

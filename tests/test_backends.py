@@ -85,6 +85,22 @@ def test_chunked_narrow_conv_bitwise():
     both(run)
 
 
+@pytest.mark.parametrize("shape,chunks", [((40, 2, 30, 30), 2), ((12, 1, 64, 64), 2), ((1, 3, 30, 30), 1),
+                                          ((30, 1, 31, 1), 1)])
+def test_chunked_strided_conv_input_grad_bitwise(shape, chunks):
+    """col2im into chunks of samples of a channel-major dX (narrow layers build columns in
+    chunks): the compiled kernel writes the strided chunk in place; length-1 axes too."""
+    X = np.random.default_rng(8).standard_normal(shape).astype(np.float32)
+
+    def run():
+        conv = layers.Conv2d(shape[1], 4, (3, 1) if shape[3] == 1 else 3, stride=2, padding=1, rng=0)
+        Y = conv.forward(X)
+        geo = conv._geometry(shape[2:])
+        assert len(conv._chunks(shape[0], shape[1] * geo.kernel_size * Y.shape[2] * Y.shape[3] * 4)) == chunks
+        return Y, conv.backward(rng_g(Y.shape)), conv.weight.grad
+    both(run)
+
+
 @pytest.mark.parametrize("shape", [(2, 3, 8, 8), (1, 1, 7, 9), (4, 2, 2, 2)])
 def test_maxpool_2x2_bitwise_with_ties(shape):
     rng = np.random.default_rng(2)
