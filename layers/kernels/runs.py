@@ -1,14 +1,17 @@
-"""Copies and adds of short contiguous runs (the rows of im2col/col2im) that
-LLVM turns into 8-wide vector moves.
+"""Copies and adds of short contiguous runs (the rows of im2col/col2im).
 
 A plain ``for q in range(n): dst[d + q] = src[s + q]`` stays scalar for the
 rows of a small convolution (10-28 floats): numba cannot promise that ``dst``
 and ``src`` don't overlap, so LLVM vectorizes behind a run-time overlap check
 whose vector loop only starts at 32-64 elements (AVX2 / AVX-512 unrolled).
 Eight loads written before eight stores need no such check (the result is the
-same whether or not the arrays overlap), and LLVM's SLP vectorizer makes one
-vector load and one vector store of them: LeNet's conv2 im2col went from
-0.90 to ~0.3 ms. Indices are unsigned (see conv_kernels.py).
+same whether or not the arrays overlap), and LLVM merges them into one 32-byte
+load and store: LeNet's conv2 im2col went from 0.90 to ~0.3 ms. Adds get no
+such help (numba runs LLVM without its SLP vectorizer; an 8-wide add written
+the same way stayed scalar and made col2im 2x slower), so ``add_run`` is a
+plain loop. Indices are unsigned: with signed ones numba checks each for
+wrap-around (negative indexing) and LLVM cannot vectorize (12x slower on
+28-float rows).
 """
 import numba
 
