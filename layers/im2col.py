@@ -81,11 +81,15 @@ def im2col(Xc, cols, geo):
     Positions in the padding are not written (the caller's buffer holds zeros there;
     the compiled kernel writes them)."""
     fast = kernel("im2col")
-    X = Xc.transpose(1, 0, 2, 3)            # NCHW, usually the caller's contiguous input
-    # One channel: numpy's kh·kw whole-block copies were 2x faster (0.27 vs 0.54 ms, LeNet conv1)
-    if fast is not None and Xc.shape[0] > 1 and cols.flags.c_contiguous and X.flags.c_contiguous:
-        fast(X, cols, *geo.params)
-        return
+    C, N, H, W = Xc.shape
+    if fast is not None and cols.flags.c_contiguous:
+        if Xc.flags.c_contiguous:                      # channel-major (a conv or pool output)
+            fast(Xc.reshape(-1), H * W, N * H * W, H, W, cols, *geo.params)
+            return
+        X = Xc.transpose(1, 0, 2, 3)
+        if X.flags.c_contiguous:                       # NCHW (the caller's input)
+            fast(X.reshape(-1), C * H * W, H * W, H, W, cols, *geo.params)
+            return
     for k, (oh, ow), (ih, iw) in geo.blocks:
         np.copyto(cols[:, k, :, oh, ow], Xc[:, :, ih, iw])
 
@@ -94,8 +98,25 @@ def col2im(dcols, dXc, geo):
     """Add each column block of ``dcols`` (C, kh·kw, N, Ho, Wo) into ``dXc`` (C, N, H, W)
     where it came from: the adjoint of im2col (contributions of overlapping windows sum)."""
     fast = kernel("col2im")
-    if fast is not None and dcols.flags.c_contiguous and dXc.flags.c_contiguous:
-        fast(dcols, dXc, *geo.params)
+    flat = _planes_memory(dXc) if fast is not None and dcols.flags.c_contiguous else None
+    if flat is not None:   # dXc with contiguous rows, any plane strides (a chunk of a channel-major dX)
+        C, N, H, W = dXc.shape
+        sc, sn = (s // dXc.itemsize if n > 1 else 0 for n, s in zip(dXc.shape[:2], dXc.strides[:2]))
+        fast(dcols, flat, sn, sc, H, W, *geo.params)
         return
     for k, (oh, ow), (ih, iw) in geo.blocks:
         dXc[:, :, ih, iw] += dcols[:, k, :, oh, ow]
+
+
+def _planes_memory(a):
+    """The memory spanned by the (C, N, H, W) array ``a``, as a flat array starting
+    at its first element, when its rows are contiguous and its strides positive
+    multiples of the item size; else None."""
+    C, N, H, W = a.shape
+    item = a.itemsize
+    st = [s if n > 1 else 0 for n, s in zip(a.shape, a.strides)]   # a length-1 axis's stride is arbitrary
+    if a.size == 0 or st[3] not in (0, item) or st[2] not in (0, W * item) or \
+            any(s < 0 or s % item for s in st[:2]):
+        return None
+    span = sum((n - 1) * s for n, s in zip(a.shape, st)) // item + 1
+    return np.lib.stride_tricks.as_strided(a, (span,), (item,))

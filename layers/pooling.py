@@ -1,6 +1,7 @@
 """Max and average pooling over 2-d windows, NCHW."""
 import numpy as np
 
+from . import maxpool2x2
 from .im2col import Geometry, pair
 from .kernels import kernel
 from .layer import Layer
@@ -95,12 +96,9 @@ class MaxPool2d(_Pool2d):
         geo = self._check(X)
         if self._is_2x2():
             Ho, Wo = geo.out_hw
-            fast = kernel("maxpool2x2")
-            if fast is not None and X.dtype.kind == "f":  # one compiled pass; remembers each window's winner
-                Y = recycled(self, "Y", X.dtype, shape=X.shape[:2] + (Ho, Wo))
-                arg = self._buffer("arg", Y, np.uint8)
-                fast(X, Y, arg)
-                self._X, self._cm, self._arg, self._winners = X, None, None, arg
+            if kernel("maxpool2x2") is not None and X.dtype.kind == "f":  # one compiled pass (maxpool2x2.py)
+                Y, winners = maxpool2x2.forward(self, X, (Ho, Wo))
+                self._X, self._cm, self._arg, self._winners = X, None, None, winners
                 return Y
             Xc = X[:, :, :2 * Ho, :2 * Wo]
             cm = self._buffer("colmax", Xc[:, :, :, 0::2])  # max of each row's column pair
@@ -130,15 +128,10 @@ class MaxPool2d(_Pool2d):
         return dX
 
     def _backward_2x2_compiled(self, G, X, out_hw):
-        fast = kernel("maxpool2x2_backward")
-        if fast is None:
+        if kernel("maxpool2x2_backward") is None:
             raise RuntimeError(f"{self!r}: forward ran on the numba backend and backward on numpy; "
                                "run forward again after set_backend")
-        dtype = np.result_type(G.dtype, X.dtype)
-        exact = X.shape[2:] == (2 * out_hw[0], 2 * out_hw[1])
-        dX = recycled(self, "dX", dtype, like=X, zero=not exact)  # X's layout, as the numpy path
-        fast(G, self._winners, dX)
-        return dX
+        return maxpool2x2.backward(self, G, X, self._winners, out_hw)
 
     def _backward_2x2(self, G, X, out_hw):
         Ho, Wo = out_hw

@@ -33,42 +33,54 @@ class ReLU(_Elementwise):
     3-4x faster than ``np.maximum(X, 0)``, and G times a float mask 2x faster
     than times a bool mask. The mask is ``Y > 0`` written as floats (one pass) into
     a buffer reused while shapes repeat. On the numba backend one compiled pass
-    writes Y and D together.
+    writes Y and a one-byte mask together (a quarter of the mask's traffic).
     """
 
     def __init__(self):
         super().__init__()
         self._zeros = np.zeros(0, np.float32)
         self._mask = np.zeros(0, np.float32)
+        self._layout = None   # X's strides when the mask was made
 
     def forward(self, X):
-        D = self._mask
-        if D.shape != X.shape or D.dtype != X.dtype or D.strides != X.strides:
-            # X's memory layout (a conv output is a channel-major view): same-layout operands are fast
-            D = self._mask = np.empty_like(X, dtype=X.dtype if X.dtype.kind == "f" else np.float64)
-        fast = kernel("relu") if X.dtype == D.dtype else None
+        fast = kernel("relu") if X.dtype.kind == "f" else None
         flat = dense(X) if fast is not None else None
-        if flat is not None:
+        D = self._mask
+        if flat is not None:   # one compiled pass, a one-byte mask (relu_kernels.py)
+            if D.shape != X.shape or D.dtype != np.uint8 or self._layout != X.strides:
+                D = self._new_mask(X, np.uint8)
             Y = recycled(self, "Y", X.dtype, like=X)
             fast(flat, dense(Y), dense(D))
         else:
+            if D.shape != X.shape or D.dtype != X.dtype or D.strides != X.strides:
+                D = self._new_mask(X, X.dtype if X.dtype.kind == "f" else np.float64)
             z = self._zeros
             if z.shape != X.shape or z.dtype != X.dtype or z.strides != X.strides:
                 z = self._zeros = np.zeros_like(X)  # np.maximum(X, zeros) beats np.maximum(X, 0)
             Y = np.maximum(X, z, out=recycled(self, "Y", X.dtype, like=X))
             np.greater(Y, 0, out=D)                # 1.0 where X > 0, else 0.0 (3x faster than sign here)
-        self._D = D
+        self._D, self._xdtype = D, X.dtype
         return Y
+
+    def _new_mask(self, X, dtype):
+        """A mask buffer in X's memory layout (same-layout operands are fast; X may be a
+        channel-major conv output), kept while shapes and layouts repeat."""
+        self._mask, self._layout = np.empty_like(X, dtype=dtype), X.strides
+        return self._mask
 
     def backward(self, G):
         D = self._matching(G, "_D")
-        fast = kernel("relu_backward") if G.dtype == D.dtype and G.strides == D.strides else None
-        flat = dense(G) if fast is not None else None
-        if flat is None:
-            return np.multiply(G, D, out=recycled(self, "dX", np.result_type(G.dtype, D.dtype), like=G))
-        dX = recycled(self, "dX", G.dtype, like=G)
-        fast(flat, dense(D), dense(dX))
-        return dX
+        if D.dtype == np.uint8 and G.dtype == self._xdtype and G.strides == self._layout:
+            fast, flat = kernel("relu_backward"), dense(G)   # G laid out as X: one compiled pass
+            if fast is not None and flat is not None:
+                dX = recycled(self, "dX", G.dtype, like=G)
+                fast(flat, dense(D), dense(dX), *_ZERO_ONE[G.dtype.char])
+                return dX
+        dtype = np.result_type(G.dtype, self._xdtype if D.dtype == np.uint8 else D.dtype)  # as a float mask
+        return np.multiply(G, D, out=recycled(self, "dX", dtype, like=G), dtype=dtype)
+
+
+_ZERO_ONE = {c: (np.zeros((), c)[()], np.ones((), c)[()]) for c in np.typecodes["Float"]}
 
 
 def dense(a):

@@ -9,6 +9,7 @@ view holds a reference to its base array and raises its reference count —
 and allocates a new one otherwise. In a training loop the output of step t is
 still cached by the next layer during step t+1, so two arrays alternate.
 """
+import math
 import sys
 
 import numpy as np
@@ -35,7 +36,7 @@ class Recycler:
         dtype = np.dtype(dtype)
         if like is not None:
             shape = like.shape
-        if dtype.itemsize * int(np.prod(shape)) < MIN_BYTES:
+        if dtype.itemsize * math.prod(shape) < MIN_BYTES:   # (np.prod: ~2 µs a call)
             return _new(shape, dtype, like, zero)
         key = (tuple(shape), dtype, None if like is None else like.strides)
         pool = self._pools.setdefault(name, [])

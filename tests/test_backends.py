@@ -52,6 +52,56 @@ def test_conv_forward_backward_bitwise(args, dtype):
     both(run)
 
 
+@pytest.mark.parametrize("layout", ["nchw", "channel_major", "strided"])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_conv_input_layouts_bitwise(layout, channels):
+    """The compiled im2col reads NCHW and channel-major memory (a conv/pool output) directly;
+    other layouts fall back to numpy's copies. Rows of 1 to 12 floats: the 8-wide block copies."""
+    X = np.random.default_rng(4).standard_normal((3, channels, 12, 13)).astype(np.float32)
+    if layout == "channel_major":
+        X = np.ascontiguousarray(X.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    elif layout == "strided":
+        X = np.repeat(X, 2, axis=3)[:, :, :, ::2]
+
+    def run():
+        out = []
+        for args in (dict(kernel_size=5, padding=2), dict(kernel_size=3), dict(kernel_size=(1, 12)),
+                     dict(kernel_size=3, stride=2, padding=1)):
+            conv = layers.Conv2d(channels, 4, rng=0, **args)
+            Y = conv.forward(X)
+            out += [Y, conv.backward(rng_g(Y.shape)), conv.weight.grad]
+        return out
+    both(run)
+
+
+def test_chunked_narrow_conv_bitwise():
+    """LeNet's conv1 shape over several L2-sized chunks of samples (conv.NARROW_BYTES), dX too."""
+    X = np.random.default_rng(5).standard_normal((12, 1, 28, 28)).astype(np.float32)
+
+    def run():
+        conv = layers.Conv2d(1, 8, 5, padding=2, rng=0)
+        assert len(conv._chunks(12, 25 * 28 * 28 * 4)) == 3
+        Y = conv.forward(X)
+        return Y, conv.backward(rng_g(Y.shape)), conv.weight.grad, conv.bias.grad
+    both(run)
+
+
+@pytest.mark.parametrize("shape,chunks", [((40, 2, 30, 30), 2), ((12, 1, 64, 64), 2), ((1, 3, 30, 30), 1),
+                                          ((30, 1, 31, 1), 1)])
+def test_chunked_strided_conv_input_grad_bitwise(shape, chunks):
+    """col2im into chunks of samples of a channel-major dX (narrow layers build columns in
+    chunks): the compiled kernel writes the strided chunk in place; length-1 axes too."""
+    X = np.random.default_rng(8).standard_normal(shape).astype(np.float32)
+
+    def run():
+        conv = layers.Conv2d(shape[1], 4, (3, 1) if shape[3] == 1 else 3, stride=2, padding=1, rng=0)
+        Y = conv.forward(X)
+        geo = conv._geometry(shape[2:])
+        assert len(conv._chunks(shape[0], shape[1] * geo.kernel_size * Y.shape[2] * Y.shape[3] * 4)) == chunks
+        return Y, conv.backward(rng_g(Y.shape)), conv.weight.grad
+    both(run)
+
+
 @pytest.mark.parametrize("shape", [(2, 3, 8, 8), (1, 1, 7, 9), (4, 2, 2, 2)])
 def test_maxpool_2x2_bitwise_with_ties(shape):
     rng = np.random.default_rng(2)
@@ -82,6 +132,25 @@ def test_relu_bitwise_and_values():
     Y, dX = both(run)
     np.testing.assert_array_equal(Y, np.maximum(X, 0))          # NaN stays NaN, as np.maximum
     np.testing.assert_array_equal(dX, [[0, 0, 0, 2, 2, 0, 2, 0]])  # no gradient through NaN, as torch
+
+
+@pytest.mark.parametrize("gdtype", [np.float32, np.float64])
+def test_relu_layouts_and_dtypes_bitwise(gdtype):
+    """Channel-major input (a conv output), G of another dtype or layout: same values and dtypes."""
+    X = np.random.default_rng(6).standard_normal((4, 3, 5, 6)).astype(np.float32)
+    X[0, 0, 0, :3] = [np.nan, -0.0, np.inf]
+    Xc = np.ascontiguousarray(X.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    G = np.random.default_rng(7).standard_normal(X.shape).astype(gdtype)
+    G[0, 0, 0, 4:] = [np.inf, -np.inf]
+
+    def run():
+        out = []
+        for x in (X, Xc):
+            relu = layers.ReLU()
+            for g in (G, np.ascontiguousarray(G.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)):
+                out += [relu.forward(x).copy(), relu.backward(g).copy()]
+        return out
+    both(run)
 
 
 OPTS = [(optim.SGD, dict(lr=0.1)), (optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=1e-2)),

@@ -97,3 +97,23 @@ def test_lstm_workload_builds_and_trains_a_step():
     assert set(before) == {"0.weight_ih_l0", "0.weight_hh_l0", "0.bias_ih_l0", "0.bias_hh_l0", "2.weight", "2.bias"}
     assert all(np.isfinite(v).all() for v in after.values())
     assert not np.array_equal(before["0.weight_hh_l0"], after["0.weight_hh_l0"])
+
+
+def test_layers_profile_prints_every_layer(capsys):
+    """python -m benchmarks.layers_profile: one line per layer, GEMM floors for the GEMM layers."""
+    import kubik
+    from benchmarks import layers_profile
+    backend, threads = kubik.get_backend(), kubik.get_num_threads()
+    try:
+        layers_profile.main(["lenet_b64", "--steps", "2", "--backend", "numpy"])
+    finally:
+        kubik.set_backend(backend)
+        kubik.set_num_threads(threads)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("lenet_b64, backend numpy, 1 thread(s)")
+    rows = [line.split() for line in out[2:14]]
+    assert [r[1] for r in rows] == ["Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU", "MaxPool2d", "Flatten",
+                                    "Linear", "ReLU", "Linear", "ReLU", "Linear"]
+    assert all(len(r) == (5 if r[1] in ("Conv2d", "Linear") else 4) for r in rows)
+    assert all(float(x) >= 0 for r in rows for x in r[2:])
+    assert out[-2].split()[0] == "step" and float(out[-1].split()[-1]) > 0

@@ -87,9 +87,21 @@ def test_chunked_columns_match_whole_batch(monkeypatch, args, mode):
     whole = _run(conv, X, G)
     monkeypatch.setattr(kubik.layers.conv, "CACHE_BYTES", 0)
     monkeypatch.setattr(kubik.layers.conv, "CHUNK_BYTES", 1)  # one sample per chunk
+    monkeypatch.setattr(kubik.layers.conv, "NARROW_BYTES", 1)  # (layers with <= 8 output channels)
     assert len(conv._chunks(5, 100)) == 5
     for a, b in zip(whole, _run(conv, X, G)):
         np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+def test_narrow_layers_build_columns_in_small_chunks():
+    """<= 8 output channels per group: columns in L2-sized chunks of samples even when the
+    whole batch would fit CACHE_BYTES (LeNet's conv1: 5 samples of 78 KB); wider layers keep
+    small batches whole."""
+    per_sample = 25 * 28 * 28 * 4
+    assert Conv2d(1, 8, 5, padding=2)._chunks(64, per_sample)[:2] == [(0, 5), (5, 10)]
+    assert Conv2d(1, 16, 5, padding=2)._chunks(64, per_sample) == [(0, 64)]
+    assert Conv2d(4, 16, 5, groups=2)._chunks(64, per_sample)[0] == (0, 5)      # 8 per group
+    assert Conv2d(1, 8, 5)._chunks(3, 10 << 20) == [(0, 1), (1, 2), (2, 3)]     # at least one sample
 
 
 def test_output_shapes_and_inference():

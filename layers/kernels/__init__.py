@@ -22,6 +22,7 @@ import warnings
 BACKENDS = ("numpy", "numba")
 _MODULES = {"im2col": "conv_kernels", "col2im": "conv_kernels",
             "maxpool2x2": "pool_kernels", "maxpool2x2_backward": "pool_kernels",
+            "maxpool2x2_planes": "pool_kernels", "maxpool2x2_planes_backward": "pool_kernels",
             "relu": "relu_kernels", "relu_backward": "relu_kernels",
             "sgd": "optim_kernels", "adam": "optim_kernels", "rmsprop": "optim_kernels",
             "adagrad": "optim_kernels", "lstm_backward_step": "lstm_kernels",
