@@ -99,6 +99,7 @@ class Conv2d(WinogradConv, ConvBackward, Layer):
                 raise ValueError(f"{self!r}: input of size {hw[0]}x{hw[1]} is smaller than the kernel "
                                  f"(with padding and dilation); output would be {geo.out_hw[0]}x{geo.out_hw[1]}")
             self._geo = {hw: geo}  # forget other sizes (and the transposed geometry)
+            self._buffers = {}     # a zero-bordered column buffer of the same shape holds another size's pixels
         return geo
 
     def output_shape(self, input_shape):

@@ -211,3 +211,21 @@ def test_astype_float64_then_back():
     np.testing.assert_allclose(Y32, Y64, rtol=1e-5, atol=1e-6)
     conv.astype(np.float32)
     assert conv.forward(X.astype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("algo", ["im2col", "winograd"])
+def test_a_new_input_size_with_the_same_output_size_reads_no_stale_pixels(algo):
+    # stride 2 maps 8x8 and 7x7 to 4x4 (a 5x5 and a 6x6 map give Winograd the same tile grid): the
+    # zero-bordered work arrays of the first size must not lend it their pixels
+    rng = np.random.default_rng(0)
+    stride, sizes = (2, (8, 7)) if algo == "im2col" else (1, (6, 5))
+    layers.seed(0)
+    conv = layers.Conv2d(16, 16, 3, stride=stride, padding=1, algo=algo)
+    layers.seed(0)
+    fresh = layers.Conv2d(16, 16, 3, stride=stride, padding=1, algo=algo)
+    conv.forward(rng.standard_normal((2, 16, sizes[0], sizes[0])).astype(np.float32))
+    X = rng.standard_normal((2, 16, sizes[1], sizes[1])).astype(np.float32)
+    Y = conv.forward(X)
+    G = rng.standard_normal(Y.shape).astype(np.float32)
+    np.testing.assert_array_equal(Y, fresh.forward(X))
+    np.testing.assert_array_equal(conv.backward(G), fresh.backward(G))
