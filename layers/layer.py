@@ -36,7 +36,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from .parameter import Parameter
-from .spec import entry, recording
+from .spec import entry, record_init, recording
 
 
 def read_cache(owner, names):
@@ -88,9 +88,7 @@ class Layer:
         forward = cls.__dict__.get("forward")
         if forward is not None and not getattr(forward, "checks_input", False):
             cls.forward = checked_forward(forward)
-        init = cls.__dict__.get("__init__")
-        if init is not None and not getattr(init, "records_call", False):   # for spec(): layers/spec.py
-            cls.__init__ = recording(init)
+        record_init(cls)      # its constructor arguments, for spec(): layers/spec.py
 
     def spec(self):
         """This layer as an entry of a config's ``model`` list, from its constructor's

@@ -54,6 +54,14 @@ def recording(init):
     return wrapper
 
 
+def record_init(cls):
+    """Wrap ``cls``'s own ``__init__`` (if it defines one) with ``recording``; called by the
+    ``__init_subclass__`` of Layer, Loss, Optimizer and Schedule."""
+    init = cls.__dict__.get("__init__")
+    if init is not None and not getattr(init, "records_call", False):
+        cls.__init__ = recording(init)
+
+
 def plain(value, arg, kind):
     """``value`` as YAML-able data, or SpecError naming argument ``arg`` of a ``kind``."""
     if isinstance(value, _PLAIN):

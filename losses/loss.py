@@ -15,7 +15,7 @@ import numpy as np
 
 from ..layers import Registry
 from ..layers.layer import read_cache
-from ..layers.spec import entry, recording
+from ..layers.spec import entry, record_init, recording
 
 LOSSES = Registry("loss")
 register = LOSSES.register
@@ -42,9 +42,7 @@ class Loss:
         forward = cls.__dict__.get("forward")
         if forward is not None and not getattr(forward, "checks_input", False):
             cls.forward = refuse_empty(forward)
-        init = cls.__dict__.get("__init__")
-        if init is not None and not getattr(init, "records_call", False):   # for spec(): layers/spec.py
-            cls.__init__ = recording(init)
+        record_init(cls)      # its constructor arguments, for spec(): layers/spec.py
 
     def spec(self):
         """This loss as a registry name and its arguments, ``{"CrossEntropy": {"label_smoothing": 0.1}}``

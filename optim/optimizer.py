@@ -17,7 +17,7 @@ lr / opt.lr. Parameters with ``requires_grad = False`` are skipped (frozen).
 import numpy as np
 
 from ..layers import Parameter, Registry
-from ..layers.spec import recording
+from ..layers.spec import record_init, recording
 
 from .checks import check_nonnegative, plain
 from .fused import Run, make_plan
@@ -49,9 +49,7 @@ class Optimizer:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        init = cls.__dict__.get("__init__")
-        if init is not None and not getattr(init, "records_call", False):
-            cls.__init__ = recording(init)
+        record_init(cls)      # its constructor arguments, for spec(): layers/spec.py
 
     @recording
     def __init__(self, params, lr, **defaults):

@@ -14,7 +14,7 @@ plain dict of numbers (and the nested state of a wrapped schedule).
 import math
 
 from ..layers import Registry
-from ..layers.spec import recording
+from ..layers.spec import record_init, recording
 
 from .checks import plain
 
@@ -34,9 +34,7 @@ class Schedule:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        init = cls.__dict__.get("__init__")
-        if init is not None and not getattr(init, "records_call", False):
-            cls.__init__ = recording(init)
+        record_init(cls)      # its constructor arguments, for spec(): layers/spec.py
 
     @recording
     def __init__(self, optimizer, base_lr=None):
