@@ -226,3 +226,30 @@ def test_lstm_backward_step_bitwise(num_layers, bidirectional, dtype):
         return [Y, dX, lstm.grad_h0, lstm.grad_c0] + [p.grad.copy() for p in lstm.parameters()]
     out = both(run)
     assert np.abs(out[1]).sum() > 0 and np.abs(out[-1]).sum() > 0   # gradients really flowed
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_col2im_vector_adds_every_row_length(dtype):
+    """The compiled col2im adds rows 8, then 4 elements at a time, then the 0-3 left
+    (layers/kernels/vector.py): rows of 1..20 elements (every tail), stride 1 and 2,
+    more samples than its block of 8, bitwise the numpy path's adds."""
+    from kubik.layers.im2col import Geometry, col2im
+    rng = np.random.default_rng(11)
+    for width in range(1, 21):
+        for stride in (1, 2):
+            geo = Geometry((5, width + 2), (2, 3), (1, stride), (0, 1), (1, 1))
+            dcols = rng.standard_normal((3, 6, 11) + geo.out_hw).astype(dtype)
+            out = both(lambda: [_col2im(col2im, dcols, geo, (3, 11, 5, width + 2))])[0]
+            # negative control: one changed column entry (the last of its row inside the image)
+            # moves exactly the input pixel it came from (offset (1, 2) reads w = wo·stride + 1)
+            wo = min(geo.out_hw[1] - 1, width // stride)
+            bumped = dcols.copy()
+            bumped[2, 5, 10, 0, wo] += 1
+            moved = on("numba", lambda: _col2im(col2im, bumped, geo, (3, 11, 5, width + 2)))
+            assert np.argwhere(moved != out).tolist() == [[2, 10, 1, wo * stride + 1]]
+
+
+def _col2im(col2im, dcols, geo, shape):
+    dX = np.zeros(shape, dcols.dtype)
+    col2im(dcols, dX, geo)
+    return dX
