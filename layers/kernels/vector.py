@@ -10,6 +10,10 @@ so results stay bitwise equal to the scalar (and numpy) code.
 They take raw data pointers (``pointer(a)``, taken once outside the loops):
 passing an array to an intrinsic inside a loop costs an NRT incref/decref
 pair per call, which made a row add 4x slower than the scalar loop.
+
+Editing this file (or runs.py) does not invalidate numba's on-disk cache of the
+kernels that inline it (``cache=True`` checks only the kernel's own file):
+delete ``layers/kernels/__pycache__/*.nb[ic]`` after such an edit.
 """
 from llvmlite import ir
 from numba import types
