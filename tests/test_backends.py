@@ -226,3 +226,67 @@ def test_lstm_backward_step_bitwise(num_layers, bidirectional, dtype):
         return [Y, dX, lstm.grad_h0, lstm.grad_c0] + [p.grad.copy() for p in lstm.parameters()]
     out = both(run)
     assert np.abs(out[1]).sum() > 0 and np.abs(out[-1]).sum() > 0   # gradients really flowed
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_col2im_vector_adds_every_row_length(dtype):
+    """The compiled col2im adds rows 8, then 4 elements at a time, then the 0-3 left
+    (layers/kernels/vector.py): rows of 1..20 elements (every tail), stride 1 and 2,
+    more samples than its block of 8, bitwise the numpy path's adds."""
+    from kubik.layers.im2col import Geometry, col2im
+    rng = np.random.default_rng(11)
+    for width in range(1, 21):
+        for stride in (1, 2):
+            geo = Geometry((5, width + 2), (2, 3), (1, stride), (0, 1), (1, 1))
+            dcols = rng.standard_normal((3, 6, 11) + geo.out_hw).astype(dtype)
+            out = both(lambda: [_col2im(col2im, dcols, geo, (3, 11, 5, width + 2))])[0]
+            # negative control: one changed column entry (the last of its row inside the image)
+            # moves exactly the input pixel it came from (offset (1, 2) reads w = wo·stride + 1)
+            wo = min(geo.out_hw[1] - 1, width // stride)
+            bumped = dcols.copy()
+            bumped[2, 5, 10, 0, wo] += 1
+            moved = on("numba", lambda: _col2im(col2im, bumped, geo, (3, 11, 5, width + 2)))
+            assert np.argwhere(moved != out).tolist() == [[2, 10, 1, wo * stride + 1]]
+
+
+def _col2im(col2im, dcols, geo, shape):
+    dX = np.zeros(shape, dcols.dtype)
+    col2im(dcols, dX, geo)
+    return dX
+
+
+@pytest.mark.parametrize("shape", [(3, 2, 16, 16), (2, 3, 28, 28), (1, 2, 5, 35), (2, 1, 4, 33)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_maxpool_2x2_vector_rows_bitwise(shape, dtype):
+    """Rows of 8 or more windows run as vector code, 8 windows at a time with an
+    overlapping last block (layers/kernels/pool_vector.py): ties, NaN, -0.0, a NaN
+    gradient, odd widths, both plane orders, bitwise the numpy path."""
+    rng = np.random.default_rng(12)
+    X = rng.integers(-1, 2, shape).astype(dtype)
+    X.reshape(-1)[rng.integers(0, X.size, 6)] = np.nan
+    X.reshape(-1)[rng.integers(0, X.size, 6)] = -0.0
+    Xt = np.ascontiguousarray(X.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)   # channel-major planes
+    G = rng.standard_normal((shape[0], shape[1], shape[2] // 2, shape[3] // 2)).astype(dtype)
+    G.reshape(-1)[:2] = [np.nan, -2.0]   # (an infinite G differs: numpy splits it as G - G·mask)
+
+    def run():
+        out = []
+        for x in (X, Xt):
+            pool = layers.MaxPool2d(2)
+            out += [pool.forward(x), pool.backward(G)]
+        return out
+    with np.errstate(invalid="ignore"):
+        Y, dX = both(run)[:2]
+    # negative control: raising the last window's loser above its winner moves the maximum
+    # and the gradient there (the last window is computed by the overlapping block)
+    x = X.copy()
+    n, c, h, w = shape[0] - 1, shape[1] - 1, shape[2] // 2 * 2 - 2, shape[3] // 2 * 2 - 2
+    x[n, c, h:h + 2, w:w + 2] = [[0, 0], [0, 5]]
+
+    def run2():
+        pool = layers.MaxPool2d(2)
+        return [pool.forward(x), pool.backward(G)]
+    Y2, dX2 = on("numba", run2)
+    changed = ~((Y2 == Y) | (np.isnan(Y2) & np.isnan(Y)))
+    assert Y2[n, c, -1, -1] == 5 and np.argwhere(changed).tolist() == [[n, c, h // 2, w // 2]]
+    assert dX2[n, c, h + 1, w + 1] == G[n, c, -1, -1] and (dX2[n, c, h, w] == 0 or np.isnan(dX2[n, c, h, w]))

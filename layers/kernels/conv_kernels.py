@@ -7,6 +7,9 @@ geo: (kh, kw, sh, sw, ph, pw, dh, dw).
 import numba
 
 from .runs import add_run, copy_run, zero_run
+from .vector import pointer
+
+BLOCK = 8   # col2im: samples per kernel offset (see col2im)
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -53,19 +56,23 @@ def col2im(dcols, dx, sn, sc, H, W, kh, kw, sh, sw, ph, pw, dh, dw):
     came from (h, w), added in increasing k (as the numpy path). dcols
     (C, kh·kw, N, Ho, Wo) C-contiguous; dx: dX's memory, flat, plane (n, c)
     starting at n·sn + c·sc, rows of W contiguous (e.g. a chunk of samples of a
-    channel-major dX)."""
+    channel-major dX). Rows are added with vector adds (``runs.add_run``), for
+    ``BLOCK`` samples per kernel offset: the rows of neighbouring offsets
+    overlap, and a vector load of a row stored just before (one offset earlier
+    in the same sample) would wait for the store instead of forwarding it."""
     C, KK, N, Ho, Wo = dcols.shape
-    src = dcols.reshape(-1)
+    src, dst = pointer(dcols), pointer(dx)
     for c in range(C):
-        for n in range(N):
+        for b in range(0, N, BLOCK):
             for i in range(kh):
                 h0, h1 = _span(H, Ho, i * dh - ph, sh)
                 for j in range(kw):
                     w0, w1 = _span(W, Wo, j * dw - pw, sw)
                     k = i * kw + j
-                    s = (((c * KK + k) * N + n) * Ho + h0) * Wo + w0
-                    d = n * sn + c * sc + (h0 * sh + i * dh - ph) * W + j * dw - pw + w0 * sw
-                    for ho in range(h0, h1):
-                        add_run(dx, d, sw, src, s, w1 - w0)
-                        s += Wo
-                        d += sh * W
+                    for n in range(b, min(b + BLOCK, N)):
+                        s = (((c * KK + k) * N + n) * Ho + h0) * Wo + w0
+                        d = n * sn + c * sc + (h0 * sh + i * dh - ph) * W + j * dw - pw + w0 * sw
+                        for ho in range(h0, h1):
+                            add_run(dst, d, sw, src, s, w1 - w0)
+                            s += Wo
+                            d += sh * W
