@@ -12,6 +12,7 @@ resumable from checkpoints), ``evaluate`` and ``predict``.
     metrics_log  metrics.csv and the per-epoch line;  files  atomic text writes
     evaluation   evaluate, predict, LabelTask
     outcome      Result, History, Diverged
+    stopping     the Ctrl-C handler and the Result of a stopped or interrupted run
 """
 from .callbacks import Callback, PeriodicCheckpoint
 from .evaluation import LabelTask, evaluate, predict

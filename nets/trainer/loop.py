@@ -40,13 +40,14 @@ from .epoch_end import EpochEnd
 from .evaluation import LabelTask, _arrays
 from .from_config import FromExperiment
 from .metrics_log import MetricsLog
-from .outcome import Diverged, History, Result, diverged_message, kept_text
+from .outcome import Diverged, History, diverged_message, kept_text
 from .run_state import RunState, settings_hash
 from .settings import check_settings
 from .step import group_share, update
+from .stopping import Stopping
 
 
-class Trainer(FromExperiment, EpochEnd, RunState):
+class Trainer(Stopping, FromExperiment, EpochEnd, RunState):
     """Trains ``net`` on ``loss`` with ``optimizer`` (and ``schedule``); the
     settings are nets.trainer.settings' (epochs, accumulate, clip_norm, ...).
     ``out``: the run folder (None: nothing is written); ``task``: how labels
@@ -88,15 +89,9 @@ class Trainer(FromExperiment, EpochEnd, RunState):
         self.history = History()
         self._stop, self._stop_reason, self._saved = False, None, None
 
-    # ---- control -------------------------------------------------------------------------------
     def request_stop(self, reason="stopped by a callback"):
         """Stop after the current optimizer step (saving last.npz), as Ctrl-C does."""
         self._stop, self._stop_reason = True, reason
-
-    def _on_sigint(self, signum, frame):
-        if self._stop:  # a second Ctrl-C: give up at once
-            raise KeyboardInterrupt
-        self._stop = True
 
     @property
     def data_rng(self):
@@ -112,10 +107,6 @@ class Trainer(FromExperiment, EpochEnd, RunState):
             self.attach_loader(self.train_data)
         st = self.state
         self._saved = {k: st[k] for k in ("epoch", "step", "pos", "best_epoch")}
-
-    def _result(self, status, message=""):
-        st = self.state
-        return Result(status, st["epoch"], st["step"], st["best"], st["best_epoch"], message, self.history)
 
     # ---- fit -----------------------------------------------------------------------------------
     def _loader(self, train):
@@ -244,11 +235,3 @@ class Trainer(FromExperiment, EpochEnd, RunState):
             return self._interrupted(f"after epoch {st['epoch']}", save=False)
         status = "early_stopped" if st["done"] and st["done"].startswith("early") else "finished"
         return self._result(status, st["done"] or "")
-
-    def _interrupted(self, where, save=True):
-        path = (self.save_checkpoint() if save else self.run_dir / "last.npz") if self.run_dir else None
-        saved = f"; saved {path}" if path else " (no run folder: nothing saved)"
-        if self._stop_reason:
-            return self._result("stopped", f"{self._stop_reason} {where}{saved}")
-        return self._result("interrupted", f"interrupted {where}{saved}")
-
