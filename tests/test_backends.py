@@ -153,7 +153,8 @@ def test_relu_layouts_and_dtypes_bitwise(gdtype):
     both(run)
 
 
-OPTS = [(optim.SGD, dict(lr=0.1)), (optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=1e-2)),
+OPTS = [(optim.SGD, dict(lr=0.1)), (optim.SGD, dict(lr=0.1, momentum=0.9)),  # the kernel's two branch-free loops
+        (optim.SGD, dict(lr=0.1, momentum=0.9, weight_decay=1e-2)),
         (optim.SGD, dict(lr=0.1, momentum=0.9, nesterov=True)), (optim.SGD, dict(lr=0.1, momentum=0.5, dampening=0.25)),
         (optim.Adam, dict(lr=0.01, weight_decay=1e-2)), (optim.Adam, dict(lr=0.01, amsgrad=True)),
         (optim.AdamW, dict(lr=0.01, weight_decay=0.1)),
