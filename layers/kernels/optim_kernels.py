@@ -1,12 +1,18 @@
 """Fused optimizer updates (numba): one pass over flat, C-contiguous arrays,
 every operation rounded as the numpy path rounds it (optim/sgd.py,
 optim/adam.py), so the results are bitwise equal. Scalars arrive already in
-the arrays' dtype (float32 arithmetic stays float32)."""
+the arrays' dtype (float32 arithmetic stays float32).
+
+``error_model="numpy"``: a division by zero gives inf/NaN, as numpy's, instead of
+numba's default per-element ZeroDivisionError check, which also kept LLVM from
+vectorizing the loops (Adam on 536k float32 parameters: 2.35 -> 0.25 ms; numpy's
+passes take 0.8 ms). Branches on the arguments stay outside the hot loops where
+one of the arrays may be passed twice (aliased), which also blocks vectorization."""
 import numba
 import numpy as np
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def sgd(p, g, buf, lr, wd, mu, keep, nesterov, first):
     """torch.optim.SGD on flat arrays. ``keep`` = 1 − dampening; ``buf`` is
     unused when mu = 0; ``first``: the momentum buffer starts as the gradient.
@@ -40,7 +46,7 @@ def sgd(p, g, buf, lr, wd, mu, keep, nesterov, first):
         p[t] = p[t] - d * lr
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def adam(p, g, m, v, vmax, wd, decay, b1c, b2, b2c, bias2, step_size, eps, amsgrad):
     """torch.optim.Adam/AdamW on flat arrays: ``decay`` = 1 − lr·wd (AdamW, else 1,
     then ``wd`` is the coupled decay), b1c = 1 − β₁, b2c = 1 − β₂, ``bias2`` =
@@ -64,10 +70,21 @@ def adam(p, g, m, v, vmax, wd, decay, b1c, b2, b2c, bias2, step_size, eps, amsgr
         p[t] = x - (mt / den) * step_size
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def rmsprop(p, g, sq, ga, buf, lr, wd, alpha, one_minus_alpha, eps, mu, centered):
     """torch.optim.RMSprop on flat arrays (``ga`` used only when centered,
-    ``buf`` only when mu > 0)."""
+    ``buf`` only when mu > 0; the caller then passes ``sq`` for them). The plain
+    case gets its own loop: with ``ga`` and ``buf`` possibly ``sq`` itself, LLVM
+    leaves the general loop scalar (1.4 ms vs 0.19 ms on 536k parameters)."""
+    if not centered and not mu > 0:
+        for t in range(p.shape[0]):
+            d = g[t]
+            if wd != 0:
+                d = p[t] * wd + d
+            s = sq[t] * alpha + (d * d) * one_minus_alpha
+            sq[t] = s
+            p[t] = p[t] - (d / (np.sqrt(s) + eps)) * lr
+        return
     for t in range(p.shape[0]):
         d = g[t]
         if wd != 0:
@@ -88,7 +105,7 @@ def rmsprop(p, g, sq, ga, buf, lr, wd, alpha, one_minus_alpha, eps, mu, centered
         p[t] = p[t] - u * lr
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def adagrad(p, g, acc, clr, wd, eps):
     """torch.optim.Adagrad on flat arrays; ``clr`` = lr / (1 + (t − 1)·lr_decay)."""
     for t in range(p.shape[0]):
