@@ -117,3 +117,30 @@ def test_layers_profile_prints_every_layer(capsys):
     assert all(len(r) == (5 if r[1] in ("Conv2d", "Linear") else 4) for r in rows)
     assert all(float(x) >= 0 for r in rows for x in r[2:])
     assert out[-2].split()[0] == "step" and float(out[-1].split()[-1]) > 0
+
+
+def test_optimizers_benchmark_times_every_path(tmp_path, capsys):
+    """python -m benchmarks.optimizers: one row per optimizer, numpy and compiled path
+    (and torch when installed), a JSON report; unknown names are refused."""
+    import kubik
+    from benchmarks import optimizers
+    threads = kubik.get_num_threads()
+    try:
+        report = optimizers.main(["SGD momentum", "Adam", "--repeats", "2", "--steps", "2", "--settle", "0",
+                                  "--json", str(tmp_path / "o.json")])
+    finally:
+        kubik.set_num_threads(threads)
+    assert [r["optimizer"] for r in report] == ["SGD momentum", "Adam"]
+    expected = {"numpy", "fast"} | ({"torch"} if importlib.util.find_spec("torch") else set())
+    for r in report:
+        assert set(r["us"]) == expected and all(v["median"] > 0 for v in r["us"].values())
+        assert r["fast/numpy"]["rounds"] == 2
+    out = capsys.readouterr().out
+    assert "535818 float32 parameters" in out and "Adam" in out
+    assert json.loads((tmp_path / "o.json").read_text())["results"][1]["optimizer"] == "Adam"
+    try:
+        optimizers.parse(["Adamax"])
+    except SystemExit as e:
+        assert e.code == 2
+    else:
+        raise AssertionError("an unknown optimizer must be refused")
