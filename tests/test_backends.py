@@ -164,7 +164,8 @@ OPTS = [(optim.SGD, dict(lr=0.1)), (optim.SGD, dict(lr=0.1, momentum=0.9)),  # t
 
 @pytest.mark.parametrize("cls,args", OPTS)
 @pytest.mark.parametrize("flat", [True, False])
-def test_fused_optimizer_kernels_bitwise(cls, args, flat):
+def test_fused_optimizer_kernels_bitwise(cls, args, flat, monkeypatch):
+    monkeypatch.setattr(optim.sgd, "PLAIN_FUSED_MIN", 0)   # this net is small: use the kernel anyway
     X = np.random.default_rng(1).standard_normal((16, 1, 8, 8)).astype(np.float32)
     y = np.arange(16) % 3
 
@@ -201,6 +202,34 @@ def test_fused_division_by_zero_is_numpys_nan_not_an_exception(cls):
         return [p.data]
     out = both(run)
     assert np.isnan(out[0]).all()
+
+
+def test_small_plain_sgd_stays_on_numpy_passes(monkeypatch):
+    """Below optim.sgd.PLAIN_FUSED_MIN values, plain SGD skips the compiled call (its
+    argument handling costs more than numpy's two passes); momentum, or a lower
+    threshold, uses it. The values are the same either way."""
+    calls = []
+    real = kernels.kernel
+
+    def recording(name):
+        fn = real(name)
+        if name != "sgd" or fn is None:
+            return fn
+        return lambda *args: (calls.append(name), fn(*args))
+    monkeypatch.setattr(optim.sgd, "kernel", recording)
+
+    def run(**args):
+        calls.clear()
+        p = layers.Parameter(np.ones(401, np.float32))
+        p.grad[...] = 1.0
+        optim.SGD([p], lr=0.5, **args).step()
+        return len(calls), p.data
+    n, data = on("numba", run)
+    assert n == 0 and np.array_equal(data, np.full(401, 0.5, np.float32))
+    assert on("numba", lambda: run(momentum=0.9))[0] == 1
+    monkeypatch.setattr(optim.sgd, "PLAIN_FUSED_MIN", 0)
+    n, fused = on("numba", run)
+    assert n == 1 and np.array_equal(fused, data)
 
 
 def test_import_kubik_does_not_import_numba():
