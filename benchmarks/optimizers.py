@@ -17,10 +17,9 @@ import numpy as np
 
 import kubik
 from kubik import layers, nets, optim
-from kubik.layers import kernels
 
 from . import harness
-from .suite import fast_available, log
+from .suite import Backend, fast_available, log
 
 CONFIGS = {  # name: (kubik/torch class name, arguments both accept)
     "SGD": ("SGD", dict(lr=0.01)),
@@ -53,14 +52,7 @@ def kubik_runner(config, backend):
     for p in net.parameters():
         p.grad[...] = np.random.default_rng(1).standard_normal(p.shape, dtype=np.float32) * 1e-3
     opt = getattr(optim, cls)(net.parameters(), **args)
-
-    def step():
-        previous = kernels.set_backend(backend)
-        try:
-            opt.step()
-        finally:
-            kernels.set_backend(previous)
-    return StepRunner(step)
+    return Backend(StepRunner(opt.step), backend)   # switches the backend once per run, not per step
 
 
 def torch_runner(config):
