@@ -1,6 +1,7 @@
 """2-d convolution (cross-correlation, as Caffe and PyTorch), NCHW."""
 import numpy as np
 
+from . import parallel
 from .conv_backward import ConvBackward
 from .im2col import Geometry, im2col, pair
 from .init import check_init, init_weight
@@ -132,14 +133,19 @@ class Conv2d(WinogradConv, ConvBackward, Layer):
             nb = N if N * per_sample <= CACHE_BYTES else max(1, CHUNK_BYTES // per_sample)
         return [(n, min(n + nb, N)) for n in range(0, N, nb)]
 
-    def _columns(self, Xc, n0, n1, geo, dtype):
-        """im2col of samples n0..n1 of the channel-major input, as (groups, Cg·kh·kw, nb·Ho·Wo)."""
+    def _chunk_bytes(self, chunks, C, geo, dtype):
+        """The size of one chunk's column matrix: what layers.parallel weighs a chunk by."""
+        return (chunks[0][1] - chunks[0][0]) * C * geo.kernel_size * geo.out_hw[0] * geo.out_hw[1] * dtype.itemsize
+
+    def _columns(self, Xc, n0, n1, geo, dtype, slot=0):
+        """im2col of samples n0..n1 of the channel-major input, as (groups, Cg·kh·kw, nb·Ho·Wo),
+        in thread ``slot``'s buffer (layers.parallel)."""
         C, nb = Xc.shape[0], n1 - n0
         if self._pointwise() and Xc.dtype == dtype and Xc[:, n0:n1].flags.c_contiguous:
             cols = Xc[:, n0:n1]  # a 1x1 convolution of channel-major data: the input is its own column matrix
         else:
             name = "cols_tail" if 0 < n0 and n1 == Xc.shape[1] else "cols"  # a shorter last chunk: own buffer
-            cols = self._buffer(name, (C, geo.kernel_size, nb) + geo.out_hw, dtype, zero=not geo.full)
+            cols = self._buffer(f"{name}@{slot}", (C, geo.kernel_size, nb) + geo.out_hw, dtype, zero=not geo.full)
             im2col(Xc[:, n0:n1], cols, geo)
         return cols.reshape(self.groups, -1, nb * geo.out_hw[0] * geo.out_hw[1])
 
@@ -158,13 +164,17 @@ class Conv2d(WinogradConv, ConvBackward, Layer):
         W2 = self.weight.data.reshape(g, O // g, -1)
         chunks = self._chunks(N, C * geo.kernel_size * P * dtype.itemsize)
         Y = recycled(self, "Y", dtype, shape=(g, O // g, N * P))
-        for n0, n1 in chunks:
-            cols = self._columns(Xc, n0, n1, geo, dtype)
-            np.matmul(W2, cols, out=Y[:, :, n0 * P:n1 * P])
+        cols = [None]
+
+        def chunk(k, slot):
+            n0, n1 = chunks[k]
+            cols[0] = self._columns(Xc, n0, n1, geo, dtype, slot)
+            np.matmul(W2, cols[0], out=Y[:, :, n0 * P:n1 * P])
+        parallel.run(chunk, len(chunks), self._chunk_bytes(chunks, C, geo, dtype))
         Y = Y.reshape(O, N * P)
         if self.bias is not None:
             Y += self.bias.data[:, None]  # long rows: fast broadcast
-        self._X, self._cols = X, (cols if len(chunks) == 1 else None)
+        self._X, self._cols = X, (cols[0] if len(chunks) == 1 else None)
         return Y.reshape((O, N) + geo.out_hw).transpose(1, 0, 2, 3)
 
     def extra_repr(self):

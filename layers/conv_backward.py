@@ -14,6 +14,7 @@ with the flipped, transposed kernel (``full``) or col2im on the padded grid
 """
 import numpy as np
 
+from . import parallel
 from .im2col import Geometry, col2im, im2col
 from .kernels import kernel
 from .scratch import recycled
@@ -40,24 +41,38 @@ class ConvBackward:
         if mode == "grid":
             return self._backward_grid(Xc, Gc, chunks, geo, dtype)
         dXc = None if mode is None else recycled(self, "dX", dtype, shape=(C, N * H * W), zero=mode == "col2im")
-        for n0, n1 in chunks:
-            Gt = self._weight_grads(Xc, Gc, n0, n1, len(chunks), geo, dtype)
+        nbytes = self._chunk_bytes(chunks, C, geo, dtype)
+        sums = self._grad_sums(dtype, parallel.active(len(chunks), nbytes))
+
+        def chunk(k, slot):
+            n0, n1 = chunks[k]
+            Gt = self._weight_grads(Xc, Gc, n0, n1, len(chunks), geo, dtype, sums, k, slot)
             if dXc is not None:
                 out = dXc[:, n0 * H * W:n1 * H * W].reshape(g, C // g, -1)
-                self._input_grad(Gc[:, n0:n1], Gt, out, geo, mode)
+                self._input_grad(Gc[:, n0:n1], Gt, out, geo, mode, slot)
+        parallel.run(chunk, len(chunks), nbytes)
         if dXc is None:
             return None
         return dXc.reshape(C, N, H, W).transpose(1, 0, 2, 3)
 
-    def _weight_grads(self, Xc, Gc, n0, n1, nchunks, geo, dtype):
-        """dW += G colsᵀ and db += G 1 for samples n0..n1; returns G as (groups, O/groups, nb·Ho·Wo)."""
+    def _grad_sums(self, dtype, threaded=False):
+        """The chunks' dW (as (groups, Cg·kh·kw, O/groups), the GEMM's own layout) and
+        db, added in chunk order (layers.parallel.OrderedSum)."""
+        g = self.groups
+        dWt = self.weight.grad.reshape(g, self.out_channels // g, -1).transpose(0, 2, 1)
+        return parallel.OrderedSum([dWt] if self.bias is None else [dWt, self.bias.grad], dtype, threaded)
+
+    def _weight_grads(self, Xc, Gc, n0, n1, nchunks, geo, dtype, sums, k, slot=0):
+        """dW += G colsᵀ and db += G 1 for samples n0..n1 (chunk k, through ``sums``);
+        returns G as (groups, O/groups, nb·Ho·Wo)."""
         O, g = self.out_channels, self.groups
-        cols = self._cols if nchunks == 1 and self._cols is not None else self._columns(Xc, n0, n1, geo, dtype)
+        cols = self._cols if nchunks == 1 and self._cols is not None else self._columns(Xc, n0, n1, geo, dtype, slot)
         Gt = Gc[:, n0:n1].reshape(g, O // g, -1)  # free when G is channel-major
-        dW = self.weight.grad.reshape(g, O // g, -1)
-        dW += np.matmul(cols, Gt.transpose(0, 2, 1)).transpose(0, 2, 1)  # faster than Gt colsᵀ
+        parts = sums.parts(k)
+        np.matmul(cols, Gt.transpose(0, 2, 1), out=parts[0])  # faster than Gt colsᵀ
         if self.bias is not None:
-            self.bias.grad += Gt.reshape(O, -1) @ self._ones_like(Gt.shape[-1], dtype)
+            np.matmul(Gt.reshape(O, -1), self._ones_like(Gt.shape[-1], dtype), out=parts[1])
+        sums.done(k)
         return Gt
 
     def _backward_grid(self, Xc, Gc, chunks, geo, dtype):
@@ -72,8 +87,9 @@ class ConvBackward:
         offsets = [i * dh * Wp + j * dw for i in range(kh) for j in range(kw)]
         dXp = np.zeros((C, N * Hp * Wp + offsets[-1]), dtype)
         W2t = self.weight.data.reshape(g, O // g, -1).transpose(0, 2, 1)
-        for n0, n1 in chunks:
-            Gt = self._weight_grads(Xc, Gc, n0, n1, len(chunks), geo, dtype)
+        sums = self._grad_sums(dtype)
+        for k, (n0, n1) in enumerate(chunks):   # serial: neighbouring chunks' dX windows overlap
+            Gt = self._weight_grads(Xc, Gc, n0, n1, len(chunks), geo, dtype, sums, k)
             grid = self._buffer("grid", (O, n1 - n0, Hp, Wp), dtype, zero=True)  # zero off the output positions
             np.copyto(grid[:, :, :geo.out_hw[0], :geo.out_hw[1]], Gt.reshape((O, n1 - n0) + geo.out_hw))
             L = (n1 - n0) * Hp * Wp
@@ -87,17 +103,18 @@ class ConvBackward:
         return dX.transpose(1, 0, 2, 3)
 
     def _ones_like(self, n, dtype):
-        if self._ones.shape[0] != n or self._ones.dtype != dtype:
-            self._ones = np.ones(n, dtype)
-        return self._ones  # bias gradient as G·1: far faster than a sum over short rows
+        ones = self._ones           # (a local: chunks on other threads may swap in another length)
+        if ones.shape[0] != n or ones.dtype != dtype:
+            ones = self._ones = np.ones(n, dtype)
+        return ones  # bias gradient as G·1: far faster than a sum over short rows
 
-    def _input_grad(self, Gc, Gt, out, geo, mode):
-        """dX of one chunk of samples into ``out`` (groups, Cg, nb·H·W)."""
+    def _input_grad(self, Gc, Gt, out, geo, mode, slot=0):
+        """dX of one chunk of samples into ``out`` (groups, Cg, nb·H·W), with thread ``slot``'s buffers."""
         O, g = self.out_channels, self.groups
         if mode == "full":
             (kh, kw), (dh, dw), (ph, pw) = self.kernel_size, self.dilation, self.padding
             tgeo = self._transposed_geometry(geo)
-            gcols = self._buffer("gcols", (O, kh * kw) + Gc.shape[1:2] + geo.in_hw, out.dtype, zero=not tgeo.full)
+            gcols = self._buffer(f"gcols@{slot}", (O, kh * kw) + Gc.shape[1:2] + geo.in_hw, out.dtype, zero=not tgeo.full)
             im2col(Gc, gcols, tgeo)
             Wf = self.weight.data[:, :, ::-1, ::-1].reshape(g, O // g, -1, kh * kw).transpose(0, 2, 1, 3)
             np.matmul(Wf.reshape(g, out.shape[1], -1), gcols.reshape(g, -1, out.shape[-1]), out=out)
@@ -106,7 +123,7 @@ class ConvBackward:
         if mode == "pointwise":
             np.matmul(W2t, Gt, out=out)
             return
-        dcols = self._buffer("dcols", W2t.shape[:2] + Gt.shape[-1:], out.dtype, zero=False)
+        dcols = self._buffer(f"dcols@{slot}", W2t.shape[:2] + Gt.shape[-1:], out.dtype, zero=False)
         np.matmul(W2t, Gt, out=dcols)
         col2im(dcols.reshape((-1, geo.kernel_size) + Gc.shape[1:]), out.reshape((-1,) + Gc.shape[1:2] + geo.in_hw), geo)
 

@@ -16,21 +16,27 @@ with ``python -m benchmarks --threads 1,2`` (docs/guide/benchmarks.md).
 import os
 import sys
 
+from . import parallel
+
 AUTO_MIN_PARAMETERS = 100_000
 
 _current = None
 
 
 def set_num_threads(n):
-    """Limit BLAS (numpy's and scipy's OpenBLAS/MKL/BLIS) and numba's pool to
-    ``n`` threads, process-wide, from now on. Returns ``n``."""
+    """Use ``n`` threads, process-wide, from now on: BLAS (numpy's and scipy's
+    OpenBLAS/MKL/BLIS), numba's pool, and the chunks of sample-parallel layers
+    (``layers.parallel``: Conv2d; results do not depend on n). Returns ``n``."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"set_num_threads: n must be an integer >= 1, got {n!r}")
     try:
-        from threadpoolctl import threadpool_limits
+        from threadpoolctl import ThreadpoolController
     except ImportError:             # a runtime dependency, but say what to do
         raise ImportError("kubik.set_num_threads needs threadpoolctl: pip install threadpoolctl") from None
-    threadpool_limits(limits=n, user_api="blas")
+    blas = ThreadpoolController().select(user_api="blas").lib_controllers
+    for lib in blas:
+        lib.set_num_threads(n)
+    parallel.configure(n, blas)     # sample-parallel layers (Conv2d) run their chunks on n threads
     numba = sys.modules.get("numba")            # never import numba just for this
     if numba is not None:
         numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))

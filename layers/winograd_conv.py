@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from . import parallel
 from .scratch import recycled
 from .winograd import filter_grad, filter_transform, input_transform, output_transform
 from .winograd_grad import SIGNS, input_grad_transform, output_grad_transform
@@ -65,13 +66,18 @@ class WinogradConv:
         nb = max(1, min(N, CHUNK_BYTES // (16 * th * tw * max(C, self.out_channels) * dtype.itemsize)))
         return th, tw, [(n, min(n + nb, N)) for n in range(0, N, nb)], nb
 
-    def _worker(self, nb, nb_max, dtype):
+    def _winograd_bytes(self, X, th, tw, nb, dtype):
+        """The size of one chunk's V (or M): what layers.parallel weighs a chunk by."""
+        return 16 * nb * th * tw * max(X.shape[1], self.out_channels) * dtype.itemsize
+
+    def _worker(self, nb, nb_max, dtype, slot=0):
         """work(name, shape, zero) for a chunk of nb samples: C-contiguous arrays reused
         across chunks and steps, stored for nb_max samples (so the last chunk reuses
-        them). ``zero``: a key of the region the caller writes (e.g. the input size);
-        the array is zeroed when new or when that key changes, so its never-written
-        borders (padding) stay zero."""
+        them), one set per thread ``slot`` (layers.parallel). ``zero``: a key of the
+        region the caller writes (e.g. the input size); the array is zeroed when new
+        or when that key changes, so its never-written borders (padding) stay zero."""
         def work(name, shape, zero=None):
+            name = f"{name}@{slot}" if slot else name
             if zero is not None:
                 full, tag = (nb_max,) + tuple(shape[1:]), (nb_max,) + tuple(shape[1:]) + (zero, dtype)
                 if self._buffers.get(name) is not None and self.__dict__.get("_wino_tags", {}).get(name) != tag:
@@ -82,28 +88,35 @@ class WinogradConv:
             return self._buffer(name, (size // nb * nb_max,), dtype, False)[:size].reshape(shape)
         return work
 
-    def _winograd_V(self, X, n0, n1, th, tw, nb_max, dtype, name="wV"):
+    def _winograd_V(self, X, n0, n1, th, tw, nb_max, dtype, name="wV", slot=0):
         """V (16, nb·th·tw, C) of samples n0..n1, in work array ``name``."""
-        work = self._worker(n1 - n0, nb_max, dtype)
+        work = self._worker(n1 - n0, nb_max, dtype, slot)
         V = work(name, (16, (n1 - n0) * th * tw, X.shape[1]))
         input_transform(X[n0:n1], self.padding, th, tw, V, work)
         return V
 
     def _winograd_forward(self, X, geo, dtype):
-        N, O = X.shape[0], self.out_channels
         th, tw, chunks, nb_max = self._winograd_plan(X, geo, dtype)
+        with parallel.one_blas_thread(len(chunks), self._winograd_bytes(X, th, tw, nb_max, dtype)):
+            return self._winograd_forward_chunks(X, geo, dtype, th, tw, chunks, nb_max)
+
+    def _winograd_forward_chunks(self, X, geo, dtype, th, tw, chunks, nb_max):
+        N, O = X.shape[0], self.out_channels
         U = filter_transform(self.weight.data.astype(dtype, copy=False))
         bias = None if self.bias is None else self.bias.data.astype(dtype, copy=False)
         Y = recycled(self, "Y", dtype, shape=(N, 2 * th, 2 * tw, O))
         keep = 16 * N * th * tw * X.shape[1] * dtype.itemsize <= KEEP_V_BYTES
-        self._wino_V = [] if keep else None
-        for k, (n0, n1) in enumerate(chunks):
-            V = self._winograd_V(X, n0, n1, th, tw, nb_max, dtype, f"wV{k}" if keep else "wV")
-            if keep:
-                self._wino_V.append(V)
-            M = self._worker(n1 - n0, nb_max, dtype)("wM", (16, V.shape[1], O))
+        kept = [None] * len(chunks)
+
+        def chunk(k, slot):
+            n0, n1 = chunks[k]
+            V = self._winograd_V(X, n0, n1, th, tw, nb_max, dtype, f"wV{k}" if keep else "wV", slot)
+            kept[k] = V
+            M = self._worker(n1 - n0, nb_max, dtype, slot)("wM", (16, V.shape[1], O))
             np.matmul(V, U, out=M)
             output_transform(M, bias, Y[n0:n1])
+        parallel.run(chunk, len(chunks), self._winograd_bytes(X, th, tw, nb_max, dtype))
+        self._wino_V = kept if keep else None
         self._X, self._cols = X, None
         return Y[:, :geo.out_hw[0], :geo.out_hw[1]].transpose(0, 3, 1, 2)
 
@@ -118,23 +131,37 @@ class WinogradConv:
             raise ValueError(f"{self!r}: grad_Y has shape {getattr(G, 'shape', None)}, expected {(N, O) + geo.out_hw}")
         dtype = np.result_type(X.dtype, G.dtype, self.weight.dtype)
         th, tw, chunks, nb_max = self._winograd_plan(X, geo, dtype)
+        with parallel.one_blas_thread(len(chunks), self._winograd_bytes(X, th, tw, nb_max, dtype)):
+            return self._winograd_backward_chunks(X, G, geo, dtype, th, tw, chunks, nb_max)
+
+    def _winograd_backward_chunks(self, X, G, geo, dtype, th, tw, chunks, nb_max):
+        N, C, H, W = X.shape
+        O, (p, q) = self.out_channels, self.padding
         U = filter_transform(self.weight.data.astype(dtype, copy=False))
         Us = (U * SIGNS.astype(dtype)[:, None, None]).transpose(0, 2, 1)   # σ U[ξ]ᵀ: dV from the signed dM
         dU = np.zeros((16, C, O), dtype)
         dX = recycled(self, "dX", dtype, shape=(N, 2 * th + 2, 2 * tw + 2, C)) if self.propagate_down else None
-        for k, (n0, n1) in enumerate(chunks):
-            work = self._worker(n1 - n0, nb_max, dtype)
+        nbytes = self._winograd_bytes(X, th, tw, nb_max, dtype)
+        sums = parallel.OrderedSum([dU] if self.bias is None else [dU, self.bias.grad], dtype,
+                                   parallel.active(len(chunks), nbytes))
+
+        def chunk(k, slot):
+            n0, n1 = chunks[k]
+            work = self._worker(n1 - n0, nb_max, dtype, slot)
             V = None if self._wino_V is None else self._wino_V[k]
             if V is None or V.dtype != dtype:
-                V = self._winograd_V(X, n0, n1, th, tw, nb_max, dtype)
+                V = self._winograd_V(X, n0, n1, th, tw, nb_max, dtype, slot=slot)
             dM = work("wM", (16, V.shape[1], O))
             output_grad_transform(G[n0:n1], th, tw, dM, work)
+            parts = sums.parts(k)
             if self.bias is not None:
-                self.bias.grad += self._ones_like(dM.shape[1], dtype) @ dM[5]
-            dU += np.matmul(V.transpose(0, 2, 1), dM)
+                np.matmul(self._ones_like(dM.shape[1], dtype), dM[5], out=parts[1])
+            np.matmul(V.transpose(0, 2, 1), dM, out=parts[0])
+            sums.done(k)
             if dX is not None:
                 dV = work("wdV", (16, V.shape[1], C))
                 np.matmul(dM, Us, out=dV)
                 input_grad_transform(dV, dX[n0:n1], work)
+        parallel.run(chunk, len(chunks), nbytes)
         self.weight.grad += filter_grad(dU * SIGNS.astype(dtype)[:, None, None], dtype)
         return None if dX is None else dX[:, p:p + H, q:q + W].transpose(0, 3, 1, 2)
