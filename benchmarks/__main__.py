@@ -75,6 +75,7 @@ def cpu_model():
 def main(argv=None):
     a = parse(sys.argv[1:] if argv is None else argv)
     threads, how = harness.numpy_blas_threads()  # before scipy's or torch's pools load
+    kernels = harness.numpy_blas_kernels()
     if a.threads is not None:
         import kubik
         kubik.set_num_threads(a.threads)
@@ -91,7 +92,7 @@ def main(argv=None):
     fast = not a.no_fast and fast_available()
 
     env = {"python": platform.python_version(), "numpy": np.__version__, "cpu": cpu_model(),
-           "blas_threads": threads, "blas_threads_from": how, "kubik_commit": git_commit(),
+           "blas_threads": threads, "blas_threads_from": how, "blas_kernels": kernels, "kubik_commit": git_commit(),
            "torch": torch_ref.torch.__version__ if torch_ref else None,
            "torch_threads": torch_ref.torch.get_num_threads() if torch_ref else None,
            "fast_path": fast, "numba": _numba_version() if fast else None}
@@ -113,7 +114,7 @@ def main(argv=None):
                                busy_cores=a.busy_cores))
 
     print(f"\nfloat32 GEMM roofline (1024^3, best of 10): {peak:.1f} GFLOP/s; "
-          f"BLAS threads {threads} ({how})\n")
+          f"BLAS threads {threads} ({how}); numpy's BLAS: {kernels}\n")
     print(harness.speed_table(results))
     print(f"\nratios: per-round medians [min-max] over quiet rounds only (other processes used at most "
           f"{a.busy_cores} cores, from /proc/stat); BUSY: no quiet round, all rounds used")

@@ -35,6 +35,25 @@ def numpy_blas_threads():
     return n, "usable CPU count, OpenBLAS's default (threadpoolctl not installed, no *_NUM_THREADS set)"
 
 
+def numpy_blas_kernels():
+    """Which kernels numpy's BLAS runs, e.g. "OpenBLAS 0.3.31, Haswell kernels
+    (OPENBLAS_CORETYPE=Haswell)": a CORETYPE set in the environment can hold an
+    AVX-512 CPU to AVX2 kernels (half the GEMM speed), while torch picks its own."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return None
+    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    own = [i for i in blas if "numpy" in i.get("filepath", "")] or blas[:1]
+    if not own:
+        return None
+    info, forced = own[0], os.environ.get("OPENBLAS_CORETYPE")
+    text = f"{info['internal_api']} {info.get('version')}"
+    if info.get("architecture"):
+        text += f", {info['architecture']} kernels"
+    return text + (f" (OPENBLAS_CORETYPE={forced})" if forced else "")
+
+
 # -- timing -------------------------------------------------------------------------
 def time_repeat(runner, steps):
     """Seconds per step for ``steps`` steps, garbage collector off (as timeit)."""
