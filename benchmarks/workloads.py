@@ -4,10 +4,12 @@
 training steps (forward, backward, optimizer step) over the spec's synthetic
 batches, or raises Unavailable when this kubik lacks a layer the workload needs.
 """
+import kubik
 from kubik import layers
 from kubik import losses
 from kubik import nets
 from kubik import optim
+from kubik.layers import threads
 
 from .specs import Runner, make_data
 
@@ -46,6 +48,9 @@ def _model(spec):
 def build(spec, seed=0):
     layers.seed(seed)
     net = _model(spec)
+    n = threads.configured()
+    if n is not None:   # as nets.build does: BLAS at one thread beside sample-parallel layers
+        kubik.set_num_threads(n, blas=threads.blas_threads_for(net, n))
     data = make_data(spec, seed)
     if spec.kind != "grad" and hasattr(net, "set_propagate_down"):
         net.set_propagate_down(False)  # the input is data: no dX for the first layer, as in PyTorch

@@ -52,7 +52,11 @@ class Conv2d(WinogradConv, ConvBackward, Layer):
     ValueError) or "auto" (default: Winograd where it can run and pays, i.e. at
     least 16 input and output channels and an output of at least 8x8; see
     ``winograd_conv``). Both give the same results up to rounding.
+
+    With ``kubik.set_num_threads(n)``, chunks of samples run on n threads
+    (``layers.parallel``; the same results bit for bit).
     """
+    splits_samples = True   # threads.blas_threads_for: BLAS at one thread in nets with this layer
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, rng=None, dtype=np.float32, init="default", algo="auto"):

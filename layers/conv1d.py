@@ -71,6 +71,8 @@ class Conv1d(_Wrap1d):
     dW += G colsᵀ, db += G 1, dX = col2im(Wᵀ G)); the 2-d layer reads and writes
     this layer's weight and gradient through (O, C/g, 1, k) views.
     """
+    splits_samples = True   # its inner Conv2d does (threads.blas_threads_for)
+
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, rng=None, dtype=np.float32):

@@ -1,18 +1,22 @@
 """Sample-parallel layers: a batch's chunks of samples spread over kubik's threads.
 
 Layers that already cut a batch into chunks of samples (Conv2d: im2col and
-Winograd) hand the chunks to ``run(fn, count)``. With
-``kubik.set_num_threads(n)``, n > 1, the chunks run on n threads (the caller
-and n − 1 pool threads, each taking the next chunk as it finishes one, each
-with its own work arrays): the compiled kernels and numpy's large operations
-release the GIL. Meanwhile BLAS is held at one thread per call, so no
-OpenBLAS worker spins on a core that a chunk needs (two BLAS threads made
-conv3x3 slower than one; split by samples it ran 1.8x faster).
+Winograd) hand the chunks to ``run(fn, count, chunk_bytes)``. With
+``kubik.set_num_threads(n)``, n > 1, chunks of at least MIN_CHUNK_BYTES run
+on n threads (the caller and n − 1 pool threads, each taking the next chunk
+as it finishes one, each with its own work arrays): the compiled kernels and
+numpy's large operations release the GIL. Meanwhile BLAS is held at one
+thread per call, and best everywhere else too (``threads.blas_threads_for``):
+after a GEMM on several threads OpenBLAS's worker spins for ~0.1 s on the
+core a chunk needs (conv3x3 on two threads took 58-66 ms that way, slower
+than on one; 33-34 ms with BLAS at one thread).
 
-Results do not depend on n. The chunks are fixed by shapes alone, each chunk
-writes only its own samples' outputs, and the parameter gradients that all
-chunks add to go through ``OrderedSum``, which adds the chunks' partial sums
-in chunk order, exactly as the serial loop does (bitwise equal).
+The split never changes results: the chunks are fixed by shapes alone, each
+chunk writes only its own samples' outputs, and the parameter gradients that
+all chunks add to go through ``OrderedSum``, which adds the chunks' partial
+sums in chunk order, exactly as the serial loop does (bitwise equal). BLAS on
+more threads may round differently by itself (OpenBLAS's Haswell kernels
+do), so bitwise equality across thread counts needs the same BLAS threads.
 """
 import contextlib
 import itertools
@@ -24,21 +28,23 @@ import numpy as np
 MIN_CHUNK_BYTES = 512 << 10   # smaller chunks stay serial: LeNet's conv1 (8 channels, 313 KB chunks)
                               # took 2.6-3.5 ms on two threads against 2.2-3.3 ms on one
 _workers = 1
-_blas = ()          # threadpoolctl controllers of the loaded BLAS libraries
+_blas = ((), 1)     # threadpoolctl controllers of the loaded BLAS libraries, their thread count
 _pool = None
 _local = threading.local()
 _pinned = False               # inside one_blas_thread
 _failed = threading.Event()   # set when a chunk of the current run raised: waiting chunks give up
 
 
-def configure(n, blas=()):
+def configure(n, blas=(), blas_threads=None):
     """Run chunks on ``n`` threads from now on; ``blas``: threadpoolctl library
-    controllers to hold at one thread inside ``run`` (and to restore to n)."""
+    controllers to hold at one thread inside ``run``, and to restore to
+    ``blas_threads`` (default n) afterwards."""
     global _workers, _blas, _pool
     if _pool is not None and n != _workers:
         _pool.shutdown(wait=True)
         _pool = None
-    _workers, _blas = n, tuple(blas)
+    blas_threads = n if blas_threads is None else blas_threads
+    _workers, _blas = n, (tuple(blas), blas_threads) if blas_threads > 1 else ((), 1)
 
 
 def workers():
@@ -109,13 +115,14 @@ def one_blas_thread(count, chunk_bytes):
         yield
         return
     _pinned = True
-    for lib in _blas:
+    libs, restore = _blas
+    for lib in libs:
         lib.set_num_threads(1)
     try:
         yield
     finally:
-        for lib in _blas:
-            lib.set_num_threads(_workers)
+        for lib in libs:
+            lib.set_num_threads(restore)
         _pinned = False
 
 

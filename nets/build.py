@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .. import layers
 from ..layers import Layer
-from ..layers.threads import resolve_threads, set_num_threads
+from ..layers.threads import blas_threads_for, resolve_threads, set_num_threads
 
 from .config import ConfigError
 from .builders import (CHILD_KEYS, CONTAINERS, LAYER_ARGS, Row, Task, build_layer, build_loss,  # noqa: F401
@@ -50,7 +50,8 @@ def build(cfg: dict, data=None) -> "Experiment":
     last = len(cfg["model"]) - 1
     where = entry_path(cfg["model"][last], ("model", last))
     task = Task(loss, out_shape, data.num_classes, data.y_train.shape[1:], where)
-    cfg["train"]["threads"] = set_num_threads(resolve_threads(cfg["train"]["threads"], net.num_parameters()))
+    threads = resolve_threads(cfg["train"]["threads"], net.num_parameters())
+    cfg["train"]["threads"] = set_num_threads(threads, blas=blas_threads_for(net, threads))
     net.flatten_parameters()  # fused optimizer updates over one flat buffer (layers/flat.py)
     opt = build_optimizer(cfg["optimizer"], net)
     sched = build_schedule(cfg["schedule"], opt)

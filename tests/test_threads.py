@@ -90,3 +90,47 @@ def test_threads_flag_is_recorded_in_the_run_folder(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "kubik", "train", str(tmp_path / "c.yaml"), "--threads", "0",
                            "--out", str(tmp_path / "bad"), "--quiet"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "train.threads" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_blas_threads_for_nets_with_sample_parallel_layers():
+    from kubik import layers as L
+    from kubik import nets
+    mlp = nets.Sequential(L.Linear(4, 8), L.ReLU(), L.Linear(8, 2))
+    assert threads.blas_threads_for(mlp, 3) == 3
+    cnn = nets.Sequential(L.Conv2d(1, 4, 3), L.ReLU(), L.Flatten(), L.Linear(4 * 6 * 6, 2))
+    assert threads.blas_threads_for(cnn, 3) == 1
+    assert threads.blas_threads_for(nets.Sequential(nets.Sequential(L.Conv1d(2, 2, 3))), 2) == 1
+    assert threads.blas_threads_for(L.Conv2d(1, 1, 1), 1) == 1
+
+
+def test_set_num_threads_with_blas_apart():
+    from kubik.layers import parallel
+    with threadpool_limits(limits=None):
+        try:
+            assert kubik.set_num_threads(2, blas=1) == 2
+            assert blas_threads() == {1}
+            assert parallel.workers() == 2 and kubik.get_num_threads() == 2 and threads.configured() == 2
+            for bad in (0, 1.5, True):
+                with pytest.raises(ValueError, match=r"set_num_threads: blas must be an integer >= 1, got"):
+                    kubik.set_num_threads(2, blas=bad)
+        finally:
+            kubik.set_num_threads(1)
+    assert parallel.workers() == 1
+
+
+@pytest.mark.parametrize("model,blas", [(["Flatten", {"Linear": {"out_features": 10}}], {2}),
+                                        ([{"Conv2d": {"out_channels": 2, "kernel_size": 3}}, "Flatten",
+                                          {"Linear": {"out_features": 10}}], {1})])
+def test_the_trainer_holds_blas_at_one_thread_beside_conv_layers(model, blas):
+    from kubik import nets
+    from kubik.nets.config import normalize
+    from kubik.layers import parallel
+    cfg = normalize({"data": {"name": "digits", "image": True}, "model": model, "loss": {"name": "CrossEntropy"},
+                     "optimizer": {"name": "SGD", "lr": 0.1}, "train": {"threads": 2}})
+    with threadpool_limits(limits=None):
+        try:
+            exp = nets.build_experiment(cfg)
+            assert exp.config["train"]["threads"] == 2 and parallel.workers() == 2
+            assert blas_threads() == blas
+        finally:
+            kubik.set_num_threads(1)
