@@ -149,3 +149,38 @@ def test_conv_on_several_threads_is_bitwise_the_serial_conv(monkeypatch, args, d
             assert b is None
         else:
             np.testing.assert_array_equal(a, b)
+
+
+def test_training_a_cnn_on_two_threads_gives_the_one_thread_parameters(monkeypatch):
+    """What the trainer does (BLAS at one thread beside convolutions): the same
+    parameters bit for bit after a few SGD steps, conv chunks split or not."""
+    from kubik import losses, nets, optim
+    monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 0)
+    monkeypatch.setattr(conv, "CACHE_BYTES", 0)
+    monkeypatch.setattr(conv, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(winograd_conv, "CHUNK_BYTES", 1)
+    rng = np.random.default_rng(0)
+    X, t = rng.standard_normal((6, 3, 12, 12)).astype(np.float32), rng.integers(0, 5, 6)
+
+    def train(threads):
+        layers.seed(0)
+        net = nets.Sequential(layers.Conv2d(3, 16, 3, padding=1), layers.ReLU(),
+                              layers.Conv2d(16, 16, 3, padding=1, algo="winograd"), layers.ReLU(),
+                              layers.MaxPool2d(2), layers.Flatten(), layers.Linear(16 * 6 * 6, 5))
+        kubik.set_num_threads(threads, blas=kubik.layers.threads.blas_threads_for(net, threads))
+        net.flatten_parameters()
+        opt, loss = optim.SGD(net.parameters(), lr=0.05, momentum=0.9), losses.CrossEntropy()
+        for _ in range(3):
+            opt.zero_grad()
+            loss.forward(net.forward(X), t)
+            net.backward(loss.backward())
+            opt.step()
+        return [p.data.copy() for p in net.parameters()]
+    with threadpool_limits(limits=None):
+        try:
+            one, two = train(1), train(2)
+            assert parallel.workers() == 2
+        finally:
+            kubik.set_num_threads(1)
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
