@@ -40,7 +40,8 @@ def parser():
     t.add_argument("config", nargs="?", help="the YAML config")
     _add_sets(t, help="override a config entry, e.g. --set optimizer.lr=0.05 (repeatable)")
     t.add_argument("--threads", action=_Threads, metavar="N", dest="_threads", default=None,
-                   help="BLAS/kernel threads (same as --set train.threads=N; default auto by model size)")
+                   help="threads for BLAS, the kernels and convolutions' batch split "
+                        "(same as --set train.threads=N; default auto by model size)")
     t.add_argument("--out", metavar="RUN_DIR", help="the run folder (default: <train.out>/<config-stem>-<time>)")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.npz")
     t.add_argument("--quiet", action="store_true", help="no progress bars")
