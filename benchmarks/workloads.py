@@ -50,7 +50,7 @@ def build(spec, seed=0):
     net = _model(spec)
     n = threads.configured()
     if n is not None:   # as nets.build does: BLAS at one thread beside sample-parallel layers
-        kubik.set_num_threads(n, blas=threads.blas_threads_for(net, n))
+        kubik.set_num_threads(n, blas=threads.blas_threads_for(net, n, spec.input_shape, spec.batch))
     data = make_data(spec, seed)
     if spec.kind != "grad" and hasattr(net, "set_propagate_down"):
         net.set_propagate_down(False)  # the input is data: no dX for the first layer, as in PyTorch

@@ -56,7 +56,7 @@ class Conv2d(WinogradConv, ConvBackward, Layer):
     With ``kubik.set_num_threads(n)``, chunks of samples run on n threads
     (``layers.parallel``; the same results bit for bit).
     """
-    splits_samples = True   # threads.blas_threads_for: BLAS at one thread in nets with this layer
+    splits_samples = True   # threads.blas_threads_for asks splits(): BLAS at one thread when it does
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, rng=None, dtype=np.float32, init="default", algo="auto"):
@@ -136,6 +136,18 @@ class Conv2d(WinogradConv, ConvBackward, Layer):
         else:
             nb = N if N * per_sample <= CACHE_BYTES else max(1, CHUNK_BYTES // per_sample)
         return [(n, min(n + nb, N)) for n in range(0, N, nb)]
+
+    def splits(self, input_shape, batch, threads):
+        """Whether a batch of ``batch`` samples of ``input_shape`` (C, H, W) would be
+        split between ``threads`` threads (layers.parallel; threads.blas_threads_for)."""
+        geo = Geometry(tuple(input_shape[1:]), self.kernel_size, self.stride, self.padding, self.dilation)
+        dtype = self.weight.dtype
+        if self._winograd_for(geo.out_hw):
+            th, tw, chunks, nb = self._winograd_plan((batch,) + tuple(input_shape), geo, dtype)
+            return parallel.would_split(len(chunks), self._winograd_bytes(input_shape[0], th, tw, nb, dtype), threads)
+        per_sample = input_shape[0] * geo.kernel_size * geo.out_hw[0] * geo.out_hw[1] * dtype.itemsize
+        chunks = self._chunks(batch, per_sample)
+        return parallel.would_split(len(chunks), self._chunk_bytes(chunks, input_shape[0], geo, dtype), threads)
 
     def _chunk_bytes(self, chunks, C, geo, dtype):
         """The size of one chunk's column matrix: what layers.parallel weighs a chunk by."""

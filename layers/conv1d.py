@@ -73,6 +73,10 @@ class Conv1d(_Wrap1d):
     """
     splits_samples = True   # its inner Conv2d does (threads.blas_threads_for)
 
+    def splits(self, input_shape, batch, threads):
+        """Whether the inner Conv2d would split a batch of (C, L) samples between threads."""
+        return self._inner.splits((input_shape[0], 1, input_shape[1]), batch, threads)
+
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, rng=None, dtype=np.float32):

@@ -52,12 +52,17 @@ def workers():
     return _workers
 
 
+def would_split(count, chunk_bytes, threads):
+    """Whether ``count`` chunks of about ``chunk_bytes`` each are shared out among
+    ``threads`` threads: more than one thread and chunk, chunks of at least
+    MIN_CHUNK_BYTES."""
+    return min(threads, count) > 1 and chunk_bytes >= MIN_CHUNK_BYTES
+
+
 def active(count, chunk_bytes):
-    """Whether ``count`` chunks of about ``chunk_bytes`` each run on several threads:
-    more than one worker and chunk, chunks of at least MIN_CHUNK_BYTES, not
-    already inside a chunk."""
-    return (min(_workers, count) > 1 and chunk_bytes >= MIN_CHUNK_BYTES
-            and not getattr(_local, "inside", False))
+    """Whether ``run`` shares these chunks out now (``would_split`` with the
+    configured workers, and not already inside a chunk)."""
+    return would_split(count, chunk_bytes, _workers) and not getattr(_local, "inside", False)
 
 
 def run(fn, count, chunk_bytes):

@@ -27,9 +27,9 @@ def set_num_threads(n, blas=None):
     """Use ``n`` threads, process-wide, from now on: for numba's pool, for the
     chunks of sample-parallel layers (``layers.parallel``: Conv2d splits its
     batch; the split never changes results) and, unless ``blas`` says
-    otherwise, for BLAS (numpy's and scipy's OpenBLAS/MKL/BLIS). A net with
-    sample-parallel layers runs best with ``blas=1`` (``blas_threads_for``;
-    the trainer does this). Returns ``n``."""
+    otherwise, for BLAS (numpy's and scipy's OpenBLAS/MKL/BLIS). A net whose
+    convolutions split its batches runs best with ``blas=1``
+    (``blas_threads_for``; the trainer does this). Returns ``n``."""
     for name, v in (("n", n), ("blas", n if blas is None else blas)):
         if isinstance(v, bool) or not isinstance(v, int) or v < 1:
             raise ValueError(f"set_num_threads: {name} must be an integer >= 1, got {v!r}")
@@ -65,20 +65,48 @@ def configured():
     return _current
 
 
-def blas_threads_for(net, n):
-    """BLAS threads for training ``net`` on ``n`` threads: 1 when a layer of it splits
-    its samples between kubik's threads (``splits_samples``: Conv2d, Conv1d), else
-    n. The two pools don't mix: after a GEMM on several threads, OpenBLAS's
+def blas_threads_for(net, n, input_shape=None, batch_size=None):
+    """BLAS threads for training ``net`` on ``n`` threads: 1 when a layer of it will
+    split its samples between kubik's threads, else n. With ``input_shape`` (per
+    sample) and ``batch_size``, a layer with ``splits_samples`` (Conv2d, Conv1d)
+    is asked whether it splits batches of that size (``splits``); without them,
+    having such a layer is enough.
+
+    The two pools don't mix: after a GEMM on several threads, OpenBLAS's
     workers spin for ~0.1 s on the cores the chunks need. A small CNN on two
-    threads (three 3x3 convs, batch 64, compiled kernels): 75 ms a step this way,
-    94-106 ms with BLAS on two threads, 103 ms on one thread."""
-    stack = [net]
-    while stack:
-        layer = stack.pop()
-        if getattr(layer, "splits_samples", False):
-            return 1
-        stack.extend(layer.children() if hasattr(layer, "children") else ())
-    return n
+    threads (three 3x3 convs, batch 64, compiled kernels): 75 ms a step this
+    way, 94-106 ms with BLAS on two threads, 103 ms on one thread. LeNet at
+    batch 64, whose convolutions are too small to split, keeps BLAS's threads
+    (6.3 ms a step; 6.9 ms with BLAS at one thread)."""
+    if n <= 1:
+        return n
+    if input_shape is None or batch_size is None:
+        return 1 if _has_splitting_layer(net) else n
+    try:
+        return 1 if _splits(net, tuple(input_shape), batch_size, n) else n
+    except (ValueError, TypeError):    # a shape the net rejects: decide by its layers alone
+        return 1 if _has_splitting_layer(net) else n
+
+
+def _has_splitting_layer(layer):
+    return getattr(layer, "splits_samples", False) or any(_has_splitting_layer(c) for c in _children(layer))
+
+
+def _splits(layer, shape, batch, n):
+    """Whether ``layer`` (or a layer inside it) splits a batch of ``shape`` samples."""
+    if getattr(layer, "splits_samples", False):
+        return layer.splits(shape, batch, n)
+    if hasattr(layer, "__iter__"):      # Sequential: each child takes the previous child's output
+        for child in layer:
+            if _splits(child, shape, batch, n):
+                return True
+            shape = tuple(child.output_shape(shape))
+        return False
+    return any(_splits(c, shape, batch, n) for c in _children(layer))   # Residual, Concat: all take the input
+
+
+def _children(layer):
+    return layer.children() if hasattr(layer, "children") else ()
 
 
 _ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")

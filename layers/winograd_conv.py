@@ -60,15 +60,15 @@ class WinogradConv:
         return (not self._wino_why and min(self.in_channels, self.out_channels) >= MIN_CHANNELS
                 and min(out_hw) >= MIN_OUTPUT)
 
-    def _winograd_plan(self, X, geo, dtype):
-        N, C, H, W = X.shape
+    def _winograd_plan(self, shape, geo, dtype):
+        N, C, H, W = shape
         th, tw = (geo.out_hw[0] + 1) // 2, (geo.out_hw[1] + 1) // 2
         nb = max(1, min(N, CHUNK_BYTES // (16 * th * tw * max(C, self.out_channels) * dtype.itemsize)))
         return th, tw, [(n, min(n + nb, N)) for n in range(0, N, nb)], nb
 
-    def _winograd_bytes(self, X, th, tw, nb, dtype):
+    def _winograd_bytes(self, C, th, tw, nb, dtype):
         """The size of one chunk's V (or M): what layers.parallel weighs a chunk by."""
-        return 16 * nb * th * tw * max(X.shape[1], self.out_channels) * dtype.itemsize
+        return 16 * nb * th * tw * max(C, self.out_channels) * dtype.itemsize
 
     def _worker(self, nb, nb_max, dtype, slot=0):
         """work(name, shape, zero) for a chunk of nb samples: C-contiguous arrays reused
@@ -96,8 +96,8 @@ class WinogradConv:
         return V
 
     def _winograd_forward(self, X, geo, dtype):
-        th, tw, chunks, nb_max = self._winograd_plan(X, geo, dtype)
-        with parallel.one_blas_thread(len(chunks), self._winograd_bytes(X, th, tw, nb_max, dtype)):
+        th, tw, chunks, nb_max = self._winograd_plan(X.shape, geo, dtype)
+        with parallel.one_blas_thread(len(chunks), self._winograd_bytes(X.shape[1], th, tw, nb_max, dtype)):
             return self._winograd_forward_chunks(X, geo, dtype, th, tw, chunks, nb_max)
 
     def _winograd_forward_chunks(self, X, geo, dtype, th, tw, chunks, nb_max):
@@ -115,7 +115,7 @@ class WinogradConv:
             M = self._worker(n1 - n0, nb_max, dtype, slot)("wM", (16, V.shape[1], O))
             np.matmul(V, U, out=M)
             output_transform(M, bias, Y[n0:n1])
-        parallel.run(chunk, len(chunks), self._winograd_bytes(X, th, tw, nb_max, dtype))
+        parallel.run(chunk, len(chunks), self._winograd_bytes(X.shape[1], th, tw, nb_max, dtype))
         self._wino_V = kept if keep else None
         self._X, self._cols = X, None
         return Y[:, :geo.out_hw[0], :geo.out_hw[1]].transpose(0, 3, 1, 2)
@@ -130,8 +130,8 @@ class WinogradConv:
         if getattr(G, "shape", None) != (N, O) + geo.out_hw:
             raise ValueError(f"{self!r}: grad_Y has shape {getattr(G, 'shape', None)}, expected {(N, O) + geo.out_hw}")
         dtype = np.result_type(X.dtype, G.dtype, self.weight.dtype)
-        th, tw, chunks, nb_max = self._winograd_plan(X, geo, dtype)
-        with parallel.one_blas_thread(len(chunks), self._winograd_bytes(X, th, tw, nb_max, dtype)):
+        th, tw, chunks, nb_max = self._winograd_plan(X.shape, geo, dtype)
+        with parallel.one_blas_thread(len(chunks), self._winograd_bytes(X.shape[1], th, tw, nb_max, dtype)):
             return self._winograd_backward_chunks(X, G, geo, dtype, th, tw, chunks, nb_max)
 
     def _winograd_backward_chunks(self, X, G, geo, dtype, th, tw, chunks, nb_max):
@@ -141,7 +141,7 @@ class WinogradConv:
         Us = (U * SIGNS.astype(dtype)[:, None, None]).transpose(0, 2, 1)   # σ U[ξ]ᵀ: dV from the signed dM
         dU = np.zeros((16, C, O), dtype)
         dX = recycled(self, "dX", dtype, shape=(N, 2 * th + 2, 2 * tw + 2, C)) if self.propagate_down else None
-        nbytes = self._winograd_bytes(X, th, tw, nb_max, dtype)
+        nbytes = self._winograd_bytes(X.shape[1], th, tw, nb_max, dtype)
         sums = parallel.OrderedSum([dU] if self.bias is None else [dU, self.bias.grad], dtype,
                                    parallel.active(len(chunks), nbytes))
 

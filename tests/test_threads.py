@@ -103,6 +103,28 @@ def test_blas_threads_for_nets_with_sample_parallel_layers():
     assert threads.blas_threads_for(L.Conv2d(1, 1, 1), 1) == 1
 
 
+def test_blas_threads_for_asks_the_convolutions_whether_they_split_this_batch():
+    from kubik import layers as L
+    from kubik import nets
+    from kubik.layers import parallel
+    lenet = nets.Sequential(L.Conv2d(1, 8, 5, padding=2), L.ReLU(), L.MaxPool2d(2), L.Conv2d(8, 16, 5), L.ReLU(),
+                            L.MaxPool2d(2), L.Flatten(), L.Linear(400, 10))
+    assert threads.blas_threads_for(lenet, 2, (1, 28, 28), 64) == 2        # chunks too small to split
+    assert threads.blas_threads_for(lenet, 2) == 1                          # no shapes: by its layers
+    cnn = nets.Sequential(L.Conv2d(3, 32, 3, padding=1), L.ReLU(), L.MaxPool2d(2),
+                          L.Conv2d(32, 64, 3, padding=1), L.ReLU(), L.Flatten(), L.Linear(64 * 16 * 16, 10))
+    assert threads.blas_threads_for(cnn, 2, (3, 32, 32), 64) == 1
+    assert threads.blas_threads_for(cnn, 2, (3, 32, 32), 1) == 2           # one sample: nothing to share out
+    assert threads.blas_threads_for(cnn, 1, (3, 32, 32), 64) == 1
+    wide = L.Conv2d(64, 64, 3, padding=1)                                   # conv3x3: Winograd, 1 MB chunks
+    assert wide.splits((64, 32, 32), 32, 2) and not wide.splits((64, 32, 32), 32, 1)
+    assert parallel.would_split(32, 1 << 20, 2) and not parallel.would_split(32, 1000, 2)
+    res = nets.Sequential(L.Conv2d(3, 16, 1), nets.Residual(nets.Sequential(L.Conv2d(16, 16, 3, padding=1))))
+    assert threads.blas_threads_for(res, 2, (3, 64, 64), 32) == 1           # the conv inside the block splits
+    assert threads.blas_threads_for(nets.Sequential(L.Conv1d(64, 64, 3, padding=1)), 2, (64, 4096), 32) == 1
+    assert threads.blas_threads_for(lenet, 2, (3, 5, 5), 64) == 1           # a shape the net rejects: by its layers
+
+
 def test_set_num_threads_with_blas_apart():
     from kubik.layers import parallel
     with threadpool_limits(limits=None):
@@ -118,13 +140,20 @@ def test_set_num_threads_with_blas_apart():
     assert parallel.workers() == 1
 
 
-@pytest.mark.parametrize("model,blas", [(["Flatten", {"Linear": {"out_features": 10}}], {2}),
-                                        ([{"Conv2d": {"out_channels": 2, "kernel_size": 3}}, "Flatten",
-                                          {"Linear": {"out_features": 10}}], {1})])
-def test_the_trainer_holds_blas_at_one_thread_beside_conv_layers(model, blas):
+CNN = [{"Conv2d": {"out_channels": 16, "kernel_size": 3}}, "Flatten", {"Linear": {"out_features": 10}}]
+
+
+@pytest.mark.parametrize("model,small_chunks,blas", [(["Flatten", {"Linear": {"out_features": 10}}], True, {2}),
+                                                     (CNN, False, {2}), (CNN, True, {1})])
+def test_the_trainer_holds_blas_at_one_thread_when_convolutions_split(monkeypatch, model, small_chunks, blas):
+    """digits' 8x8 images are too small to split; with tiny chunks allowed, they split."""
     from kubik import nets
     from kubik.nets.config import normalize
-    from kubik.layers import parallel
+    from kubik.layers import conv, parallel
+    if small_chunks:
+        monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 0)
+        monkeypatch.setattr(conv, "CACHE_BYTES", 0)
+        monkeypatch.setattr(conv, "CHUNK_BYTES", 1)
     cfg = normalize({"data": {"name": "digits", "image": True}, "model": model, "loss": {"name": "CrossEntropy"},
                      "optimizer": {"name": "SGD", "lr": 0.1}, "train": {"threads": 2}})
     with threadpool_limits(limits=None):
