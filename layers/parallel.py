@@ -21,7 +21,7 @@ do), so bitwise equality across thread counts needs the same BLAS threads.
 import contextlib
 import itertools
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -32,7 +32,6 @@ _blas = ((), 1)     # threadpoolctl controllers of the loaded BLAS libraries, th
 _pool = None
 _local = threading.local()
 _pinned = False               # inside one_blas_thread
-_failed = threading.Event()   # set when a chunk of the current run raised: waiting chunks give up
 
 
 def configure(n, blas=(), blas_threads=None):
@@ -79,28 +78,34 @@ def run(fn, count, chunk_bytes):
     global _pool
     if _pool is None:
         _pool = ThreadPoolExecutor(_workers - 1, "kubik", initializer=_mark_inside)
-    taken, errors = itertools.count(), []
+    taken, errors, failed = itertools.count(), [], threading.Event()
 
     def loop(slot):
+        _local.failed = failed                   # what OrderedSum.parts watches while it waits
         for k in iter(taken.__next__, None):     # next() on a count is atomic under the GIL
-            if k >= count or errors:
+            if k >= count or failed.is_set():
                 return
             try:
                 fn(k, slot)
             except BaseException as e:           # stop the others too, then re-raise in the caller
                 errors.append((k, e))
-                _failed.set()
+                failed.set()
                 return
-    _failed.clear()
     with one_blas_thread(count, chunk_bytes):
         _local.inside = True
+        futures = []
         try:
             futures = [_pool.submit(loop, slot) for slot in range(1, threads)]
             loop(0)
             for f in futures:
                 f.result()
+        except BaseException as e:               # e.g. Ctrl-C while waiting: stop the pool's chunks too
+            errors.append((-1, e))
+            failed.set()
+            wait(futures)                        # no chunk writes anything after run returns
         finally:
             _local.inside = False
+            _local.failed = None
     if errors:
         raise min(errors, key=lambda e: e[0])[1]
 
@@ -150,8 +155,9 @@ class OrderedSum:
         """The arrays chunk k writes its partial sums into (waits for a free slot)."""
         if self._ring > 1:
             with self._cond:
+                failed = getattr(_local, "failed", None)     # set when another chunk of this run raised
                 while k - self._next >= self._ring:
-                    if _failed.is_set():
+                    if failed is not None and failed.is_set():
                         raise RuntimeError(f"OrderedSum: chunk {self._next} failed; chunk {k} stops")
                     self._cond.wait(0.05)
         return self._parts[k % self._ring]

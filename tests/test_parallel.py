@@ -70,6 +70,24 @@ def test_a_failing_chunk_raises_in_the_caller_and_the_pool_survives():
     assert sorted(done) == [0, 1, 2, 3]
 
 
+def test_chunks_waiting_on_a_failed_chunk_give_up():
+    """Chunk 0 fails before its partial sum is in; the chunks queued behind it in
+    OrderedSum stop waiting, and the caller gets chunk 0's error."""
+    parallel.configure(2)
+    sums = parallel.OrderedSum([np.zeros(3)], np.float64, True)
+
+    def chunk(k, slot):
+        sums.parts(k)
+        if k == 0:
+            time.sleep(0.05)
+            raise ValueError("chunk 0 failed")
+        sums.done(k)
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="chunk 0 failed"):
+        parallel.run(chunk, 30, parallel.MIN_CHUNK_BYTES)
+    assert time.perf_counter() - t0 < 5
+
+
 def test_run_inside_a_chunk_is_serial():
     parallel.configure(2)
     inner = []
