@@ -71,7 +71,7 @@ def parse(argv):
     p.add_argument("configs", nargs="*", metavar="OPTIMIZER", help=f"default: all of {', '.join(CONFIGS)}")
     p.add_argument("--repeats", type=int, default=7, help="timed rounds (default 7)")
     p.add_argument("--steps", type=int, default=100, help="optimizer steps per round (default 100)")
-    p.add_argument("--threads", type=int, default=1, help="BLAS and numba threads (default 1)")
+    p.add_argument("--threads", type=int, default=1, help="BLAS threads (kubik.set_num_threads; default 1)")
     p.add_argument("--settle", type=float, default=0.1, help="pause before each timed round (s)")
     p.add_argument("--no-torch", action="store_true", help="kubik only")
     p.add_argument("--no-fast", action="store_true", help="skip the compiled path")

@@ -14,7 +14,6 @@ when set. The crossover was measured
 with ``python -m benchmarks --threads 1,2`` (docs/guide/benchmarks.md).
 """
 import os
-import sys
 
 from . import parallel
 
@@ -24,9 +23,10 @@ _current = None
 
 
 def set_num_threads(n, blas=None):
-    """Use ``n`` threads, process-wide, from now on: for numba's pool, for the
-    chunks of sample-parallel layers (``layers.parallel``: Conv2d splits its
-    batch; the split never changes results) and, unless ``blas`` says
+    """Use ``n`` threads, process-wide, from now on: for the chunks of
+    sample-parallel layers (``layers.parallel``: Conv2d splits its batch; the
+    split never changes results; the compiled kernels themselves are serial)
+    and, unless ``blas`` says
     otherwise, for BLAS (numpy's and scipy's OpenBLAS/MKL/BLIS). A net whose
     convolutions split its batches runs best with ``blas=1``
     (``blas_threads_for``; the trainer does this). Returns ``n``."""
@@ -42,9 +42,9 @@ def set_num_threads(n, blas=None):
     for lib in libs:
         lib.set_num_threads(blas)
     parallel.configure(n, libs, blas)
-    numba = sys.modules.get("numba")            # never import numba just for this
-    if numba is not None:
-        numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    # numba's own pool is left alone: the kernels are serial, and numba.set_num_threads
+    # launches its OpenMP layer, which sets libgomp's thread count for everyone: torch,
+    # set to one thread beside it, then ran on both cores (cpu/wall 1.45)
     global _current
     _current = n
     return n

@@ -163,3 +163,14 @@ def test_the_trainer_holds_blas_at_one_thread_when_convolutions_split(monkeypatc
             assert blas_threads() == blas
         finally:
             kubik.set_num_threads(1)
+
+def test_set_num_threads_leaves_numba_and_openmp_alone():
+    """numba.set_num_threads would launch numba's OpenMP layer and set libgomp's thread
+    count for every library sharing it (torch then used two cores while set to one)."""
+    import subprocess
+    import sys
+    code = ("import numba, kubik; kubik.set_num_threads(1); kubik.set_num_threads(2, blas=1); "
+            "from numba.np.ufunc import parallel as p; print(p._is_initialized)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
