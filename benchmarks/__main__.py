@@ -118,6 +118,8 @@ def main(argv=None):
     print(harness.speed_table(results))
     print(f"\nratios: per-round medians [min-max] over quiet rounds only (other processes used at most "
           f"{a.busy_cores} cores, from /proc/stat); BUSY: no quiet round, all rounds used")
+    for line in harness.over_threads(results, threads):
+        print(f"WARNING: {line}")
     if not a.no_memory:
         print("\npeak resident memory (MB, fresh subprocess per framework and workload)\n")
         print(harness.memory_table(results, MEMORY_TARGET))

@@ -105,6 +105,7 @@ def interleaved(runners, steps, repeats, warmup, settle=0.25, busy_cores=0.3):
     rounds = []
     for _ in range(repeats):
         other = wall = 0.0
+        own = {}
         for name, r in runners.items():
             if settle:
                 time.sleep(settle)
@@ -113,12 +114,31 @@ def interleaved(runners, steps, repeats, warmup, settle=0.25, busy_cores=0.3):
             times[name].append(time_repeat(r, steps))
             j1, c1, w1 = cpu_jiffies(), own_cpu(), time.perf_counter()
             wall += w1 - w0
+            own[name] = (c1 - c0) / (w1 - w0) if w1 > w0 else None
             if j0 and j1:
                 other += max(0.0, (j1[0] - j0[0]) - (c1 - c0))
         measured = cpu_jiffies() is not None
         cores = other / wall if wall and measured else None
-        rounds.append({"other_cores": cores, "busy": bool(cores is not None and cores > busy_cores)})
+        rounds.append({"other_cores": cores, "busy": bool(cores is not None and cores > busy_cores), "own_cores": own})
     return times, rounds
+
+
+def over_threads(results, threads, slack=0.3):
+    """Lines naming each workload and framework whose median CPU use (cores: CPU
+    seconds per wall second) exceeded ``threads`` + ``slack``: a pool that ignored
+    its thread limit (as torch's OpenMP did once numba had set libgomp's count)."""
+    lines = []
+    for res in results:
+        by_name = {}
+        for rnd in res.get("rounds", []):
+            for name, cores in (rnd.get("own_cores") or {}).items():
+                if cores is not None:
+                    by_name.setdefault(name, []).append(cores)
+        for name, values in by_name.items():
+            med = statistics.median(values)
+            if med > threads + slack:
+                lines.append(f"{res['name']}: {name} used {med:.2f} cores (median) with {threads} thread(s) set")
+    return lines
 
 
 def ratios(num, den, rounds):

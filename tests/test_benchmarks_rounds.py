@@ -60,3 +60,12 @@ def test_measure_times_the_fast_path_and_flags_rounds():
     assert "tiny" in harness.speed_table([res])
     from kubik.layers import kernels
     assert kernels.get_backend() == "numpy"          # switched back after the compiled runs
+
+
+def test_rounds_record_each_frameworks_cores_and_flag_a_pool_over_its_limit():
+    res = suite.measure(TINY, tiny, None, steps=2, repeats=2, warmup=1, settle=0, busy_cores=1e9)
+    assert all(set(r["own_cores"]) == {"kubik"} for r in res["rounds"])
+    fake = {"name": "w", "rounds": [{"own_cores": {"torch": 1.5, "kubik": 1.0}}, {"own_cores": {"torch": 1.45}},
+                                    {"own_cores": {"torch": 0.9}}]}
+    assert harness.over_threads([fake], 1) == ["w: torch used 1.45 cores (median) with 1 thread(s) set"]
+    assert harness.over_threads([fake], 2) == []
