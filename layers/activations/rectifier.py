@@ -5,10 +5,10 @@ dX = G ⊙ D: the Jacobian is diagonal, so its vector product is elementwise.
 """
 import numpy as np
 
-from .kernels import kernel
-from .layer import Layer
-from .registry import register
-from .scratch import recycled
+from ..kernels import kernel
+from ..core.layer import Layer
+from ..core.registry import register
+from ..runtime.scratch import recycled
 
 
 class _Elementwise(Layer):

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 from .rectifier import _Elementwise
-from .registry import register
+from ..core.registry import register
 
 
 @register

@@ -1,8 +1,8 @@
 """Softmax and LogSoftmax over one axis (the last by default)."""
 import numpy as np
 
-from .layer import Layer
-from .registry import register
+from ..core.layer import Layer
+from ..core.registry import register
 
 
 class _SoftmaxBase(Layer):

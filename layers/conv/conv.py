@@ -1,14 +1,14 @@
 """2-d convolution (cross-correlation, as Caffe and PyTorch), NCHW."""
 import numpy as np
 
-from . import parallel
+from ..runtime import parallel
 from .conv_backward import ConvBackward
 from .im2col import Geometry, im2col, pair
-from .init import check_init, init_weight
-from .layer import Layer
-from .random import get_rng
-from .registry import register
-from .scratch import recycled
+from ..core.init import check_init, init_weight
+from ..core.layer import Layer
+from ..core.random import get_rng
+from ..core.registry import register
+from ..runtime.scratch import recycled
 from .winograd_conv import WinogradConv
 
 CACHE_BYTES = 8 << 20  # column matrices up to this size are built whole and kept for backward
@@ -28,7 +28,7 @@ class Conv2d(WinogradConv, ConvBackward, Layer):
     groups: input and output channels are split into that many groups, each
     convolved with its own filters (groups = in_channels: depthwise).
     Init as PyTorch: W, b ~ U(−k, k), k = 1 / sqrt(in_channels / groups · kh · kw);
-    ``init`` picks another rule for W (kaiming_*, xavier_*; see layers.init).
+    ``init`` picks another rule for W (kaiming_*, xavier_*; see layers.core.init).
 
     Forward is one GEMM per group, Y = W₂ · cols, where cols is the im2col
     matrix (C·kh·kw, N·Ho·Wo) of X and W₂ the weight as (O, C·kh·kw).
@@ -54,7 +54,7 @@ class Conv2d(WinogradConv, ConvBackward, Layer):
     ``winograd_conv``). Both give the same results up to rounding.
 
     With ``kubik.set_num_threads(n)``, chunks of samples run on n threads
-    (``layers.parallel``; the same results bit for bit).
+    (``layers.runtime.parallel``; the same results bit for bit).
     """
     splits_samples = True   # threads.blas_threads_for asks splits(): BLAS at one thread when it does
 
@@ -139,7 +139,7 @@ class Conv2d(WinogradConv, ConvBackward, Layer):
 
     def splits(self, input_shape, batch, threads):
         """Whether a batch of ``batch`` samples of ``input_shape`` (C, H, W) would be
-        split between ``threads`` threads (layers.parallel; threads.blas_threads_for)."""
+        split between ``threads`` threads (layers.runtime.parallel; threads.blas_threads_for)."""
         geo = Geometry(tuple(input_shape[1:]), self.kernel_size, self.stride, self.padding, self.dilation)
         dtype = self.weight.dtype
         if self._winograd_for(geo.out_hw):
@@ -150,12 +150,12 @@ class Conv2d(WinogradConv, ConvBackward, Layer):
         return parallel.would_split(len(chunks), self._chunk_bytes(chunks, input_shape[0], geo, dtype), threads)
 
     def _chunk_bytes(self, chunks, C, geo, dtype):
-        """The size of one chunk's column matrix: what layers.parallel weighs a chunk by."""
+        """The size of one chunk's column matrix: what layers.runtime.parallel weighs a chunk by."""
         return (chunks[0][1] - chunks[0][0]) * C * geo.kernel_size * geo.out_hw[0] * geo.out_hw[1] * dtype.itemsize
 
     def _columns(self, Xc, n0, n1, geo, dtype, slot=0):
         """im2col of samples n0..n1 of the channel-major input, as (groups, Cg·kh·kw, nb·Ho·Wo),
-        in thread ``slot``'s buffer (layers.parallel)."""
+        in thread ``slot``'s buffer (layers.runtime.parallel)."""
         C, nb = Xc.shape[0], n1 - n0
         if self._pointwise() and Xc.dtype == dtype and Xc[:, n0:n1].flags.c_contiguous:
             cols = Xc[:, n0:n1]  # a 1x1 convolution of channel-major data: the input is its own column matrix

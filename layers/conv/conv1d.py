@@ -9,9 +9,9 @@ backward does the same with the gradients.
 import numpy as np
 
 from .conv import Conv2d
-from .layer import Layer
-from .random import get_rng
-from .registry import register
+from ..core.layer import Layer
+from ..core.random import get_rng
+from ..core.registry import register
 
 
 def single(owner, name, value, minimum):

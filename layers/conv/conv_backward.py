@@ -14,10 +14,10 @@ with the flipped, transposed kernel (``full``) or col2im on the padded grid
 """
 import numpy as np
 
-from . import parallel
+from ..runtime import parallel
 from .im2col import Geometry, col2im, im2col
-from .kernels import kernel
-from .scratch import recycled
+from ..kernels import kernel
+from ..runtime.scratch import recycled
 
 
 class ConvBackward:
@@ -57,7 +57,7 @@ class ConvBackward:
 
     def _grad_sums(self, dtype, threaded=False):
         """The chunks' dW (as (groups, Cg·kh·kw, O/groups), the GEMM's own layout) and
-        db, added in chunk order (layers.parallel.OrderedSum)."""
+        db, added in chunk order (layers.runtime.parallel.OrderedSum)."""
         g = self.groups
         dWt = self.weight.grad.reshape(g, self.out_channels // g, -1).transpose(0, 2, 1)
         return parallel.OrderedSum([dWt] if self.bias is None else [dWt, self.bias.grad], dtype, threaded)

@@ -13,7 +13,7 @@ whole-array copy or add with contiguous runs along the image rows.
 """
 import numpy as np
 
-from .kernels import kernel
+from ..kernels import kernel
 
 
 def pair(owner, name, value, minimum):

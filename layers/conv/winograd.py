@@ -22,7 +22,7 @@ The adjoints (backward) are in winograd_grad.py. The compiled kernels
 """
 import numpy as np
 
-from .kernels import kernel
+from ..kernels import kernel
 
 _G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]])
 _K = np.kron(_G, _G)                   # vec(G g Gᵀ) = K vec(g), (16, 9)

@@ -13,8 +13,8 @@ import math
 
 import numpy as np
 
-from . import parallel
-from .scratch import recycled
+from ..runtime import parallel
+from ..runtime.scratch import recycled
 from .winograd import filter_grad, filter_transform, input_transform, output_transform
 from .winograd_grad import SIGNS, input_grad_transform, output_grad_transform
 
@@ -67,13 +67,13 @@ class WinogradConv:
         return th, tw, [(n, min(n + nb, N)) for n in range(0, N, nb)], nb
 
     def _winograd_bytes(self, C, th, tw, nb, dtype):
-        """The size of one chunk's V (or M): what layers.parallel weighs a chunk by."""
+        """The size of one chunk's V (or M): what layers.runtime.parallel weighs a chunk by."""
         return 16 * nb * th * tw * max(C, self.out_channels) * dtype.itemsize
 
     def _worker(self, nb, nb_max, dtype, slot=0):
         """work(name, shape, zero) for a chunk of nb samples: C-contiguous arrays reused
         across chunks and steps, stored for nb_max samples (so the last chunk reuses
-        them), one set per thread ``slot`` (layers.parallel). ``zero``: a key of the
+        them), one set per thread ``slot`` (layers.runtime.parallel). ``zero``: a key of the
         region the caller writes (e.g. the input size); the array is zeroed when new
         or when that key changes, so its never-written borders (padding) stay zero."""
         def work(name, shape, zero=None):

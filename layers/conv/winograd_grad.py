@@ -13,7 +13,7 @@ the layer folds the signs into U (for dV) and into dU.
 """
 import numpy as np
 
-from .kernels import kernel
+from ..kernels import kernel
 from .winograd import to_channels_last
 
 _S = np.array([1.0, 1.0, 1.0, -1.0])

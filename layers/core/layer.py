@@ -88,7 +88,7 @@ class Layer:
         forward = cls.__dict__.get("forward")
         if forward is not None and not getattr(forward, "checks_input", False):
             cls.forward = checked_forward(forward)
-        record_init(cls)      # its constructor arguments, for spec(): layers/spec.py
+        record_init(cls)      # its constructor arguments, for spec(): layers/core/spec.py
 
     def spec(self):
         """This layer as an entry of a config's ``model`` list, from its constructor's
@@ -208,9 +208,9 @@ class Layer:
 
     def flatten_parameters(self) -> Tuple[np.ndarray, np.ndarray]:
         """Make every parameter's ``data``/``grad`` a view of one flat array
-        (returns ``(flat_data, flat_grad)``); see layers/flat.py. Arrays taken
+        (returns ``(flat_data, flat_grad)``); see layers/runtime/flat.py. Arrays taken
         before the call are no longer the weights."""
-        from .flat import flatten_parameters
+        from ..runtime.flat import flatten_parameters
         return flatten_parameters(self.parameters(), f"{type(self).__name__}.flatten_parameters")
 
     def num_parameters(self) -> int:

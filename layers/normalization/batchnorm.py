@@ -1,8 +1,8 @@
 """Batch normalization over the batch (and spatial) axes, per channel."""
 import numpy as np
 
-from .layer import Layer
-from .registry import register
+from ..core.layer import Layer
+from ..core.registry import register
 
 
 class _BatchNorm(Layer):

@@ -1,8 +1,8 @@
 """Layer normalization over the trailing dimensions of each sample."""
 import numpy as np
 
-from .layer import Layer
-from .registry import register
+from ..core.layer import Layer
+from ..core.registry import register
 
 
 @register

@@ -1,9 +1,9 @@
 """Average pooling to a fixed output size: GlobalAvgPool2d and AdaptiveAvgPool2d."""
 import numpy as np
 
-from .im2col import pair
-from .layer import Layer
-from .registry import register
+from ..conv.im2col import pair
+from ..core.layer import Layer
+from ..core.registry import register
 
 
 @register

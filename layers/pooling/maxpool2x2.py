@@ -10,12 +10,12 @@ pooled plane by plane; the output (and dX in backward) keeps that plane order,
 so the next convolution again reads channel-major data without a copy. Other
 layouts use the 4-d kernel. Winners (2·row + col of each window's maximum,
 uint8) are kept in the output's memory order; the tie rule is the numpy path's
-(layers/pooling.py), so results are bitwise equal.
+(layers/pooling/pooling.py), so results are bitwise equal.
 """
 import numpy as np
 
-from .kernels import kernel
-from .scratch import recycled
+from ..kernels import kernel
+from ..runtime.scratch import recycled
 
 ORDERS = ((0, 1, 2, 3), (1, 0, 2, 3))  # planes in (N, C) order, in (C, N) order (each its own inverse)
 

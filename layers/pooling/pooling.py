@@ -2,11 +2,11 @@
 import numpy as np
 
 from . import maxpool2x2
-from .im2col import Geometry, pair
-from .kernels import kernel
-from .layer import Layer
-from .registry import register
-from .scratch import recycled
+from ..conv.im2col import Geometry, pair
+from ..kernels import kernel
+from ..core.layer import Layer
+from ..core.registry import register
+from ..runtime.scratch import recycled
 
 
 class _Pool2d(Layer):

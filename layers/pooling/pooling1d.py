@@ -1,8 +1,8 @@
 """MaxPool1d and AvgPool1d on (N, C, L): MaxPool2d / AvgPool2d on the
 (N, C, 1, L) view with a (1, k) window (see conv1d.py)."""
-from .conv1d import _Wrap1d, single
+from ..conv.conv1d import _Wrap1d, single
 from .pooling import AvgPool2d, MaxPool2d
-from .registry import register
+from ..core.registry import register
 
 
 @register

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .recurrent import Recurrent, steps
-from .registry import register
+from ..core.registry import register
 
 
 @register

@@ -1,10 +1,10 @@
 """Long short-term memory (PyTorch's nn.LSTM), gate order i, f, g, o."""
 import numpy as np
 
-from .kernels import kernel
+from ..kernels import kernel
 from .recurrent import Recurrent, steps
-from .registry import register
-from .scratch import recycled
+from ..core.registry import register
+from ..runtime.scratch import recycled
 
 
 @register

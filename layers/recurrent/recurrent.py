@@ -37,10 +37,10 @@ but the last, in training mode only.
 """
 import numpy as np
 
-from .layer import Layer
-from .random import get_rng
+from ..core.layer import Layer
+from ..core.random import get_rng
 from .recurrent_backward import RecurrentBackward
-from .scratch import recycled
+from ..runtime.scratch import recycled
 
 
 def steps(T, reverse):

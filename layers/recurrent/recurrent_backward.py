@@ -12,7 +12,7 @@ The dropout mask between layers is applied to the gradient on the way down.
 """
 import numpy as np
 
-from .scratch import recycled
+from ..runtime.scratch import recycled
 
 
 class RecurrentBackward:

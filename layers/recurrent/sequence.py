@@ -2,8 +2,8 @@
 layer can end in a classifier inside Sequential: LastStep, MeanOverTime."""
 import numpy as np
 
-from .layer import Layer
-from .registry import register
+from ..core.layer import Layer
+from ..core.registry import register
 
 
 class _OverTime(Layer):

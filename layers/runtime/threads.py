@@ -24,7 +24,7 @@ _current = None
 
 def set_num_threads(n, blas=None):
     """Use ``n`` threads, process-wide, from now on: for the chunks of
-    sample-parallel layers (``layers.parallel``: Conv2d splits its batch; the
+    sample-parallel layers (``layers.runtime.parallel``: Conv2d splits its batch; the
     split never changes results; the compiled kernels themselves are serial)
     and, unless ``blas`` says
     otherwise, for BLAS (numpy's and scipy's OpenBLAS/MKL/BLIS). A net whose

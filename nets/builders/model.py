@@ -11,7 +11,7 @@ import inspect
 from ...layers import LAYERS
 
 from ..config import ConfigError, format_path
-from ..sequential import Sequential
+from ..containers.sequential import Sequential
 from .arguments import call, check_args, lookup, strip_name
 from .entries import CHILD_KEYS, LAYER_ARGS, container_flow, parse_entry, prev_text, produced_by
 from .leaf import build_leaf

@@ -1,7 +1,7 @@
 """Branching containers: Residual (x + f(x)) and Concat (branches side by side)."""
 import numpy as np
 
-from ..layers import Layer, register
+from ...layers import Layer, register
 
 from .sequential import _reraise, describe
 from .spec import concat_spec, residual_spec

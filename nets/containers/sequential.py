@@ -1,5 +1,5 @@
 """Sequential: snap layers together in a chain."""
-from ..layers import Layer, register
+from ...layers import Layer, register
 
 from .spec import sequential_spec
 

@@ -11,8 +11,8 @@ a list for a Sequential, ``{Residual: {layers: [block], projection: entry}}``,
 ``{Concat: {layers: [branch, ...], axis: 1}}``. A child that cannot be
 written is a ``layers.SpecError`` naming its dotted path ("1.block.0").
 """
-from ..layers import LAYERS, SpecError
-from ..layers.spec import registered_name
+from ...layers import LAYERS, SpecError
+from ...layers.core.spec import registered_name
 
 __all__ = ["SpecError", "sequential_spec", "residual_spec", "concat_spec", "from_spec"]
 
@@ -53,7 +53,7 @@ def from_spec(spec, input_shape):
     """The net an entry (``layer.spec()``) describes, built for the per-sample ``input_shape``
     by the config's model builder (fresh weights): a list gives a Sequential, one entry
     that layer. A mistake is a ConfigError naming the entry."""
-    from .builders import build_model
+    from ..builders import build_model
     if isinstance(spec, list):
         return build_model(spec, tuple(input_shape))[0]
     net = build_model([spec], tuple(input_shape))[0][0]

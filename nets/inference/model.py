@@ -8,7 +8,7 @@
 
 The net is rebuilt from the config the checkpoint holds (a run trained from
 Python with ``nets.fit(out=...)``: from the net's own description, see
-nets.python_run), for the input shape it stores, and gets the checkpoint's
+nets.trainer.python_run), for the input shape it stores, and gets the checkpoint's
 weights; raw inputs are scaled with the stored training statistics, so no
 data file is read. (A checkpoint written
 before the preprocessing was stored is rebuilt with its data set instead.)
@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import layers
+from ... import layers
 
-from . import checkpoint
+from .. import checkpoint
 from . import preprocessing as pre
-from .builders import build_model
-from .config import Source, normalize
-from .imports import apply_imports
-from .python_run import is_python_run, rebuild
+from ..builders import build_model
+from ..config import Source, normalize
+from ..imports import apply_imports
+from ..trainer.python_run import is_python_run, rebuild
 
 
 def checkpoint_path(path, which="best"):
@@ -42,7 +42,7 @@ def checkpoint_path(path, which="best"):
 
 def _record_from_data(cfg, source):
     """The preprocessing of a checkpoint that predates it: rebuild the experiment with its data."""
-    from .build import build
+    from ..build import build
     with source.placing():
         exp = build(cfg)
     return pre.describe(exp)

@@ -13,9 +13,9 @@ import itertools
 
 import numpy as np
 
-from .config import ConfigError
-from .datasets import read_idx
-from .datasets.files import _is_number
+from ..config import ConfigError
+from ..datasets import read_idx
+from ..datasets.files import _is_number
 
 
 def _magic(path):

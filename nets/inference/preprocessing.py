@@ -17,10 +17,10 @@ arrays under ``preprocessing/``):
 """
 import numpy as np
 
-from .. import losses
+from ... import losses
 
-from .checkpoint.tree import unflatten
-from .datasets.scaling import apply_scaler
+from ..checkpoint.tree import unflatten
+from ..datasets.scaling import apply_scaler
 
 KEY = "preprocessing"
 

@@ -15,7 +15,7 @@ scikit-learn, to the sorted union of the labels present in y_true and y_pred.
 """
 import numpy as np
 
-from .trainer.evaluation import predict as outputs
+from ..trainer.evaluation import predict as outputs
 
 
 def confusion_matrix(y_true, y_pred, labels=None) -> np.ndarray:

@@ -28,7 +28,7 @@ def _onnx():
 
 def export_net(net, input_shape, path=None, preprocessing=None, opset=17):
     """An onnx.ModelProto of ``net`` (in eval mode) for per-sample ``input_shape``;
-    written to ``path`` when given. ``preprocessing``: a nets.preprocessing
+    written to ``path`` when given. ``preprocessing``: a nets.inference.preprocessing
     record whose scaling becomes the graph's first nodes."""
     _onnx()
     from .graph import build_model

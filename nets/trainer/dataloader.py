@@ -19,7 +19,7 @@ generator's state.
 """
 import numpy as np
 
-from ..layers import get_rng
+from ...layers import get_rng
 
 
 def _check_rows(X, y):

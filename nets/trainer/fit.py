@@ -13,22 +13,22 @@ early_stopping, checkpoint_every, monitor, schedule_interval, progress.
 With ``out=`` the run folder gets metrics.csv, last.npz and best.npz, as a
 YAML run's (without config.yaml: the net is Python code); the checkpoints
 record the net's description (``net.spec()``), the loss and the input shape
-(nets.python_run), so ``kubik eval FOLDER --data SOURCE`` and ``kubik.load``
+(nets.trainer.python_run), so ``kubik eval FOLDER --data SOURCE`` and ``kubik.load``
 work on it; a net that cannot be described is trained all the same, and one
 log line says why those will refuse it. ``out`` holding a
 last.npz is refused unless ``resume=True``, which continues that run bit for
 bit (the same net, optimizer, schedule and settings must be built again;
 ``epochs`` may be raised); ``resume=True`` on a folder without last.npz
 starts the run afresh and says so. The checkpoints also record the
-optimizer, schedule, settings and loader (nets.python_resume), so
+optimizer, schedule, settings and loader (nets.trainer.python_resume), so
 ``kubik train --resume FOLDER --data TRAIN`` rebuilds them and continues the
 run through this same function.
 """
 from pathlib import Path
 
-from . import checkpoint
+from .. import checkpoint
 from .dataloader import DataLoader
-from .trainer import Trainer
+from .loop import Trainer
 
 
 def fit(net, loss, optimizer, train, val=None, *, epochs=10, batch_size=32, shuffle=True, drop_last=False,

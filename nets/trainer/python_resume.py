@@ -1,5 +1,5 @@
 """What a run trained from Python records, next to its net and loss
-(nets.python_run), so that ``kubik train --resume RUN --data TRAIN`` can
+(nets.trainer.python_run), so that ``kubik train --resume RUN --data TRAIN`` can
 rebuild the rest of it without the script and continue it bit for bit:
 
     __kubik__["python_run"]["resume"] = {
@@ -21,10 +21,10 @@ import hashlib
 
 import numpy as np
 
-from ..layers import SpecError
-from ..optim.spec import optimizer_entry, schedule_entry
+from ...layers import SpecError
+from ...optim.spec import optimizer_entry, schedule_entry
 from .dataloader import DataLoader
-from .trainer.evaluation import LabelTask
+from .evaluation import LabelTask
 
 
 def fingerprint(X, y):

@@ -9,9 +9,9 @@ record so that ``kubik eval``, ``kubik.load``, ``kubik predict`` and
         "imports": modules outside kubik that define the layers (imported on rebuild)
         "dtype":  the dtype of the net's parameters
         "resume": the optimizer, schedule, settings, loader and data fingerprints
-                  that kubik train --resume needs (nets.python_resume)
+                  that kubik train --resume needs (nets.trainer.python_resume)
     }
-    __kubik__["preprocessing"] = the record nets.preprocessing describes: the
+    __kubik__["preprocessing"] = the record nets.inference.preprocessing describes: the
         input shape and dtype of the training data, the task (classification,
         binary, regression) from the loss and output shape; no scaling.
 
@@ -21,13 +21,14 @@ hash, unchanged); the training data is not recorded, so ``kubik eval`` needs
 """
 import numpy as np
 
-from .. import layers, losses
+from ... import layers, losses
 
-from . import checkpoint
-from . import preprocessing as pre
-from .checkpoint.format import label
-from .config import ConfigError
-from .imports import import_modules
+from .. import checkpoint
+from ..inference.preprocessing import _output_kind
+from ..inference.preprocessing import load as load_preprocessing
+from ..checkpoint.format import label
+from ..config import ConfigError
+from ..imports import import_modules
 
 KEY = "python_run"
 
@@ -39,7 +40,7 @@ def _modules(net):
 
 
 def _task_record(loss, task, out_shape):
-    """(task kind, number of classes, decision threshold) as nets.preprocessing records them."""
+    """(task kind, number of classes, decision threshold) as nets.inference.preprocessing records them."""
     if getattr(task, "argmax", False) and out_shape and len(out_shape) == 1:
         return "classification", int(out_shape[0]), None
     threshold = getattr(task, "threshold", None)
@@ -71,7 +72,7 @@ def describe_run(net, loss, task, X):
     record = {"scale": "none", "shift": np.asarray(0.0), "scale_values": np.asarray(1.0),
               "input_shape": list(shape), "dtype": str(np.asarray(X[:1]).dtype), "features": None,
               "target": None, "layout": None, "classes": None, "num_classes": num_classes, "task": kind,
-              "output": pre._output_kind(loss), "threshold": threshold, "data": None}
+              "output": _output_kind(loss), "threshold": threshold, "data": None}
     return entry, record
 
 
@@ -87,11 +88,11 @@ def rebuild(ckpt, imports=()):
     if run.get("model") is None:
         raise checkpoint.CheckpointError(f"{name} comes from a net trained in Python that cannot be rebuilt: "
                                          f"{run.get('why') or 'no description recorded'}")
-    record = pre.load(ckpt.meta, ckpt.arrays)
+    record = load_preprocessing(ckpt.meta, ckpt.arrays)
     state = layers.get_rng().bit_generator.state        # building draws weights: leave the package rng alone
     try:
         import_modules(list(imports) + list(run.get("imports") or []), label="import")
-        from .spec import from_spec
+        from ..containers.spec import from_spec
         net = from_spec(run["model"], tuple(record["input_shape"]))
     except ConfigError as e:
         raise checkpoint.CheckpointError(f"{name}: the net it records does not build: {e}") from None
