@@ -35,4 +35,4 @@ from .diagnostics import Diagnostics
 from .inference import classification_report, confusion_matrix
 from . import distributed
 from .distributed import DistributedOptimizer, SyncBatchNorm
-from .containers.spec import from_spec
+from .builders import from_spec

@@ -94,3 +94,13 @@ def build_model(model_cfg, input_shape):
         prev = produced_by(entry, ("model", i), shape)
     net = Sequential(*built).set_propagate_down(False)
     return net, rows, shape
+
+
+def from_spec(spec, input_shape):
+    """The net an entry (``layer.spec()``) describes, built for the per-sample ``input_shape``
+    by the config's model builder (fresh weights): a list gives a Sequential, one entry
+    that layer. A mistake is a ConfigError naming the entry."""
+    if isinstance(spec, list):
+        return build_model(spec, tuple(input_shape))[0]
+    net = build_model([spec], tuple(input_shape))[0][0]
+    return net.set_propagate_down(False)

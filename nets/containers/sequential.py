@@ -59,7 +59,10 @@ class Sequential(Layer):
             self._seq[0].set_propagate_down(flag)
         return self
 
-    spec = sequential_spec
+    def spec(self):
+        """This net as a config entry: the list of its children's entries (a
+        registered subclass: ``{Name: [...]}``)."""
+        return sequential_spec(self, plain=type(self) is Sequential)
 
     def __getitem__(self, i):
         return self._seq[i]

@@ -1,5 +1,6 @@
 """Containers as config entries (``Layer.spec`` for Sequential, Residual and
-Concat), and a net rebuilt from its entry through the config's model builder.
+Concat); the way back, a net rebuilt from its entry, is the config's model
+builder's (``nets.from_spec``, in nets.builders.model).
 
     net.spec()                      # Sequential -> [entry, ...]: a config's ``model:`` list
     yaml.safe_dump({"model": net.spec()})
@@ -14,7 +15,7 @@ written is a ``layers.SpecError`` naming its dotted path ("1.block.0").
 from ...layers import LAYERS, SpecError
 from ...layers.core.spec import registered_name
 
-__all__ = ["SpecError", "sequential_spec", "residual_spec", "concat_spec", "from_spec"]
+__all__ = ["SpecError", "sequential_spec", "residual_spec", "concat_spec"]
 
 
 def _child(name, layer):
@@ -28,10 +29,10 @@ def _entries(container):
     return [_child(name, child) for name, child in container._children]
 
 
-def sequential_spec(seq):
-    """A Sequential's entry: the list of its children's entries (a subclass: ``{Name: [...]}``)."""
-    from .sequential import Sequential
-    if type(seq) is Sequential:
+def sequential_spec(seq, plain=True):
+    """A Sequential's entry: the list of its children's entries; a subclass
+    (``plain`` False): ``{Name: [...]}``."""
+    if plain:
         return _entries(seq)
     return {registered_name(seq, LAYERS): _entries(seq)}
 
@@ -48,13 +49,3 @@ def concat_spec(cat):
     """``{Concat: {layers: [branch entries], axis: axis}}``."""
     return {registered_name(cat, LAYERS): {"layers": _entries(cat), "axis": cat.axis}}
 
-
-def from_spec(spec, input_shape):
-    """The net an entry (``layer.spec()``) describes, built for the per-sample ``input_shape``
-    by the config's model builder (fresh weights): a list gives a Sequential, one entry
-    that layer. A mistake is a ConfigError naming the entry."""
-    from ..builders import build_model
-    if isinstance(spec, list):
-        return build_model(spec, tuple(input_shape))[0]
-    net = build_model([spec], tuple(input_shape))[0][0]
-    return net.set_propagate_down(False)

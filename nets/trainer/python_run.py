@@ -92,7 +92,7 @@ def rebuild(ckpt, imports=()):
     state = layers.get_rng().bit_generator.state        # building draws weights: leave the package rng alone
     try:
         import_modules(list(imports) + list(run.get("imports") or []), label="import")
-        from ..containers.spec import from_spec
+        from ..builders.model import from_spec
         net = from_spec(run["model"], tuple(record["input_shape"]))
     except ConfigError as e:
         raise checkpoint.CheckpointError(f"{name}: the net it records does not build: {e}") from None
