@@ -5,11 +5,9 @@ data sets and the ``kubik`` command line.
     config/                  YAML configs: schema, loading with line numbers, --set, ConfigError
     datasets/                bundled, synthetic and file data sets; splits and scaling
     builders/, build         model (shape inference), loss, optimizer, schedule -> Experiment; from_spec
-    trainer/                 the resumable training loop (Trainer, Callback), evaluate, predict;
-                             DataLoader (seeded, resumable mini-batches); fit: train from Python, and
-                             what its checkpoints record (python_run, python_resume)
-    inference/               ``load`` -> Model; preprocessing (what checkpoints store to use a model),
-                             predict_inputs; report: confusion matrix, classification report
+    trainer/                 the resumable training loop (Trainer, Callback), evaluate, predict, DataLoader
+    trainer/fit              fit: train from Python; python_run, python_resume: what its checkpoints record
+    inference/               ``load`` -> Model, preprocessing, predict inputs; report: confusion matrix
     checkpoint/              atomic, pickle-free .npz checkpoints
     cli/                     the ``kubik`` command; gradcheck_all: ``kubik gradcheck``
     imports                  the user's modules (config ``imports:``, ``--import``)
