@@ -9,8 +9,10 @@
     generated/registries.rst      every registered layer, loss, optimizer, schedule, data set
 
 It also copies MathJax (from the ``django-static-mathjax`` package) into the static
-files, and turns a public object without a docstring into a build warning (the
-build runs with -W, so a missing docstring fails it).
+files, and turns into build warnings (the build runs with -W, so these fail it) a
+public object without a docstring and an executed cell whose output shows a memory
+address (``Generator(PCG64) at 0x7F...``: noise that changes on every build); it
+also keeps the tutorials' kernels from logging warnings (see ``quiet_kernels``).
 """
 import inspect
 import pathlib
@@ -216,8 +218,44 @@ def check_docstring(app, what, name, obj, options, lines):
         log.warning(f"kubik docs: {what} {name} has no docstring (the API reference needs one)")
 
 
+ADDRESS = re.compile(r"\bat 0x[0-9a-fA-F]{6,}")
+
+
+def check_outputs(app, doctree):
+    """A cell output (MyST-NB renders them as literal blocks of class 'output') that
+    shows an object's memory address: the cell should end in a statement, not an
+    expression whose repr is an address."""
+    from docutils import nodes
+    for node in doctree.findall(nodes.literal_block):
+        if "output" in node.get("classes", []):
+            found = ADDRESS.search(node.astext())
+            if found:
+                line = next(l for l in node.astext().splitlines() if found.group() in l)
+                log.warning(f"kubik docs: a cell's output shows a memory address ({line.strip()[:80]}); "
+                            "end the cell with a statement (or `;`)", location=node)
+
+
+def quiet_kernels(app, config):
+    """The tutorials' Jupyter kernels start with an IPython profile of their own (a
+    fresh IPYTHONDIR for this build: no user startup files, no history written to
+    the user's) whose kernel log level is ERROR. ipykernel otherwise logs, once per
+    tutorial, "Kernel is running over TCP without encryption": MyST-NB's kernel
+    manager takes no configuration, and the kernel only talks to this process on
+    localhost. A cell that raises still fails the build (nbclient reports it)."""
+    import atexit
+    import os
+    import tempfile
+    home = pathlib.Path(tempfile.mkdtemp(prefix="kubik-docs-ipython-"))
+    atexit.register(shutil.rmtree, home, True)
+    (home / "profile_default").mkdir()
+    (home / "profile_default" / "ipython_kernel_config.py").write_text('c.IPKernelApp.log_level = "ERROR"\n')
+    os.environ["IPYTHONDIR"] = str(home)   # the kernels are this process's children
+
+
 def setup(app):
-    app.add_config_value("kubik_generate", True, "env")   # False: only the docstring check (tests)
+    app.add_config_value("kubik_generate", True, "env")   # False: only the docstring and output checks (tests)
+    app.connect("config-inited", quiet_kernels)
+    app.connect("doctree-read", check_outputs)
     app.connect("config-inited", lambda app, config: config.kubik_generate and copy_mathjax(app))
     app.connect("builder-inited", generate)
     app.connect("autodoc-process-docstring", check_docstring)
