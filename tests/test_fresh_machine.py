@@ -110,3 +110,37 @@ def test_ci_builds_the_docs_again_in_a_docs_only_venv():
     assert "sphinx-build" in docs_only and "-W" in docs_only
     before = ci[:ci.index('pip install -e ".[docs]"')]
     assert before.count("python3 -m venv") == 2      # the second venv is fresh, made for [docs] alone
+
+
+# ---- a clone named 'kubik' in the current folder shadows the installed package ----
+
+def _import_beside_a_clone(tmp_path, code):
+    (tmp_path / "kubik").symlink_to(ROOT, target_is_directory=True)   # a clone named kubik, here
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+
+
+def test_a_clone_named_kubik_in_the_current_folder_is_named_in_one_message(tmp_path):
+    for i, code in enumerate(("from kubik.nets.cli import main", "from kubik import layers")):
+        (tmp_path / str(i)).mkdir()
+        r = _import_beside_a_clone(tmp_path / str(i), code)
+        assert r.returncode == 1
+        last = r.stderr.strip().splitlines()[-1]
+        assert last.startswith("ImportError: the folder ") and "shadows the installed kubik" in last
+        assert str(tmp_path) in last and "Troubleshooting" in last
+
+
+def test_the_installed_kubik_is_not_reported(tmp_path):
+    from kubik.layers.core.installation import check_installation, shadowing_folders
+    import kubik
+    assert shadowing_folders() == [] and check_installation() is None
+    ns = type(sys)("kubik")
+    ns.__path__ = [str(tmp_path / "kubik")]     # what Python makes of a folder without __init__.py
+    assert shadowing_folders(ns) == [str(tmp_path / "kubik")]
+    assert kubik.__file__
+
+
+def test_readme_has_the_troubleshooting_section():
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Troubleshooting"):]
+    assert "shadows the installed kubik" in section and "unknown location" in section
