@@ -39,6 +39,7 @@ from .callbacks import PeriodicCheckpoint, call, checked
 from .epoch_end import EpochEnd
 from .evaluation import LabelTask, _arrays
 from .from_config import FromExperiment
+from .horizons import fit_schedule
 from .metrics_log import MetricsLog
 from .outcome import Diverged, History, diverged_message, kept_text
 from .run_state import RunState, settings_hash
@@ -146,6 +147,8 @@ class Trainer(Stopping, FromExperiment, EpochEnd, RunState):
             return self._result("already_done", f"the run has already done its {st['epoch']} epochs "
                                                 f"(raise train.epochs to go on)")
         self.attach_loader(loader)
+        for note in fit_schedule(self.schedule, t, len(loader)):     # 'auto' horizons follow the epochs
+            self.log(f"warning: {note}")
         if self.config is None and self.run_dir is not None:
             self.describe_python_run(loader.X, val)
         self.dist.check_batches(loader.num_samples, loader.batch_size, loader.drop_last,
