@@ -6,6 +6,7 @@ import inspect
 from ... import losses
 from ... import optim
 
+from ..config import Problems
 from ..datasets import DATASETS, SPLIT_KEYS, loader_kwargs
 from .arguments import check_args, check_complete, lookup, section_kwargs
 
@@ -20,7 +21,7 @@ def loader_args(data_section):
     against its signature."""
     loader = lookup(DATASETS, data_section["name"], ("data", "name"))
     args = loader_kwargs(data_section)
-    check_complete(loader, args, ("data",), skip=("rng",), also=SPLIT_KEYS)
+    check_complete(loader, args, ("data",), skip=("rng",), also=SPLIT_KEYS, every=True)
     return args
 
 
@@ -40,16 +41,30 @@ def fill_defaults(section, target, skip=()):
             section[name] = list(p.default) if isinstance(p.default, tuple) else p.default
 
 
-def resolve(cfg):
+def _resolve_named(section, key, registry, skip):
+    cls = lookup(registry, section["name"], (key, "name"))
+    check_args(cls, section_kwargs(section, NOT_ARGUMENTS), (key,), skip=skip, every=True)
+    fill_defaults(section, cls, skip)
+
+
+def _resolve_data(data):
+    loader_args(data)
+    fill_defaults(data, DATASETS.get(data["name"]), ("rng",))
+
+
+def resolve(cfg, problems=None):
     """Fill the defaults of the named loader, loss, optimizer and schedule into
-    ``cfg`` in place (after checking the given arguments); returns cfg."""
-    loader_args(cfg["data"])
-    fill_defaults(cfg["data"], DATASETS.get(cfg["data"]["name"]), ("rng",))
+    ``cfg`` in place (after checking the given arguments); returns cfg. With
+    ``problems`` (nets.config.problems) each section's mistakes are recorded there
+    and the section marked broken; otherwise the first is raised."""
+    own = Problems() if problems is None else problems
+    if "data" not in own.broken:
+        with own.check("data"):
+            _resolve_data(cfg["data"])
     for key, (registry, skip) in NAMED.items():
-        section = cfg[key]
-        if section is None:
-            continue
-        cls = lookup(registry, section["name"], (key, "name"))
-        check_args(cls, section_kwargs(section, NOT_ARGUMENTS), (key,), skip=skip)
-        fill_defaults(section, cls, skip)
+        if cfg[key] is not None and key not in own.broken:
+            with own.check(key):
+                _resolve_named(cfg[key], key, registry, skip)
+    if problems is None:
+        own.raise_all()
     return cfg

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from ..build import build
 from ..builders import check_experiment
-from ..config import load
+from ..config import ConfigError, ConfigErrors, Problems, load
 from ..imports import apply_imports
 
 EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
@@ -14,10 +14,11 @@ def out(text=""):
     print(text, flush=True)
 
 
-def build_experiment(cfg, source):
-    """``nets.build.build(cfg)`` and ``check_experiment``, a ConfigError placed with ``source``."""
+def build_experiment(cfg, source, problems=None):
+    """``nets.build.build(cfg)`` and ``check_experiment``, a ConfigError placed with ``source``
+    (with every mistake in ``problems`` found before: nets.config.problems)."""
     with source.placing():
-        exp = build(cfg)
+        exp = build(cfg, problems=problems)
         check_experiment(exp)
         return exp
 
@@ -35,6 +36,14 @@ def import_code(cfg, source, base, extra=()):
 def load_and_build(config_path, sets, imports=()):
     """(config, Source, Experiment) for a config file, its ``--set`` overrides
     and ``--import`` modules."""
-    cfg, source = load(config_path, sets)
-    import_code(cfg, source, Path(config_path).parent, imports)
-    return cfg, source, build_experiment(cfg, source)
+    problems = Problems()                          # every mistake of the config in one run
+    cfg, source = load(config_path, sets, problems=problems)
+    try:
+        if "imports" in problems.broken:
+            raise ConfigErrors([])
+        import_code(cfg, source, Path(config_path).parent, imports)
+    except ConfigError as e:          # without the user's code its layers are unknown: stop here
+        placed = [ConfigError(source.format(x)) for x in problems.errors]
+        extra = e.errors if isinstance(e, ConfigErrors) else [e]
+        raise (ConfigErrors(placed + extra) if len(placed + extra) > 1 else (placed + extra)[0]) from None
+    return cfg, source, build_experiment(cfg, source, problems)

@@ -11,9 +11,12 @@ from .validate import normalize, require_mapping
 from .yaml_text import parse_yaml
 
 
-def load(path, sets=(), text=None) -> tuple:
+def load(path, sets=(), text=None, problems=None) -> tuple:
     """Read a config file, apply ``--set`` overrides and validate the schema.
-    Returns (config dict, Source). Raises ConfigError already placed (file:line)."""
+    Returns (config dict, Source). Raises ConfigError already placed (file:line),
+    every mistake of the schema at once (ConfigErrors); with ``problems``
+    (nets.config.problems) the schema's mistakes are left there, unplaced, for
+    the builders to add theirs and ``source.placing()`` to raise them all."""
     name = str(path)
     if text is None:
         try:
@@ -31,7 +34,7 @@ def load(path, sets=(), text=None) -> tuple:
         raw = {} if raw is None and sets else raw
         for s in sets:
             source.overrides.append((apply_set(raw, s), s))
-        return normalize(raw), source
+        return normalize(raw, problems), source
 
 
 def config_hash(cfg):
