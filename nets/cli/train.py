@@ -15,7 +15,8 @@ from ..config import dump
 from ..distributed import broadcast_json, world
 from ..trainer import Trainer, evaluate
 from ..trainer.evaluation import _evaluate
-from ..trainer.files import atomic_write_text
+from ..trainer import run_lock
+from ..trainer.files import atomic_write_text, remove_unstarted
 from .common import EXIT_INTERRUPTED, load_and_build
 from .common import out as _out
 from .parser import UsageError
@@ -53,6 +54,8 @@ def _python_run(run_dir):
 def _resume(args):
     """(config, experiment, trainer, run folder) restored from RUN_DIR/last.npz."""
     run_dir = Path(args.resume)
+    if run_dir.is_dir():
+        _lock(run_dir)          # first: a run still training there is refused
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.is_file():
         if (run_dir / "last.npz").is_file():
@@ -78,29 +81,57 @@ def _resume(args):
     for stale in run_dir.glob(".*.npz.tmp-*") if world().is_root else ():      # left by a killed save
         stale.unlink()
     out(f"resuming {run_dir} at epoch {trainer.state['epoch'] + 1}, step {trainer.state['step']}")
-    return cfg, exp, trainer, run_dir
+    return cfg, exp, trainer, run_dir, False
 
 
 def _start(args):
-    """(config, experiment, trainer, run folder) of a new run of CONFIG."""
+    """(config, experiment, trainer, run folder, whether this created it) of a new run of CONFIG.
+    The folder is locked before anything is written in it, and removed again if that fails."""
     cfg, source, exp = load_and_build(args.config, args.set, args.imports)
     comm = world()
     run_dir = Path(broadcast_json(comm, str(_run_dir(cfg, args.config, args.out)) if comm.is_root else None))
-    if (run_dir / "last.npz").exists():
-        raise UsageError(f"kubik train: '{run_dir}' already holds a run; resume it with "
-                         f"--resume {run_dir} or choose another --out")
+    _check_fresh(run_dir)
     with source.placing():     # a training setting out of range: placed at its line or --set
         trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None)
-    afresh = (run_dir / "config.yaml").exists()     # a run that stopped before its first checkpoint
-    if comm.is_root:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(run_dir / "config.yaml", dump(cfg))
+    created = not run_dir.exists()
+    _lock(run_dir)              # a second process on this folder is refused from here on
+    try:
+        _check_fresh(run_dir)   # again, now that no one else can start a run here
+        afresh = (run_dir / "config.yaml").exists()     # a run that stopped before its first checkpoint
+        if comm.is_root:
+            atomic_write_text(run_dir / "config.yaml", dump(cfg))
+    except BaseException:
+        _abandon(run_dir, created)
+        raise
     if afresh:
         out(f"{run_dir} holds no checkpoint (its run stopped before the first one): starting afresh there")
     d = exp.data
     out(f"run folder {run_dir}: {len(d.X_train)} training, {len(d.X_val)} validation, "
         f"{len(d.X_test)} test samples; {exp.net.num_parameters():,} parameters")
-    return cfg, exp, trainer, run_dir
+    return cfg, exp, trainer, run_dir, created
+
+
+def _check_fresh(run_dir):
+    if (run_dir / "last.npz").exists():
+        raise UsageError(f"kubik train: '{run_dir}' already holds a run; resume it with "
+                         f"--resume {run_dir} or choose another --out")
+
+
+def _abandon(run_dir, created):
+    """Release the run folder's lock; remove the folder if this process made it and no step ran."""
+    if world().is_root:
+        run_lock.release(run_dir)
+        if created:
+            remove_unstarted(run_dir)
+
+
+def _lock(run_dir):
+    """Rank 0 locks the run folder for this process (released when cmd_train ends)."""
+    if world().is_root:
+        try:
+            run_lock.acquire(run_dir)
+        except run_lock.RunLocked as e:
+            raise UsageError(f"kubik train: {e}") from None
 
 
 def _world_line(batch_size):
@@ -128,7 +159,23 @@ def cmd_train(args):
         return resume_python(args, Path(args.resume), python_run, out)
     if args.epochs is not None:
         args.set.append(f"train.epochs={args.epochs}")
-    cfg, exp, trainer, run_dir = _resume(args) if args.resume else _start(args)
+    try:
+        cfg, exp, trainer, run_dir, created = _resume(args) if args.resume else _start(args)
+    except BaseException:
+        if args.resume and world().is_root:       # _resume locks first, then reads
+            run_lock.release(args.resume)
+        raise
+    try:
+        return _train(args, cfg, exp, trainer, run_dir)
+    except BaseException:
+        _abandon(run_dir, created and trainer.state["step"] == 0)     # failed before its first step
+        raise
+    finally:
+        if world().is_root:
+            run_lock.release(run_dir)
+
+
+def _train(args, cfg, exp, trainer, run_dir):
     _world_line(cfg["train"]["batch_size"])
     result = trainer.fit()
     if result.status == "already_done":

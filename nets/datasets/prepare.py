@@ -46,7 +46,10 @@ def prepare(data_cfg, val_split=0.0, loader_args=None):
         raise ConfigError("no training samples left after the test and validation splits", ("data", "test_split"))
     shift, scale = fit_scaler(X, data_cfg.get("scale", "standard"))
     classify = y.dtype.kind in "iu"
-    num_classes = int(max(y.max(), y_test.max() if len(y_test) else 0, y_val.max() if len(y_val) else 0)) + 1 if classify else None
+    num_classes = None
+    if classify:     # the data's class set (a text's vocabulary) where it names one, else the labels seen
+        seen = int(max(y.max(), y_test.max() if len(y_test) else 0, y_val.max() if len(y_val) else 0)) + 1
+        num_classes = max(seen, len(raw.classes)) if raw.classes else seen
     return Data(apply_scaler(X, shift, scale), y, apply_scaler(X_val, shift, scale), y_val,
                 apply_scaler(X_test, shift, scale), y_test, num_classes, raw.classes,
                 shift, scale, getattr(raw, "features", None), getattr(raw, "target", None),

@@ -1,7 +1,9 @@
 """Writing a small text file atomically: a temporary file in the same folder,
 fsynced, then ``os.replace``d over the target, so a crash leaves the old file
-or the new one, never a mix (as checkpoints are written)."""
+or the new one, never a mix (as checkpoints are written); and removing the
+folder of a run that failed before its first step."""
 import os
+import shutil
 from pathlib import Path
 
 
@@ -19,3 +21,18 @@ def atomic_write_text(path, text):
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+RUN_FILES = {"config.yaml", "metrics.csv", "diagnostics.csv", ".lock"}
+
+
+def remove_unstarted(run_dir):
+    """Remove the folder of a run that failed before its first step: only when it holds
+    nothing but what a starting run writes (no checkpoint, nothing of the user's)."""
+    run_dir = Path(run_dir)
+    try:
+        names = {p.name for p in run_dir.iterdir()}
+    except OSError:
+        return
+    if all(n in RUN_FILES or (n.startswith(".") and ".tmp-" in n) for n in names):
+        shutil.rmtree(run_dir, ignore_errors=True)

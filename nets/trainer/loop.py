@@ -40,6 +40,8 @@ from .epoch_end import EpochEnd
 from .evaluation import LabelTask, _arrays
 from .from_config import FromExperiment
 from .horizons import fit_schedule
+from . import run_lock
+from .files import remove_unstarted
 from .metrics_log import MetricsLog
 from .outcome import Diverged, History, diverged_message, kept_text
 from .run_state import RunState, settings_hash
@@ -132,7 +134,25 @@ class Trainer(Stopping, FromExperiment, EpochEnd, RunState):
     def fit(self, train=None, val=None):
         """Train until ``epochs``, early stopping, a callback's stop or Ctrl-C; returns a Result
         (``.history``: one dict per epoch). ``train``: (X, y) or a DataLoader (a tuple is batched
-        32 at a time, shuffled); ``val``: (X, y), a DataLoader or None."""
+        32 at a time, shuffled); ``val``: (X, y), a DataLoader or None. The run folder is locked
+        for the call (another process training it is refused: run_lock.RunLocked), and one this
+        call created is removed again if the run fails before its first step."""
+        locked = self.run_dir is not None and self.dist.is_root
+        created = locked and not self.run_dir.exists()
+        if locked:
+            run_lock.acquire(self.run_dir)
+        try:
+            return self._fit(train, val)
+        except BaseException:
+            if created and self.state["step"] == 0:
+                run_lock.release(self.run_dir)
+                remove_unstarted(self.run_dir)
+            raise
+        finally:
+            if locked:
+                run_lock.release(self.run_dir)
+
+    def _fit(self, train, val):
         loader = self._loader(train)
         val = self.val_data if val is None else val
         val = None if val is None else _arrays(val, "val")
