@@ -26,6 +26,7 @@ from ..config import ConfigError
 from ..datasets import DATASETS, load as load_samples
 from ..inference.model import checkpoint_path, load
 from ..trainer.python_run import is_python_run, rebuild_loss
+from ..trainer.monitoring import which_weights
 from ..trainer.evaluation import LabelTask, _evaluate
 from .common import out
 from .parser import UsageError
@@ -111,9 +112,8 @@ def eval_on_data(args):
         value, acc = _evaluate(model.net, loss, Xs, y, batch_size, task)
     except (ValueError, TypeError) as e:
         raise UsageError(f"kubik eval --data {args.data}: its targets do not fit the model: {e}") from None
-    tr = ckpt.trainer
     acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
-    out(f"{ckpt.path} (epoch {tr.get('epoch')}, step {tr.get('step')}): {args.data} ({what}), {len(Xs)} samples: "
+    out(f"{ckpt.path} ({which_weights(ckpt)}): {args.data} ({what}), {len(Xs)} samples: "
         f"loss {value:.4f}{acc_text}")
     if args.report:
         kind = SimpleNamespace(num_classes=model.record["num_classes"] if model.task != "regression" else None,

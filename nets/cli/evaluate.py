@@ -8,6 +8,7 @@ from ..checkpoint.format import label
 from ..config import Source, normalize
 from ..inference.model import checkpoint_path
 from ..trainer.python_run import is_python_run
+from ..trainer.monitoring import which_weights
 from ..trainer import evaluate
 from .common import build_experiment, import_code, out
 from .eval_data import eval_on_data
@@ -51,9 +52,8 @@ def cmd_eval(args):
     if not len(X):
         raise UsageError(f"kubik eval: the {args.split} split is empty")
     loss, acc = evaluate(exp, X, y, cfg["train"]["eval_batch_size"])
-    tr = ckpt.trainer
     acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
-    out(f"{ckpt.path} (epoch {tr.get('epoch')}, step {tr.get('step')}): {args.split} split, {len(X)} samples: "
+    out(f"{ckpt.path} ({which_weights(ckpt)}): {args.split} split, {len(X)} samples: "
         f"loss {loss:.4f}{acc_text}")
     if args.report:
         report(exp, X, y, cfg["train"]["eval_batch_size"], args.o,

@@ -81,6 +81,7 @@ class Trainer(Stopping, FromExperiment, EpochEnd, RunState):
         if not self.dist.is_root:       # one voice: rank 0 logs, shows progress and writes files
             log, settings = (lambda *a, **k: None), dict(settings, progress=False)
         self.loss, self.t, self.log = loss, settings, log
+        self.log_every = 1          # the epoch line every N epochs (and after the last); 0: none
         self.task = task if task is not None else LabelTask(loss)
         self.callbacks = checked(callbacks)
         if settings["checkpoint_every"]:
