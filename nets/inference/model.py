@@ -48,6 +48,17 @@ def _record_from_data(cfg, source):
     return pre.describe(exp)
 
 
+def _checked(record, ckpt):
+    """The stored preprocessing record, checked (None stays None: a checkpoint from before it)."""
+    if record is None:
+        return None
+    try:
+        return pre.check(record)
+    except ValueError as e:
+        raise checkpoint.CheckpointError(f"{checkpoint.format.label(ckpt.path)}: its stored preprocessing cannot be "
+                                         f"used (edited or damaged?): {e}") from None
+
+
 def load(path, which: str = "best", imports=()) -> "Model":
     """A ``Model`` from a checkpoint file or a run folder (its ``best.npz``,
     or ``last.npz`` with ``which="last"``). ``imports``: modules that register
@@ -55,7 +66,7 @@ def load(path, which: str = "best", imports=()) -> "Model":
     ckpt = checkpoint.read(checkpoint_path(path, which))
     if is_python_run(ckpt):           # trained with nets.fit(out=...): the net's own description
         net, record = rebuild(ckpt, imports)
-        return Model(net, record, None, ckpt.path)
+        return Model(net, _checked(record, ckpt), None, ckpt.path)
     if not isinstance(ckpt.config, dict):
         raise checkpoint.CheckpointError(f"{checkpoint.format.label(ckpt.path)} holds no config to rebuild the model")
     source = Source(f"{ckpt.path} (its config)")
@@ -63,7 +74,7 @@ def load(path, which: str = "best", imports=()) -> "Model":
     with source.placing():
         cfg = normalize(ckpt.config)
         apply_imports(cfg, ckpt.path.parent)
-    record = pre.load(ckpt.meta, ckpt.arrays) or _record_from_data(cfg, source)
+    record = _checked(pre.load(ckpt.meta, ckpt.arrays), ckpt) or _record_from_data(cfg, source)
     state = layers.get_rng().bit_generator.state     # building draws initial weights: leave the package rng alone
     try:
         layers.seed(cfg["seed"])
@@ -86,11 +97,13 @@ class Model:
 
     @property
     def classes(self):
-        """Class names in index order (integers 0..C-1 where the data had no names); None for regression."""
+        """Class names in index order; integer labels 0..C-1 where the data had integer labels
+        (no names, or names that are just "0", "1", ...); None for regression."""
         if self.task == "regression":
             return None
-        if self.record.get("classes"):
-            return np.array(self.record["classes"])
+        names = self.record.get("classes")
+        if names and [str(c) for c in names] != [str(i) for i in range(len(names))]:
+            return np.array(names)
         return np.arange(self.record["num_classes"])
 
     def check_inputs(self, X):
