@@ -87,7 +87,8 @@ def parser():
     x.add_argument("output", metavar="OUT.onnx")
     x.add_argument("--with-preprocessing", action="store_true",
                    help="put the input scaling into the graph (it then takes raw inputs)")
-    x.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17)")
+    x.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17; from 13 to the newest the "
+                   "installed onnx knows)")
     _add_imports(x)
     m = sub.add_parser("sample", help="generate text from a character model (text data set)")
     m.add_argument("run", help="a run folder (best.npz, else last.npz) or a checkpoint")

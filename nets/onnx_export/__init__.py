@@ -8,7 +8,9 @@ it. The graph takes ``input`` of shape (N, *input_shape) in float32 and gives
 scaling, so it takes raw inputs. (kubik's data pipeline gives every net
 float32, character indices included; Embedding casts them to int64.)
 
-    graph       GraphBuilder: nodes, initializers, unique names; the converter table, convert (dispatch)
+    registry    converts (the public decorator), CONVERTERS, converter_of: your layers' converters
+                (importable without onnx; a layer's to_onnx method and kubik.plugins work too)
+    graph       GraphBuilder: nodes, initializers, unique names; convert (dispatch)
     model       the ModelProto: input scaling, the converted net, onnx's checker
     elementwise Linear, activations, Softmax/LogSoftmax, Dropout, Flatten/Reshape
     spatial     Conv2d, pools, adaptive pools, BatchNorm, LayerNorm
@@ -16,6 +18,8 @@ float32, character indices included; Embedding casts them to int64.)
     sequence    Embedding (Gather), LastStep, MeanOverTime, Conv1d, MaxPool1d / AvgPool1d
     recurrent   RNN, LSTM, GRU (ONNX's RNN / LSTM / GRU, one node per stacked layer)
 """
+from .registry import CONVERTERS, converter_of, converts  # noqa: E402  (needs no onnx)
+
 INSTALL_HINT = 'ONNX export needs the onnx package: pip install "kubik[onnx]" (or pip install onnx)'
 
 
@@ -27,16 +31,49 @@ def _onnx():
     return onnx
 
 
+MIN_OPSET = 13      # Softmax over one axis, Squeeze/Unsqueeze/Split axes as inputs: what the converters write
+
+
+def check_opset(opset):
+    """``opset`` as an int the installed onnx can write and the converters use; ValueError otherwise."""
+    onnx = _onnx()
+    newest = onnx.defs.onnx_opset_version()
+    if isinstance(opset, bool) or not isinstance(opset, int) or not MIN_OPSET <= opset <= newest:
+        raise ValueError(f"opset must be an integer from {MIN_OPSET} to {newest} (the newest the installed onnx "
+                         f"{onnx.__version__} knows), got {opset!r}")
+    return opset
+
+
+def save_atomic(model, path):
+    """Write ``model`` to ``path`` through a temporary file in the same folder, fsynced and
+    renamed over it: a crash (even SIGKILL) leaves the earlier file or the new one."""
+    import os
+    import tempfile
+    path = str(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.tmp-", dir=os.path.dirname(os.path.abspath(path)))
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(model.SerializeToString())
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
 def export_net(net, input_shape, path=None, preprocessing=None, opset=17):
     """An onnx.ModelProto of ``net`` (in eval mode) for per-sample ``input_shape``;
-    written to ``path`` when given. ``preprocessing``: a nets.inference.preprocessing
-    record whose scaling becomes the graph's first nodes."""
+    written (atomically) to ``path`` when given. ``preprocessing``: a
+    nets.inference.preprocessing record whose scaling becomes the graph's first nodes.
+    ``opset``: from MIN_OPSET to the newest the installed onnx knows."""
     _onnx()
+    check_opset(opset)
     from .model import build_model
     model = build_model(net, tuple(input_shape), preprocessing, opset)
     if path is not None:
-        import onnx
-        onnx.save(model, str(path))
+        save_atomic(model, path)
     return model
 
 
