@@ -144,3 +144,13 @@ def test_readme_has_the_troubleshooting_section():
     readme = (ROOT / "README.md").read_text()
     section = readme[readme.index("## Troubleshooting"):]
     assert "shadows the installed kubik" in section and "unknown location" in section
+
+
+def test_readme_and_layers_guide_state_the_dtype_policy():
+    """float64 data into float32 layers gives float32 (the cast), not float64 outputs."""
+    readme = (ROOT / "README.md").read_text()
+    guide = (ROOT / "docs" / "guide" / "layers.md").read_text()
+    for text in (readme, guide):
+        assert "float64 data into a float32 net gives float32 outputs" in " ".join(text.split())
+        assert "returns float64" not in text
+    assert "TypeError" in readme and "strings" in guide

@@ -29,6 +29,10 @@ Input policy, applied to every layer's ``forward`` by ``Layer.__init_subclass__`
 - empty batch: a leaf layer refuses an input with 0 samples with a ValueError
   naming the layer (losses do the same), rather than returning NaNs or
   failing deep inside NumPy.
+- kind: an array of Python objects, strings, bytes, dates or time spans (or
+  structured records) is a TypeError naming the layer and the dtype, rather
+  than NaNs (``np.array([[None] * 4])`` cast to float) or numpy's own error;
+  numbers and booleans are taken.
 """
 import functools
 from typing import List, Optional, Tuple
@@ -53,11 +57,18 @@ def read_cache(owner, names):
     return values if len(values) > 1 else values[0]
 
 
+NOT_NUMBERS = {"O": "Python objects", "U": "strings", "S": "bytes", "M": "dates", "m": "time spans",
+               "V": "structured records"}
+
+
 def checked_forward(forward):
     """``forward`` wrapped with the input policy of the module docstring."""
     @functools.wraps(forward)
     def wrapper(self, X, *args, **kwargs):
         if isinstance(X, np.ndarray):
+            if X.dtype.kind in NOT_NUMBERS:
+                raise TypeError(f"{type(self).__name__}: got an array of {NOT_NUMBERS[X.dtype.kind]} (dtype "
+                                f"{X.dtype}); layers take numbers (or booleans)")
             if X.ndim and not X.shape[0] and not self._children:
                 raise ValueError(f"{type(self).__name__}: got an empty batch (input of shape {X.shape}, "
                                  f"0 samples); give at least one sample")
