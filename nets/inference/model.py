@@ -24,6 +24,7 @@ from . import preprocessing as pre
 from ..builders import build_model
 from ..config import Source, normalize
 from ..imports import apply_imports
+from ..trainer.inputs import check_batch_size, check_numbers
 from ..trainer.python_run import is_python_run, rebuild
 
 
@@ -106,11 +107,10 @@ class Model:
             return np.array(names)
         return np.arange(self.record["num_classes"])
 
-    def check_inputs(self, X):
-        """X as an ``(N, *input_shape)`` float array; ValueError for a wrong shape or NaN/inf."""
-        X = np.asarray(X)
-        if X.dtype.kind not in "biuf":
-            raise ValueError(f"inputs must be numbers, got dtype {X.dtype}")
+    def check_inputs(self, X, name="X"):
+        """X as an ``(N, *input_shape)`` numeric array: TypeError for strings or objects,
+        ValueError for a ragged list, no samples, a wrong shape or NaN/inf (naming ``name``)."""
+        X = check_numbers(X, name, finite=False, samples=False)
         want = self.input_shape
         size = int(np.prod(want))
         if X.ndim == 0 or (X.ndim == 1 and size != 1):
@@ -122,6 +122,8 @@ class Model:
                 raise ValueError(f"wrong input shape: {int(np.prod(got))} {what} {tuple(got)} per sample; the model "
                                  f"takes {size} {tuple(want)}")
             X = X.reshape((len(X),) + want)
+        if not len(X):
+            raise ValueError(f"{name} has no samples (shape {X.shape}); give at least one")
         bad = ~np.isfinite(X.reshape(len(X), -1))
         if bad.any():
             i, j = np.argwhere(bad)[0]
@@ -134,6 +136,7 @@ class Model:
 
     def outputs(self, X, batch_size=1000):
         """The net's raw outputs for raw inputs X, in batches of ``batch_size``."""
+        check_batch_size(batch_size, "Model.predict")
         X = self.transform(X)
         parts = [self.net.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
         return np.concatenate(parts) if parts else np.zeros((0,) + tuple(self.net_output_shape()), X.dtype)

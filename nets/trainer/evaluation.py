@@ -13,6 +13,8 @@ import numpy as np
 
 from ... import losses
 
+from .inputs import check_batch_size, check_numbers, check_pair
+
 
 class LabelTask:
     """The task of a net trained from Python: targets as given, accuracy where the loss implies one."""
@@ -36,15 +38,11 @@ class LabelTask:
 
 
 def _arrays(data, what="data"):
-    """(X, y) of a DataLoader or an (X, y) tuple."""
+    """(X, y) of a DataLoader (checked when it was made) or an (X, y) tuple, checked
+    (nets.trainer.inputs: numbers, equal lengths, no NaN; errors name ``what``)."""
     if hasattr(data, "X") and hasattr(data, "y") and hasattr(data, "batch_size"):
         return data.X, data.y
-    if isinstance(data, (tuple, list)) and len(data) == 2:
-        X, y = data
-        if len(X) != len(y):
-            raise ValueError(f"{what}: X has {len(X)} samples but y has {len(y)}")
-        return X, y
-    raise TypeError(f"{what}: expected an (X, y) tuple or a nets.DataLoader, got {type(data).__name__}")
+    return check_pair(data, what)
 
 
 def evaluate(net, loss, data=None, batch_size: int = 1000, task=None) -> tuple:
@@ -54,8 +52,8 @@ def evaluate(net, loss, data=None, batch_size: int = 1000, task=None) -> tuple:
     if hasattr(net, "task") and hasattr(net, "net"):          # evaluate(exp, X, y, batch_size)
         exp, X, y = net, loss, data
         return _evaluate(exp.net, exp.loss, X, y, batch_size, exp.task)
-    X, Y = _arrays(data)
-    return _evaluate(net, loss, X, Y, batch_size, task or LabelTask(loss))
+    X, Y = _arrays(data, "evaluate: data")
+    return _evaluate(net, loss, X, Y, check_batch_size(batch_size, "evaluate"), task or LabelTask(loss))
 
 
 def _evaluate(net, loss, X, y, batch_size, task):
@@ -82,8 +80,8 @@ def predict(net, X, batch_size: int = 1000) -> np.ndarray:
     """The net's outputs for ``X`` (an array or a DataLoader), in eval mode, ``batch_size`` samples at a time."""
     if hasattr(X, "batch_size") and hasattr(X, "X"):
         X = X.X
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"predict: batch_size must be an integer >= 1, got {batch_size!r}")
+    X = check_numbers(X, "predict: X")
+    check_batch_size(batch_size, "predict")
     was = net.training
     net.eval()
     try:

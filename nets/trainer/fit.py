@@ -37,7 +37,8 @@ def fit(net, loss, optimizer, train, val=None, *, epochs=10, batch_size=32, shuf
     if not isinstance(train, DataLoader):
         if not isinstance(train, (tuple, list)) or len(train) != 2:
             raise TypeError(f"fit: train must be an (X, y) tuple or a nets.DataLoader, got {type(train).__name__}")
-        train = DataLoader(train[0], train[1], batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, rng=rng)
+        train = DataLoader(train[0], train[1], batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, rng=rng,
+                           name="fit: train")
     trainer = Trainer(net, loss, optimizer, schedule, out=out, callbacks=callbacks, task=task, log=log,
                       epochs=epochs, **settings)
     log = trainer.log           # under MPI: rank 0's alone

@@ -121,7 +121,7 @@ class Trainer(Stopping, FromExperiment, EpochEnd, RunState):
         if isinstance(train, DataLoader):
             loader = train
         else:
-            X, y = _arrays(train, "train")
+            X, y = _arrays(train, "fit: train")
             saved = layers.get_rng().bit_generator.state
             loader = DataLoader(X, y, batch_size=32, shuffle=True)
             if self._loader_state is not None:     # a restored run: its package generator stays as saved
@@ -156,7 +156,7 @@ class Trainer(Stopping, FromExperiment, EpochEnd, RunState):
     def _fit(self, train, val):
         loader = self._loader(train)
         val = self.val_data if val is None else val
-        val = None if val is None else _arrays(val, "val")
+        val = None if val is None else _arrays(val, "fit: val")
         st, t = self.state, self.t
         if self.metrics is not None and self.metrics.path.exists():
             self.history[:] = self.metrics.read(st["epoch"])
