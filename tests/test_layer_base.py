@@ -236,3 +236,9 @@ def test_numbers_and_booleans_are_taken_and_an_own_layer_gets_the_check():
     with pytest.raises(TypeError, match="Mine: got an array of Python objects"):
         Mine().forward(NON_NUMBERS["Python objects"])
     assert np.isnan(np.array([[None] * 4], float)).all()      # what a silent cast would have given
+
+
+def test_a_shape_error_on_a_list_shows_its_shape_not_its_values():
+    with pytest.raises(ValueError) as e:
+        layers.Linear(3, 2).forward(np.ones((5000, 4)).tolist())
+    assert str(e.value).endswith("expected input of shape (N, 3), got (5000, 4)") and len(str(e.value)) < 200

@@ -71,7 +71,7 @@ def test_imports_path_train_eval_resume_gradcheck(tmp_path):
     assert recorded == [str((tmp_path / "cfg" / "swish.py").resolve())]
     p = kubik("eval", run / "best.npz")                                    # no flag needed
     assert p.returncode == 0 and "accuracy" in p.stdout, p.stderr
-    p = kubik("train", "--resume", run, "--set", "train.epochs=3", "--quiet")
+    p = kubik("train", "--resume", run, "--set", "train.epochs=3")
     assert p.returncode == 0 and "resuming" in p.stdout, p.stderr
     assert K.read(run / "last.npz").trainer["epoch"] == 3
     p = kubik("summary", config)

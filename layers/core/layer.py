@@ -194,8 +194,12 @@ class Layer:
 
     def _shape_error(self, expected, got):
         """ValueError naming the layer, the expected and the actual shape.
-        ``got`` is an array (its shape is shown) or a shape tuple."""
-        got = getattr(got, "shape", got) if not isinstance(got, tuple) else got
+        ``got`` is an array (its shape is shown, never its values: a list too) or a shape tuple."""
+        if not isinstance(got, tuple):
+            try:
+                got = tuple(np.shape(got))
+            except ValueError:        # a ragged list
+                got = f"a ragged {type(got).__name__}"
         return ValueError(f"{self!r}: expected input of shape {expected}, got {got}")
 
     # -- parameters ---------------------------------------------------------------
