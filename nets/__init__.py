@@ -5,7 +5,7 @@ data sets and the ``kubik`` command line.
     config/                  YAML configs: schema, loading with line numbers, --set, ConfigError
     datasets/                bundled, synthetic and file data sets; splits and scaling
     builders/, build         model (shape inference), loss, optimizer, schedule -> Experiment
-    trainer/                 the resumable training loop (Trainer, Callback), evaluate, predict
+    trainer/                 the resumable training loop (Trainer, Callback, TensorBoard), evaluate, predict
     dataloader, fit          DataLoader (seeded, resumable mini-batches); fit: train from Python
     checkpoint/              atomic, pickle-free .npz checkpoints
     cli/                     the ``kubik`` command; gradcheck_all: ``kubik gradcheck``
@@ -27,7 +27,7 @@ from .datasets import DATASETS
 from .trainer import Trainer, evaluate
 from .dataloader import DataLoader
 from .fit import fit
-from .trainer import Callback, Diverged, History, predict
+from .trainer import Callback, Diverged, History, TensorBoard, predict
 from .model import Model, load
 from .diagnostics import Diagnostics
 from .report import classification_report, confusion_matrix
