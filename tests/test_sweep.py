@@ -186,3 +186,13 @@ def test_journal_file_storage_and_continuing_from_the_folder(tiny, tmp_path):
     study = optuna.load_study(study_name="tiny", storage=optuna.storages.JournalStorage(
         optuna.storages.journal.JournalFileBackend(str(journal))))
     assert [t.number for t in study.trials] == [0, 1, 2]
+
+
+def test_the_shipped_sweep_config_runs_and_trains_on_its_own(tmp_path):
+    config = ROOT / "configs" / "sweeps" / "digits_mlp_sweep.yaml"
+    short = ["--set", "train.epochs=2", "--set", "schedule.T_max=2"]
+    text = ok(kubik("sweep", config, "--trials", 2, "--out", tmp_path / "sweep", *short))
+    assert "minimize val_loss over optimizer.lr, model[0].Linear.out_features, optimizer.weight_decay, " \
+           "train.batch_size; 2 trials" in text
+    assert len(study_of(tmp_path / "sweep", "digits_mlp_sweep").trials) == 2
+    assert "test split (final weights)" in ok(kubik("train", config, "--out", tmp_path / "plain", "--quiet", *short))

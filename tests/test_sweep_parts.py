@@ -4,6 +4,7 @@ over the sweep section, stale-trial detection, the Python entry point, and
 the install hint when Optuna is missing."""
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,7 +17,7 @@ from kubik.nets import sweep  # noqa: E402
 from kubik.nets.cli import main  # noqa: E402
 from kubik.nets.config import ConfigError, load  # noqa: E402
 from kubik.nets.sweep import settings as S  # noqa: E402
-from kubik.nets.sweep.stale import _gone, process_token  # noqa: E402
+from kubik.nets.sweep.stale import _gone, fail_stale, heartbeat, process_token  # noqa: E402
 from test_sweep import TINY  # noqa: E402
 
 
@@ -111,6 +112,23 @@ def test_a_trial_of_a_process_that_is_gone_is_stale():
     assert not _gone(process_token())                    # this process
     assert not _gone("another-host:1:123")               # another machine's: its heartbeat decides
     assert not _gone(None)
+
+
+@pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used with Study.optimize")
+def test_a_trial_whose_heartbeat_stopped_is_marked_failed(tmp_path):
+    """The server-database path (Optuna's heartbeat), on an SQLite file with a 1 s grace period."""
+    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 's.db'}", heartbeat_interval=1, grace_period=1)
+    study = optuna.create_study(storage=storage)
+    trial = study.ask()
+    trial.set_user_attr("process", "another-host:1:1")     # not this host's: only the heartbeat can tell
+    with heartbeat(storage, trial):
+        time.sleep(0.1)
+    lines = []
+    assert fail_stale(study, tmp_path, lines.append) == []      # still within its grace period
+    time.sleep(2.2)
+    assert fail_stale(study, tmp_path, lines.append) == [0]
+    assert study.trials[0].state == optuna.trial.TrialState.FAIL and "trial 0" in lines[0]
 
 
 def test_python_entry_point_runs_reports_and_continues(tmp_path, capsys):

@@ -12,6 +12,7 @@ import contextlib
 import os
 import socket
 import threading
+import warnings
 
 import yaml
 
@@ -50,21 +51,26 @@ def _gone(token):
 
 
 def fail_stale(study, out, log):
-    """Mark failed the running trials whose process is gone; returns their numbers."""
+    """Mark failed the running trials whose process is gone (this host) or whose heartbeat
+    stopped (a server database); returns their numbers."""
     opt = optuna()
-    storage = getattr(study, "_storage", None)
-    if getattr(storage, "get_heartbeat_interval", lambda: None)():
+    S = opt.trial.TrialState
+    before = {t.number for t in study.get_trials(deepcopy=False, states=(S.RUNNING,))}
+    with warnings.catch_warnings():          # "fail_stale_trials is an experimental feature"
+        warnings.simplefilter("ignore", opt.exceptions.ExperimentalWarning)
         opt.storages.fail_stale_trials(study)
-    stale = []
-    for t in study.get_trials(deepcopy=False, states=(opt.trial.TrialState.RUNNING,)):
+    running = study.get_trials(deepcopy=False, states=(S.RUNNING,))
+    stale = before - {t.number for t in running}
+    for t in running:
         if _gone(t.user_attrs.get("process")):
-            study.tell(t.number, state=opt.trial.TrialState.FAIL)
-            stale.append(t.number)
-            _mark_record(out, t.number)
+            study.tell(t.number, state=S.FAIL)
+            stale.add(t.number)
+    for number in sorted(stale):
+        _mark_record(out, number)
     if stale:
-        log(f"marked failed: trial{'s' if len(stale) > 1 else ''} {', '.join(map(str, stale))}, left running by a "
-            f"sweep that was killed")
-    return stale
+        log(f"marked failed: trial{'s' if len(stale) > 1 else ''} {', '.join(map(str, sorted(stale)))}, left "
+            f"running by a sweep that was killed")
+    return sorted(stale)
 
 
 def _mark_record(out, number):

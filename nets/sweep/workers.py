@@ -21,6 +21,7 @@ import os
 import signal
 import subprocess
 import sys
+import warnings
 from collections import Counter
 
 from .backend import optuna
@@ -88,7 +89,9 @@ def work(ctx, storage, study, trials, who=""):
         with claim(ctx.settings.out):
             if taken(study) >= trials:
                 break
-            trial = study.ask(dists)
+            with warnings.catch_warnings():    # we keep the heartbeat ourselves (stale.heartbeat)
+                warnings.filterwarnings("ignore", "Heartbeat of storage is supposed to be used with Study.optimize")
+                trial = study.ask(dists)
             trial.set_user_attr("process", process_token())
         try:
             with heartbeat(storage, trial):
