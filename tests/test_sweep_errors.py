@@ -96,6 +96,12 @@ def test_a_study_or_folder_of_another_sweep_is_not_continued(capsys, tiny, tmp_p
                                                                  "sweep.yaml", "trial-0000"]
     assert "a sweep folder continues the sweep it records; --param goes with a CONFIG" in one_line(
         capsys, ["sweep", tmp_path / "a", "--param", "optimizer.lr=uniform(0, 1)"])
+    line = one_line(capsys, ["sweep", tmp_path / "a", "--storage", f"sqlite:///{tmp_path / 'elsewhere.db'}"])
+    assert f"its study lives in {url}, not in sqlite:///{tmp_path / 'elsewhere.db'}" in line
+    (tmp_path / "shared.db").rename(tmp_path / "moved.db")
+    line = one_line(capsys, ["sweep", tmp_path / "a", "--trials", "2"])
+    assert f"'{tmp_path / 'a'}' holds trials of the study 'tiny', which {url} does not have" in line
+    assert not (tmp_path / "elsewhere.db").exists() and not (tmp_path / "shared.db").exists()
 
 
 def test_the_sweep_sections_mistakes_are_placed_at_their_line(capsys, tmp_path):

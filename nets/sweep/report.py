@@ -22,7 +22,8 @@ def records(study, settings):
         seconds = t.user_attrs.get("seconds")
         if seconds is None and t.duration is not None:
             seconds = t.duration.total_seconds()
-        rows.append({"number": t.number, "state": t.state.name.lower(), "params": dict(t.params),
+        state = {"FAIL": "failed"}.get(t.state.name, t.state.name.lower())
+        rows.append({"number": t.number, "state": state, "params": dict(t.params),
                      "value": t.value if t.state.name in ("COMPLETE", "PRUNED") else None,
                      "epochs": t.user_attrs.get("epochs", len(t.intermediate_values)), "seconds": seconds,
                      "message": t.user_attrs.get("message", ""), "seed": t.user_attrs.get("seed")})

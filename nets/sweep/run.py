@@ -21,6 +21,7 @@ from types import SimpleNamespace
 from ..cli.common import build_experiment, import_code
 from ..config import load
 from . import folder
+from .backend import SweepError
 from .base import Base, base_config
 from .params import check_metric, check_params
 from .report import load_study, records, report as print_report
@@ -70,6 +71,7 @@ def run(config, params=None, *, sets=(), imports=(), trials=None, jobs=None, met
     if s.storage or (Path(s.out) / "study.db").exists():
         store = open_storage(url)
         existing = check_study(store, s, shown(url))
+    _study_present(s, url, existing)
     folder.write(s.out, base, record)
     return _execute(base, s, store or open_storage(url), url, existing, log)
 
@@ -78,8 +80,11 @@ def resume(out, *, trials=None, jobs=None, storage=None, log=print):
     """Continue the sweep in folder ``out`` (``trials``, ``jobs``: new goals); returns a Result."""
     base, s = folder.read(out, storage, trials, jobs)
     url = s.storage or default_url(s.out)
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).exists():
+        _study_present(s, url, 0)         # before opening it creates an empty file
     store = open_storage(url)
     existing = check_study(store, s, shown(url))
+    _study_present(s, url, existing)
     if trials or jobs:
         folder.write(s.out, base, dict(folder.read_record(out), trials=s.trials, jobs=s.jobs))
     return _execute(base, s, store, url, existing, log)
@@ -97,6 +102,14 @@ def trials(out, *, storage=None):
     _, s = folder.read(out, storage)
     url = s.storage or default_url(s.out)
     return records(load_study(s, open_storage(url), shown(url)), s), s
+
+
+def _study_present(s, url, existing):
+    """SweepError when the folder has trial folders but the study holds no trial (a removed study.db,
+    another --storage): new trials would reuse their numbers."""
+    if not existing and any(Path(s.out).glob("trial-*")):
+        raise SweepError(f"'{s.out}' holds trials of the study {s.study!r}, which {shown(url)} does not have "
+                         f"(was its study.db removed, or does it live in another --storage?)")
 
 
 def _execute(base, s, store, url, existing, log):

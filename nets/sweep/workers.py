@@ -123,7 +123,8 @@ def blas_env(jobs):
 
 def spawn(out, jobs, trials, storage_url, seeds):
     """Run ``jobs`` worker processes on the sweep folder ``out`` (worker i's sampler seeded with
-    ``seeds[i]``) and wait for them; returns their exit codes. Ctrl-C is passed on to them once."""
+    ``seeds[i]``) and wait for them; returns their exit codes. Ctrl-C is passed on to them once,
+    and then every code is 130 or an error's."""
     env, share = blas_env(jobs)
     env[STORAGE_ENV] = storage_url
     cmd = [sys.executable, "-m", "kubik.nets.sweep.worker", str(out)]
@@ -135,6 +136,4 @@ def spawn(out, jobs, trials, storage_url, seeds):
         for p in procs:
             if p.poll() is None:
                 p.send_signal(signal.SIGINT)      # they save, mark their trials and stop
-        for p in procs:
-            p.wait()
-        raise
+        return [p.wait() or 130 for p in procs]
