@@ -18,6 +18,7 @@ import optuna  # noqa: E402
 
 from cli_run import ROOT, kubik  # noqa: E402
 from kubik.nets import checkpoint as K  # noqa: E402
+from kubik.nets.cli import main  # noqa: E402
 
 TINY = """\
 seed: 3
@@ -76,17 +77,16 @@ def test_two_jobs_give_six_distinct_trials_and_six_run_folders(tiny, tmp_path):
     assert (out / "best.yaml").is_file()
 
 
-def test_eval_plot_and_resume_work_on_a_trial_folder(tiny, tmp_path):
+def test_eval_plot_and_resume_work_on_a_trial_folder(tiny, tmp_path, capsys):
     out = tmp_path / "sweep"
-    ok(kubik("sweep", tiny, "--trials", 1, "--out", out))
+    assert main(["sweep", str(tiny), "--trials", "1", "--out", str(out)]) == 0
     run = out / "trial-0000"
-    assert "test split, 359 samples" in ok(kubik("eval", run))
-    ok(kubik("train", "--resume", run, "--set", "train.epochs=3", "--quiet"))
+    assert main(["eval", str(run)]) == 0 and "test split, 359 samples" in capsys.readouterr().out
+    assert main(["train", "--resume", str(run), "--set", "train.epochs=3", "--quiet"]) == 0
     assert len((run / "metrics.csv").read_text().splitlines()) == 1 + 3
     pytest.importorskip("matplotlib")
-    assert "plot.png" in ok(kubik("plot", run))
-    assert "sweep.png" in ok(kubik("plot", out))
-    assert (out / "sweep.png").stat().st_size > 10_000
+    assert main(["plot", str(run)]) == 0 and main(["plot", str(out)]) == 0
+    assert "plot.png" in capsys.readouterr().out and (out / "sweep.png").stat().st_size > 10_000
 
 
 def _wait_for(predicate, proc, timeout=60):

@@ -22,7 +22,7 @@ from .backend import SweepError
 from .base import Base
 from .settings import Settings
 from .space import parse_space
-from .storage import shown
+from .storage import default_url, shown
 
 RECORD, BASE = "sweep.yaml", "base.yaml"
 _HEADER = "# a kubik sweep: continue it with  kubik sweep {out}  and see it with  kubik sweep {out} --report\n"
@@ -95,10 +95,9 @@ def read(out, storage=None, trials=None, jobs=None):
     r = read_record(out)
     base = Base(str(out / BASE), (out / BASE).read_text(), str(Path(r["config"]).parent))
     recorded = r["storage"]
-    if storage and recorded != shown(storage):
-        where = recorded or f"its {out / 'study.db'}"
-        raise SweepError(f"{out}: its study lives in {where}, not in {shown(storage)} (--storage with a sweep folder "
-                         f"only gives a password the folder does not record)")
+    if storage and shown(storage) != shown(recorded or default_url(out)):
+        raise SweepError(f"{out}: its study lives in {recorded or default_url(out)}, not in {shown(storage)} "
+                         f"(--storage with a sweep folder only gives a password the folder does not record)")
     url = storage or recorded
     if url and "***" in url:
         raise SweepError(f"{out}: the study lives in {url}, whose password is not recorded: give --storage URL")
