@@ -6,7 +6,7 @@ checkpoint calls "data"), its validation split, and the callbacks its
 import numpy as np
 
 from ..config import ConfigError, config_hash
-from ..dataloader import DataLoader
+from .dataloader import DataLoader
 from ..diagnostics import Diagnostics
 from .settings import check_settings, from_config
 from .tensorboard import TensorBoard
