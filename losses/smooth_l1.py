@@ -1,0 +1,88 @@
+"""Smooth L1 and Huber: quadratic near zero, linear beyond a threshold."""
+import numpy as np
+
+from .checks import check_number
+from .loss import Loss, register
+
+
+@register
+class SmoothL1(Loss):
+    """Elementwise, with d = P − T and β = ``beta`` (PyTorch's ``SmoothL1Loss``):
+
+        ℓ(d) = d² / (2β)      if |d| < β
+               |d| − β / 2    otherwise            (β = 0: |d|, the L1 loss)
+
+    L = Σ ℓ / n, n = number of elements ('mean') or 1 ('sum'); 'none': the elements.
+    dL/dP = clip(d, −β, β) / β / n  (sign(d) / n for β = 0).
+    """
+
+    _scale_linear = False     # Huber: ℓ = β · SmoothL1's
+
+    def __init__(self, reduction="mean", beta=1.0):
+        super().__init__(reduction)
+        self.beta = check_number("SmoothL1", "beta", beta, 0.0)
+
+    def forward(self, pred, target):
+        P, T = self._same_shape(pred, target)
+        D = P - T
+        self._D, self._s = D, self._scale(D.size)
+        A = np.abs(D)
+        w = self.beta
+        if w == 0:
+            return self._reduce(A)
+        C = np.minimum(A, w)          # ℓ = C (|d| − C/2) / β: both branches in one pass
+        C *= -0.5
+        C += A
+        A = np.minimum(A, w, out=A)
+        C *= A
+        if not self._scale_linear:
+            C *= 1.0 / w
+        return self._reduce(C)
+
+    def backward(self):
+        D = self._cached("_D")
+        w = self.beta
+        if w == 0:
+            G = np.sign(D)
+            scale = self._s
+        else:
+            G = np.clip(D, -w, w)
+            scale = self._s if self._scale_linear else self._s / w
+        if scale != 1.0:
+            G *= scale
+        return G
+
+    def extra_repr(self):
+        parts = [] if self.reduction == "mean" else [f"reduction={self.reduction!r}"]
+        return ", ".join(parts + ([f"beta={self.beta}"] if self.beta != 1.0 else []))
+
+
+@register
+class Huber(SmoothL1):
+    """Elementwise, with d = P − T and δ = ``delta`` > 0 (PyTorch's ``HuberLoss``):
+
+        ℓ(d) = d² / 2             if |d| < δ
+               δ (|d| − δ / 2)    otherwise        (= δ · SmoothL1 with β = δ)
+
+    L = Σ ℓ / n, n = number of elements ('mean') or 1 ('sum'); 'none': the elements.
+    dL/dP = clip(d, −δ, δ) / n.
+    """
+
+    _scale_linear = True
+
+    def __init__(self, reduction="mean", delta=1.0):
+        Loss.__init__(self, reduction)
+        self.beta = check_number("Huber", "delta", delta, 0.0, strict=True)
+
+    @property
+    def delta(self):
+        """The threshold δ between the quadratic and the linear part."""
+        return self.beta
+
+    def extra_repr(self):
+        parts = [] if self.reduction == "mean" else [f"reduction={self.reduction!r}"]
+        return ", ".join(parts + ([f"delta={self.beta}"] if self.beta != 1.0 else []))
+
+
+register(SmoothL1, name="SmoothL1Loss")  # PyTorch's names
+register(Huber, name="HuberLoss")
