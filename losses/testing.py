@@ -139,7 +139,8 @@ def check_loss(loss, inputs, target=None, tol=1e-5) -> "GradcheckResult":
     failures, result = [], None
     for reduction in loss.reductions:
         try:
-            r = gradcheck_loss(_with(loss, reduction), tuple(preds) if several else preds[0], target, tol=tol,
+            ps, t = [p.copy() for p in preds], None if target is None else target.copy()
+            r = gradcheck_loss(_with(loss, reduction), tuple(ps) if several else ps[0], t, tol=tol,
                                raise_on_fail=False)
             if reduction == loss.reduction:
                 result = r
@@ -147,11 +148,12 @@ def check_loss(loss, inputs, target=None, tol=1e-5) -> "GradcheckResult":
                 failures.append(f"gradcheck (reduction={reduction!r}): {r}")
         except Exception as e:
             failures.append(f"gradcheck (reduction={reduction!r}): {type(e).__name__}: {e}")
-    checks = [("reductions", lambda: _reductions(loss, preds, target)),
-              ("per sample", lambda: _per_sample(loss, preds, target)),
-              ("shapes/dtype", lambda: _shapes(loss, preds, target)),
-              ("inputs kept", lambda: _inputs_kept(loss, preds, target)),
-              ("empty batch", lambda: _empty(copy.deepcopy(loss), preds, target)),
+    fresh = lambda: ([p.copy() for p in preds], None if target is None else target.copy())   # noqa: E731
+    checks = [("reductions", lambda: _reductions(loss, *fresh())),
+              ("per sample", lambda: _per_sample(loss, *fresh())),
+              ("shapes/dtype", lambda: _shapes(loss, *fresh())),
+              ("inputs kept", lambda: _inputs_kept(loss, *fresh())),
+              ("empty batch", lambda: _empty(copy.deepcopy(loss), *fresh())),
               ("no forward", lambda: _no_forward(copy.deepcopy(loss)))]
     for name, check in checks:
         try:

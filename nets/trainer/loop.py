@@ -37,7 +37,7 @@ from ..dataloader import DataLoader
 from ..distributed import DataParallel, world
 from .callbacks import PeriodicCheckpoint, call, checked
 from .epoch_end import EpochEnd
-from .evaluation import LabelTask, _arrays
+from .evaluation import LabelTask, _arrays, refuse_per_sample
 from .from_config import FromExperiment
 from .metrics_log import MetricsLog
 from .outcome import Diverged, History, diverged_message, kept_text
@@ -72,6 +72,7 @@ class Trainer(Stopping, FromExperiment, EpochEnd, RunState):
     def _setup(self, net, loss, optimizer, schedule, settings, out, task, config, hash_, log, callbacks):
         if loss is None or optimizer is None:
             raise TypeError("Trainer: needs net, loss and optimizer")
+        refuse_per_sample(loss, "Trainer")
         if not hasattr(self, "dist"):
             self.dist = DataParallel(world())
         RunState.__init__(self, net, optimizer, schedule, out, config, hash_ or settings_hash(settings))
