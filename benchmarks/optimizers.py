@@ -29,6 +29,11 @@ CONFIGS = {  # name: (kubik/torch class name, arguments both accept)
     "AdamW": ("AdamW", dict(lr=1e-3, weight_decay=0.01)),
     "RMSprop": ("RMSprop", dict(lr=1e-3)),
     "Adagrad": ("Adagrad", dict(lr=1e-2)),
+    "Adadelta": ("Adadelta", dict(lr=1.0)),          # these five: numpy passes only (no compiled kernel)
+    "Adamax": ("Adamax", dict(lr=2e-3)),
+    "NAdam": ("NAdam", dict(lr=2e-3)),
+    "RAdam": ("RAdam", dict(lr=1e-3)),
+    "Rprop": ("Rprop", dict(lr=1e-2)),
 }
 SIZES = ((784, 512), (512, 256), (256, 10))
 

@@ -25,29 +25,31 @@ class SmoothL1(Loss):
     def forward(self, pred, target):
         P, T = self._same_shape(pred, target)
         D = P - T
-        self._D, self._s = D, self._scale(D.size)
-        A = np.abs(D)
         w = self.beta
+        self._s = self._scale(D.size)
         if w == 0:
-            return self._reduce(A)
-        C = np.minimum(A, w)          # ℓ = C (|d| − C/2) / β: both branches in one pass
-        C *= -0.5
-        C += A
-        A = np.minimum(A, w, out=A)
-        C *= A
-        if not self._scale_linear:
-            C *= 1.0 / w
-        return self._reduce(C)
+            self._E = D
+            return self._reduce(np.abs(D))
+        E = np.clip(D, -w, w)            # ℓ = (E·d − E²/2) / β with E = clip(d, −β, β): both branches at once
+        self._E = E
+        over = 1.0 if self._scale_linear else 1.0 / w
+        if self.reduction == "none":
+            per = E * D
+            per -= 0.5 * (E * E)
+            if over != 1.0:
+                per *= over
+            return per
+        e, d = E.reshape(-1), D.reshape(-1)
+        return (float(e @ d) - 0.5 * float(e @ e)) * over * self._s
 
     def backward(self):
-        D = self._cached("_D")
-        w = self.beta
-        if w == 0:
-            G = np.sign(D)
+        E = self._cached("_E")
+        if self.beta == 0:
+            G = np.sign(E)
             scale = self._s
         else:
-            G = np.clip(D, -w, w)
-            scale = self._s if self._scale_linear else self._s / w
+            G = E.copy()
+            scale = self._s if self._scale_linear else self._s / self.beta
         if scale != 1.0:
             G *= scale
         return G

@@ -65,7 +65,7 @@ class LBFGS(Optimizer):
         super().__init__(params, lr, max_iter=max_iter, max_eval=max_eval, tolerance_grad=tolerance_grad,
                          tolerance_change=tolerance_change, history_size=history_size,
                          line_search_fn=line_search_fn)
-        self._layout = None
+        self._layout = self._views = None
 
     def add_param_group(self, group):
         if self.param_groups:
@@ -124,15 +124,13 @@ class LBFGS(Optimizer):
         for p in params:
             if p._zero_pending:            # a gradient no backward touched since zero_grad
                 p.grad
-        views = self._flat_views(params)
-        if views is not None:
-            return views[1].copy()
+        if self._views is not None:
+            return self._views[1].copy()
         return np.concatenate([p.grad.reshape(-1) for p in params])
 
     def _add_grad(self, params, t, d):
-        views = self._flat_views(params)
-        if views is not None:
-            data = views[0]
+        if self._views is not None:
+            data = self._views[0]
             data += d * t
             return
         offset = 0
@@ -141,13 +139,13 @@ class LBFGS(Optimizer):
             offset += p.size
 
     def _get_x(self, params):
-        views = self._flat_views(params)
-        return views[0].copy() if views is not None else np.concatenate([p.data.reshape(-1) for p in params])
+        if self._views is not None:
+            return self._views[0].copy()
+        return np.concatenate([p.data.reshape(-1) for p in params])
 
     def _set_x(self, params, x):
-        views = self._flat_views(params)
-        if views is not None:
-            np.copyto(views[0], x)
+        if self._views is not None:
+            np.copyto(self._views[0], x)
             return
         offset = 0
         for p in params:
@@ -169,6 +167,7 @@ class LBFGS(Optimizer):
         if not params:
             raise ValueError("LBFGS: no trainable parameter (all have requires_grad = False)")
         n = sum(p.size for p in params)
+        self._views = self._flat_views(params)     # one flat view each of data and grad, or None
         state = self.state[0]
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
