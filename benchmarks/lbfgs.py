@@ -8,7 +8,6 @@ the same net (torch.nn, its own closure) is timed the same way for reference.
 Target: kubik's overhead < 20 % of a closure call.
 """
 import argparse
-import datetime
 import importlib.util
 import statistics
 import sys
@@ -170,9 +169,7 @@ def main(argv=None):
                                "evals/iter", "torch closure µs", "torch overhead µs", "torch overhead", "target"]))
     for name in a.workloads or list(WORKLOADS):
         print(f"  {name}: {WORKLOADS[name][0]}")
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = a.json or harness.ROOT / "benchmarks" / "results" / f"lbfgs-{stamp}.json"
-    print(f"\nJSON written to {harness.write_json({'time': stamp, 'options': vars(a), 'results': report}, path)}")
+    harness.save_results("lbfgs", a, report, a.json)
     return report
 
 

@@ -8,7 +8,6 @@ median of per-round ratios over quiet rounds). Target: kubik/torch <= 1.5 for
 every loss.
 """
 import argparse
-import datetime
 import importlib.util
 import sys
 
@@ -133,9 +132,7 @@ def main(argv=None):
     print(f"\nforward + backward of each loss on ({N}, {D}) float32, {a.threads} thread(s), µs, median of "
           f"{a.repeats} rounds of {a.steps} calls; target kubik/torch <= {TARGET} for the new losses\n")
     print(harness.table(rows, ["loss", "torch µs", "kubik µs", "kubik/torch [min-max]", "target"]))
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = a.json or harness.ROOT / "benchmarks" / "results" / f"losses-{stamp}.json"
-    print(f"\nJSON written to {harness.write_json({'time': stamp, 'options': vars(a), 'results': report}, path)}")
+    harness.save_results("losses", a, report, a.json)
     return report
 
 

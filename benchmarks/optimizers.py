@@ -9,7 +9,6 @@ update that got slower than numpy's passes: numba left Adam's loop scalar, 3x
 slower than numpy, until its kernels used the numpy error model.
 """
 import argparse
-import datetime
 import importlib.util
 import sys
 
@@ -125,9 +124,7 @@ def main(argv=None):
           f"µs, median of {a.repeats} rounds of {a.steps} steps\n")
     print(harness.table(rows, ["optimizer", "torch µs", "numpy µs", "fast µs", "fast/numpy",
                                "numpy/torch", "fast/torch"]))
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = a.json or harness.ROOT / "benchmarks" / "results" / f"optimizers-{stamp}.json"
-    print(f"\nJSON written to {harness.write_json({'time': stamp, 'options': vars(a), 'results': report}, path)}")
+    harness.save_results("optimizers", a, report, a.json)
     return report
 
 

@@ -12,14 +12,14 @@ EPSILON = float(np.float32(1e-12))
 @register
 class CosineEmbedding(Loss):
     """PyTorch's ``CosineEmbeddingLoss``: ``forward(x1, x2, y)`` with embeddings x1, x2
-    (N, D) and labels y (N,) = 1 (similar) or −1 (dissimilar); per pair
+    (N, D) and labels y (N,) = 1 (similar) or −1 (dissimilar); per pair::
 
-        c = x1·x2 / √((|x1|² + ε)(|x2|² + ε))        (ε = 1e-12)
+        c = x1·x2 / √((‖x1‖² + ε)(‖x2‖² + ε))        (ε = 1e-12)
         ℓ = 1 − c                   (y = 1)
         ℓ = max(0, c − margin)      (y = −1)
 
     L = Σ ℓ / n, n = N ('mean') or 1 ('sum'); 'none': the N values.
-    dc/dx1 = x2 / √(M1 M2) − c x1 / M1 (Mᵢ = |xᵢ|² + ε; x1 ↔ x2 likewise); dL/dxᵢ =
+    dc/dx1 = x2 / √(M1 M2) − c x1 / M1 (Mᵢ = ‖xᵢ‖² + ε; x1 ↔ x2 likewise); dL/dxᵢ =
     −dc/dxᵢ / n (y = 1) or [c − margin ≥ 0] dc/dxᵢ / n (y = −1: a margin exactly met
     passes the gradient, as PyTorch's clamp does); ``backward()`` returns (dL/dx1, dL/dx2).
     """

@@ -6,8 +6,8 @@ from .loss import Loss, register
 
 @register
 class L1(Loss):
-    """L = Σ |P − T| / n, n = number of elements ('mean') or 1 ('sum');
-    reduction='none': the elementwise |P − T|.
+    """L = Σ abs(P − T) / n, n = number of elements ('mean') or 1 ('sum');
+    reduction='none': the elementwise abs(P − T).
 
     dL/dP = sign(P − T) / n (0 where P = T, as PyTorch's ``L1Loss``).
     """

@@ -7,7 +7,7 @@ from .loss import Loss, register
 
 @register
 class SmoothL1(Loss):
-    """Elementwise, with d = P − T and β = ``beta`` (PyTorch's ``SmoothL1Loss``):
+    """Elementwise, with d = P − T and β = ``beta`` (PyTorch's ``SmoothL1Loss``)::
 
         ℓ(d) = d² / (2β)      if |d| < β
                |d| − β / 2    otherwise            (β = 0: |d|, the L1 loss)
@@ -61,7 +61,7 @@ class SmoothL1(Loss):
 
 @register
 class Huber(SmoothL1):
-    """Elementwise, with d = P − T and δ = ``delta`` > 0 (PyTorch's ``HuberLoss``):
+    """Elementwise, with d = P − T and δ = ``delta`` > 0 (PyTorch's ``HuberLoss``)::
 
         ℓ(d) = d² / 2             if |d| < δ
                δ (|d| − δ / 2)    otherwise        (= δ · SmoothL1 with β = δ)

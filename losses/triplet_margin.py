@@ -32,7 +32,7 @@ class TripletMargin(Loss):
     with ``swap``: d(a, n) replaced by min(d(a, n), d(p, n)) (ties share the gradient
     equally, as torch.min does). L = Σ ℓ / n, n = the number of triplets ('mean') or
     1 ('sum'); 'none': the per-triplet values. ``eps`` keeps d(x, x) > 0 so a zero
-    distance has a gradient. With ∇d the gradient of the p-norm, sign(x)|x|^(p−1) /
+    distance has a gradient. With ∇d the gradient of the p-norm, sign(x)·abs(x)^(p−1) /
     ‖x‖^(p−1), and m = [d(a, p) − d(a, n) + margin ≥ 0] (a margin exactly met still
     passes the gradient, as PyTorch's clamp does):
     dL/da = m (∇d(a, p) − ∇d(a, n)) / n, dL/dp = −m ∇d(a, p) / n, dL/dn = m ∇d(a, n) / n;

@@ -5,7 +5,7 @@
 
 ``evaluate(t)`` returns (loss, flat gradient) at x + t·d and leaves x as it was;
 ``f``, ``g``, ``gtd`` are the loss, gradient and directional derivative g·d at t = 0.
-The search brackets a step that satisfies the strong Wolfe conditions
+The search brackets a step that satisfies the strong Wolfe conditions::
 
     f(x + t d) <= f + c1 t gtd          (sufficient decrease)
     |∇f(x + t d)·d| <= −c2 gtd          (curvature)

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .checks import check_betas, check_bool, check_nonnegative
+from .adam import update_moments
 from .optimizer import Optimizer, register
 
 
@@ -41,11 +42,7 @@ class NAdam(Optimizer):
         state["step"] = t
         m = self.init_state(p, state, "exp_avg")
         v = self.init_state(p, state, "exp_avg_sq")
-        if wd and group["decoupled_weight_decay"]:
-            p.data *= 1.0 - lr * wd
-            g = p.grad
-        else:
-            g = self.coupled_grad(p, state, wd)
+        g = self.decayed_grad(p, state, lr, wd, group["decoupled_weight_decay"])
         psi = group["momentum_decay"]
         mu = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
@@ -53,13 +50,7 @@ class NAdam(Optimizer):
         state["mu_product"] = prod
         d = self.work(p, state, 1)
         den = self.work(p, state, 2)
-        np.subtract(g, m, out=d)                # m ← m + (1 − β₁)(g − m)
-        d *= 1.0 - b1
-        m += d
-        np.multiply(g, g, out=d)                # v ← β₂·v + (1 − β₂)·g²
-        d *= 1.0 - b2
-        v *= b2
-        v += d
+        update_moments(m, v, g, b1, b2, d)
         np.divide(v, 1.0 - b2 ** t, out=den)    # d = √(v / (1 − β₂ᵗ)) + eps
         np.sqrt(den, out=den)
         den += group["eps"]

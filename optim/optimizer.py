@@ -179,6 +179,14 @@ class Optimizer:
         s += p.grad
         return s
 
+    def decayed_grad(self, p, state, lr, wd, decoupled):
+        """The gradient to step with under weight decay ``wd``: decoupled (AdamW's:
+        θ ← θ·(1 − lr·wd) here, the gradient as it is) or coupled (``coupled_grad``)."""
+        if wd and decoupled:
+            p.data *= 1.0 - lr * wd
+            return p.grad
+        return self.coupled_grad(p, state, wd)
+
     def work(self, p, state, k=0):
         """Scratch array number ``k`` shaped like ``p``: a view of a flat buffer
         shared by all parameters (cached in ``state`` under a private key)."""

@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .checks import check_betas, check_bool, check_nonnegative
+from .adam import update_moments
 from .optimizer import Optimizer, register
 
 
@@ -42,19 +43,9 @@ class RAdam(Optimizer):
         state["step"] = t
         m = self.init_state(p, state, "exp_avg")
         v = self.init_state(p, state, "exp_avg_sq")
-        if wd and group["decoupled_weight_decay"]:
-            p.data *= 1.0 - lr * wd
-            g = p.grad
-        else:
-            g = self.coupled_grad(p, state, wd)
+        g = self.decayed_grad(p, state, lr, wd, group["decoupled_weight_decay"])
         d = self.work(p, state, 1)
-        np.subtract(g, m, out=d)                # m ← m + (1 − β₁)(g − m)
-        d *= 1.0 - b1
-        m += d
-        np.multiply(g, g, out=d)                # v ← β₂·v + (1 − β₂)·g²
-        d *= 1.0 - b2
-        v *= b2
-        v += d
+        update_moments(m, v, g, b1, b2, d)
         bc1, bc2 = 1.0 - b1 ** t, 1.0 - b2 ** t
         rho_inf = 2.0 / (1.0 - b2) - 1.0
         rho_t = rho_inf - 2.0 * t * b2 ** t / bc2
