@@ -9,7 +9,7 @@ from kubik import layers
 from kubik import losses
 from kubik import nets
 from kubik import optim
-from kubik.layers import threads
+from kubik.layers.runtime import threads
 
 from .specs import Runner, make_data
 

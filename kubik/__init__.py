@@ -15,7 +15,7 @@ __version__ = "0.2.0"
 from . import layers, losses, optim, nets  # noqa: E402  (after __version__: the CLI reads it)
 from .layers import seed  # noqa: E402
 from .nets import load  # noqa: E402  (kubik.load(path): a trained model, ready to predict)
-from .layers.threads import get_num_threads, set_num_threads  # noqa: E402
+from .layers.runtime.threads import get_num_threads, set_num_threads  # noqa: E402
 from .layers.kernels import get_backend, set_backend  # noqa: E402
 
 __all__ = ["__version__", "seed", "load", "set_num_threads", "get_num_threads", "set_backend", "get_backend",

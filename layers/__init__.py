@@ -1,29 +1,26 @@
 """kubik layers: the Layer/Parameter contract, the layer registry, the
-layers themselves and the gradient checker."""
-from .parameter import Parameter
-from .layer import Layer
-from .spec import SpecError
-from .registry import LAYERS, PLUGIN_GROUP, Registry, load_plugins, register
-from .random import get_rng, seed
-from .gradcheck import GradcheckError, GradcheckResult, gradcheck
+layers themselves and the gradient checker.
+
+    core/            Layer, Parameter, the registry and plugins, spec, init, random, gradcheck
+    activations/     ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softplus, GELU, Softmax, LogSoftmax
+    conv/            Conv2d, Conv1d and their engines (im2col, Winograd)
+    pooling/         MaxPool2d, AvgPool2d, adaptive / global average pools, 1-d pools
+    normalization/   BatchNorm1d, BatchNorm2d, LayerNorm
+    recurrent/       RNN, LSTM, GRU, Embedding, LastStep, MeanOverTime
+    linear, shape, dropout   Linear; Flatten, Identity, Reshape; Dropout
+    testing          check_layer: the conformance check for your own layers
+    runtime/         threads, samples split between threads, scratch buffers, flat parameters
+    kernels/         the optional compiled (numba) kernels
+"""
+from .core import (INITS, LAYERS, PLUGIN_GROUP, GradcheckError, GradcheckResult, Layer, Parameter, Registry,
+                   SpecError, get_rng, gradcheck, init_weight, load_plugins, register, seed)
 
 from .linear import Linear
 from .shape import Flatten, Identity, Reshape
-from .rectifier import ELU, LeakyReLU, ReLU
-from .smooth import GELU, Sigmoid, Softplus, Tanh
-from .softmax import LogSoftmax, Softmax
+from .activations import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .dropout import Dropout
-from .conv import Conv2d
-from .pooling import AvgPool2d, MaxPool2d
-from .adaptive_pool import AdaptiveAvgPool2d, GlobalAvgPool2d
-from .batchnorm import BatchNorm1d, BatchNorm2d
-from .layernorm import LayerNorm
+from .conv import Conv1d, Conv2d
+from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d
+from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .recurrent import GRU, LSTM, RNN, Embedding, LastStep, MeanOverTime
 from . import testing  # noqa: E402  (check_layer: the conformance check for your own layers)
-from .init import INITS, init_weight
-from .embedding import Embedding
-from .rnn import RNN
-from .lstm import LSTM
-from .gru import GRU
-from .sequence import LastStep, MeanOverTime
-from .conv1d import Conv1d
-from .pooling1d import AvgPool1d, MaxPool1d

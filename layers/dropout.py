@@ -1,9 +1,9 @@
 """Inverted dropout."""
 import numpy as np
 
-from .layer import Layer
-from .random import get_rng
-from .registry import register
+from .core.layer import Layer
+from .core.random import get_rng
+from .core.registry import register
 
 
 @register

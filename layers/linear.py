@@ -1,10 +1,10 @@
 """Linear (fully connected) layer."""
 import numpy as np
 
-from .init import check_init, init_weight
-from .layer import Layer
-from .random import get_rng
-from .registry import register
+from .core.init import check_init, init_weight
+from .core.layer import Layer
+from .core.random import get_rng
+from .core.registry import register
 
 
 @register
@@ -20,7 +20,7 @@ class Linear(Layer):
 
     Init as PyTorch: W, b ~ U(-k, k) with k = 1/sqrt(in_features); ``init`` picks
     another rule for W (kaiming_uniform, kaiming_normal, xavier_uniform,
-    xavier_normal; see layers.init).
+    xavier_normal; see layers.core.init).
     """
 
     def __init__(self, in_features, out_features, bias=True, rng=None, dtype=np.float32, init="default"):

@@ -5,8 +5,8 @@ back to the input's shape.
 """
 import numpy as np
 
-from .layer import Layer
-from .registry import register
+from .core.layer import Layer
+from .core.registry import register
 
 
 @register

@@ -25,8 +25,8 @@ import copy
 
 import numpy as np
 
-from . import random as krandom
-from .gradcheck import _generators, gradcheck
+from .core import random as krandom
+from .core.gradcheck import _generators, gradcheck
 
 
 class LayerCheckError(AssertionError):

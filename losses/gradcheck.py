@@ -1,7 +1,7 @@
 """Finite-difference check of a loss's backward (float64)."""
 import numpy as np
 
-from ..layers.gradcheck import GradcheckError, GradcheckResult, check_array
+from ..layers.core.gradcheck import GradcheckError, GradcheckResult, check_array
 
 
 def _as_float64(a):

@@ -25,8 +25,8 @@ import inspect
 import numpy as np
 
 from ..layers import Registry
-from ..layers.layer import read_cache
-from ..layers.spec import entry, record_init, recording
+from ..layers.core.layer import read_cache
+from ..layers.core.spec import entry, record_init, recording
 
 LOSSES = Registry("loss")
 register = LOSSES.register
@@ -64,11 +64,11 @@ class Loss:
         forward = cls.__dict__.get("forward")
         if forward is not None and not getattr(forward, "checks_input", False):
             cls.forward = refuse_empty(forward)
-        record_init(cls)      # its constructor arguments, for spec(): layers/spec.py
+        record_init(cls)      # its constructor arguments, for spec(): layers/core/spec.py
 
     def spec(self):
         """This loss as a registry name and its arguments, ``{"CrossEntropy": {"label_smoothing": 0.1}}``
-        or ``"MSE"``; ``layers.SpecError`` when it cannot be written (see layers/spec.py)."""
+        or ``"MSE"``; ``layers.SpecError`` when it cannot be written (see layers/core/spec.py)."""
         return entry(self, LOSSES, "loss")
 
     def __init__(self, reduction="mean"):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .. import layers
 from ..layers import Layer
-from ..layers.threads import blas_threads_for, resolve_threads, set_num_threads
+from ..layers.runtime.threads import blas_threads_for, resolve_threads, set_num_threads
 
 from .config import ConfigError, batch_size_of
 from .builders import (CHILD_KEYS, CONTAINERS, LAYER_ARGS, Row, Task, build_layer, build_loss,  # noqa: F401
@@ -15,7 +15,7 @@ from .builders import (CHILD_KEYS, CONTAINERS, LAYER_ARGS, Row, Task, build_laye
                        resolve, summary_table)
 from .builders.entries import entry_path
 from .datasets import prepare
-from .preprocessing import describe as describe_preprocessing
+from .inference.preprocessing import describe as describe_preprocessing
 
 
 @dataclass
@@ -53,9 +53,9 @@ def build(cfg: dict, data=None) -> "Experiment":
     threads = resolve_threads(cfg["train"]["threads"], net.num_parameters())
     blas = blas_threads_for(net, threads, data.input_shape, batch_size_of(cfg["train"], len(data.X_train)))
     cfg["train"]["threads"] = set_num_threads(threads, blas=blas)
-    net.flatten_parameters()  # fused optimizer updates over one flat buffer (layers/flat.py)
+    net.flatten_parameters()  # fused optimizer updates over one flat buffer (layers/runtime/flat.py)
     opt = build_optimizer(cfg["optimizer"], net)
     sched = build_schedule(cfg["schedule"], opt)
     exp = Experiment(cfg, data, net, rows, loss, task, opt, sched)
-    net.preprocessing = describe_preprocessing(exp)   # stored in every checkpoint (nets.preprocessing)
+    net.preprocessing = describe_preprocessing(exp)   # stored in every checkpoint (nets.inference.preprocessing)
     return exp

@@ -20,7 +20,7 @@ from .. import losses
 from ..layers import LAYERS, Linear, Tanh
 
 from .builders.entries import container_flow
-from .sequential import Sequential
+from .containers.sequential import Sequential
 
 SHAPES = ((5,), (2, 6, 6), (3, 4))
 EXAMPLE_ARGS = {"out_features": 3, "out_channels": 2, "kernel_size": 3, "num_features": 2,

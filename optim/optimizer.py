@@ -17,7 +17,7 @@ lr / opt.lr. Parameters with ``requires_grad = False`` are skipped (frozen).
 import numpy as np
 
 from ..layers import Parameter, Registry
-from ..layers.spec import record_init, recording
+from ..layers.core.spec import record_init, recording
 
 from .checks import check_nonnegative, plain
 from .fused import Run, make_plan
@@ -45,13 +45,13 @@ class Optimizer:
     each trainable parameter. ``self.work(p, state, k)`` hands out scratch
     arrays shaped like ``p``, shared by all parameters, so a step allocates
     nothing once warm. A subclass's constructor arguments are recorded (as a
-    layer's, layers/spec.py) so a run can name the optimizer (optim/spec.py)."""
+    layer's, layers/core/spec.py) so a run can name the optimizer (optim/spec.py)."""
 
     real_state = ()       # per-parameter state entries that are real numbers (NAdam's mu_product)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        record_init(cls)      # its constructor arguments, for spec(): layers/spec.py
+        record_init(cls)      # its constructor arguments, for spec(): layers/core/spec.py
 
     @recording
     def __init__(self, params, lr, **defaults):

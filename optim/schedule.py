@@ -14,7 +14,7 @@ plain dict of numbers (and the nested state of a wrapped schedule).
 import math
 
 from ..layers import Registry
-from ..layers.spec import record_init, recording
+from ..layers.core.spec import record_init, recording
 
 from .checks import plain
 
@@ -27,14 +27,14 @@ class Schedule:
     ``super().__init__(optimizer)``, and define ``lr_at(epoch)``, the learning
     rate after ``epoch`` steps in closed form. Stateful schedules also override
     ``step`` and list their extra attributes in ``state_keys``. A subclass's
-    constructor arguments are recorded (layers/spec.py; used by optim/spec.py)."""
+    constructor arguments are recorded (layers/core/spec.py; used by optim/spec.py)."""
 
     state_keys = ()
     needs_metric = False     # True when step() must be given the monitored metric
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        record_init(cls)      # its constructor arguments, for spec(): layers/spec.py
+        record_init(cls)      # its constructor arguments, for spec(): layers/core/spec.py
 
     @recording
     def __init__(self, optimizer, base_lr=None):

@@ -8,7 +8,7 @@ from Python records so that ``kubik train --resume`` can rebuild them.
     build_optimizer(entry, net) / build_schedule(opt, entry)
 
 The arguments are the ones the constructor was called with (recorded as a
-layer's are, layers/spec.py), without ``params`` / ``optimizer``; a schedule
+layer's are, layers/core/spec.py), without ``params`` / ``optimizer``; a schedule
 given to another (LinearWarmup's ``after``) becomes its entry. Parameter
 groups are named by the net's parameter names, each with its options as the
 optimizer holds them (so groups with their own lr, weight decay or
@@ -19,7 +19,7 @@ that is an object) is a ``layers.SpecError`` naming it.
 """
 import inspect
 
-from ..layers.spec import SpecError, plain, registered_name
+from ..layers.core.spec import SpecError, plain, registered_name
 from .optimizer import OPTIMIZERS
 from .schedule import Schedule, build_schedule
 

@@ -289,7 +289,7 @@ def test_col2im_vector_adds_every_row_length(dtype):
     """The compiled col2im adds rows 8, then 4 elements at a time, then the 0-3 left
     (layers/kernels/vector.py): rows of 1..20 elements (every tail), stride 1 and 2,
     more samples than its block of 8, bitwise the numpy path's adds."""
-    from kubik.layers.im2col import Geometry, col2im
+    from kubik.layers.conv.im2col import Geometry, col2im
     rng = np.random.default_rng(11)
     for width in range(1, 21):
         for stride in (1, 2):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from kubik import layers
-import kubik.layers.conv
+import kubik.layers.conv.conv
 from kubik.layers import Conv2d
 
 pytestmark = pytest.mark.usefixtures("backend")  # every test on the numpy and the numba path
@@ -85,9 +85,9 @@ def test_chunked_columns_match_whole_batch(monkeypatch, args, mode):
     X = rng.standard_normal((5, 4, 6, 7))
     G = rng.standard_normal((5,) + conv.output_shape((4, 6, 7)))
     whole = _run(conv, X, G)
-    monkeypatch.setattr(kubik.layers.conv, "CACHE_BYTES", 0)
-    monkeypatch.setattr(kubik.layers.conv, "CHUNK_BYTES", 1)  # one sample per chunk
-    monkeypatch.setattr(kubik.layers.conv, "NARROW_BYTES", 1)  # (layers with <= 8 output channels)
+    monkeypatch.setattr(kubik.layers.conv.conv, "CACHE_BYTES", 0)
+    monkeypatch.setattr(kubik.layers.conv.conv, "CHUNK_BYTES", 1)  # one sample per chunk
+    monkeypatch.setattr(kubik.layers.conv.conv, "NARROW_BYTES", 1)  # (layers with <= 8 output channels)
     assert len(conv._chunks(5, 100)) == 5
     for a, b in zip(whole, _run(conv, X, G)):
         np.testing.assert_allclose(a, b, atol=1e-12)

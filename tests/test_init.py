@@ -1,4 +1,4 @@
-"""``init:`` of Linear and Conv2d (PyTorch's names, layers.init): the drawn
+"""``init:`` of Linear and Conv2d (PyTorch's names, layers.core.init): the drawn
 weights have the stated bounds and standard deviations, the default is the
 draw it always was, and configs and bad names behave."""
 import math

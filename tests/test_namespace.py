@@ -19,7 +19,7 @@ PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 def test_subpackages_are_the_modules_behind_the_names():
     assert kubik.layers is layers and kubik.nets is nets and kubik.losses is losses and kubik.optim is optim
     assert kubik.layers.Linear is kubik.layers.linear.Linear
-    assert nets.Sequential.__module__ == "kubik.nets.sequential"
+    assert nets.Sequential.__module__ == "kubik.nets.containers.sequential"
     assert optim.SGD.__module__ == "kubik.optim.sgd"
 
 

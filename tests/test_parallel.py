@@ -1,4 +1,4 @@
-"""layers.parallel: a layer's chunks of samples on several threads give the serial
+"""layers.runtime.parallel: a layer's chunks of samples on several threads give the serial
 loop's results bit for bit (same chunks, partial sums added in chunk order),
 BLAS is held at one thread meanwhile, and errors come back to the caller."""
 import threading
@@ -10,7 +10,8 @@ from threadpoolctl import ThreadpoolController, threadpool_limits
 
 import kubik
 from kubik import layers
-from kubik.layers import conv, parallel, winograd_conv
+from kubik.layers.conv import conv, winograd_conv
+from kubik.layers.runtime import parallel
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -185,7 +186,7 @@ def test_training_a_cnn_on_two_threads_gives_the_one_thread_parameters(monkeypat
         net = nets.Sequential(layers.Conv2d(3, 16, 3, padding=1), layers.ReLU(),
                               layers.Conv2d(16, 16, 3, padding=1, algo="winograd"), layers.ReLU(),
                               layers.MaxPool2d(2), layers.Flatten(), layers.Linear(16 * 6 * 6, 5))
-        kubik.set_num_threads(threads, blas=kubik.layers.threads.blas_threads_for(net, threads))
+        kubik.set_num_threads(threads, blas=kubik.layers.runtime.threads.blas_threads_for(net, threads))
         net.flatten_parameters()
         opt, loss = optim.SGD(net.parameters(), lr=0.05, momentum=0.9), losses.CrossEntropy()
         for _ in range(3):

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kubik.nets.report import classification_report, confusion_matrix, format_confusion, format_report
+from kubik.nets.inference.report import classification_report, confusion_matrix, format_confusion, format_report
 
 ROOT = Path(__file__).resolve().parent.parent
 

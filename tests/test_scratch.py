@@ -1,11 +1,11 @@
-"""Recycled output arrays (layers/scratch.py): reused only when nobody holds them."""
+"""Recycled output arrays (layers/runtime/scratch.py): reused only when nobody holds them."""
 import copy
 
 import numpy as np
 import pytest
 
 from kubik import layers
-from kubik.layers.scratch import Recycler, recycled
+from kubik.layers.runtime.scratch import Recycler, recycled
 
 
 def test_free_array_is_reused_held_one_is_not():

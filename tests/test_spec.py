@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from kubik import layers, losses, nets
-from kubik.nets.spec import from_spec
+from kubik.nets import from_spec
 
 
 def _cases():

@@ -4,7 +4,7 @@ import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import kubik
-from kubik.layers import threads
+from kubik.layers.runtime import threads
 from kubik.nets.cli.parser import parser
 
 
@@ -106,7 +106,7 @@ def test_blas_threads_for_nets_with_sample_parallel_layers():
 def test_blas_threads_for_asks_the_convolutions_whether_they_split_this_batch():
     from kubik import layers as L
     from kubik import nets
-    from kubik.layers import parallel
+    from kubik.layers.runtime import parallel
     lenet = nets.Sequential(L.Conv2d(1, 8, 5, padding=2), L.ReLU(), L.MaxPool2d(2), L.Conv2d(8, 16, 5), L.ReLU(),
                             L.MaxPool2d(2), L.Flatten(), L.Linear(400, 10))
     assert threads.blas_threads_for(lenet, 2, (1, 28, 28), 64) == 2        # chunks too small to split
@@ -126,7 +126,7 @@ def test_blas_threads_for_asks_the_convolutions_whether_they_split_this_batch():
 
 
 def test_set_num_threads_with_blas_apart():
-    from kubik.layers import parallel
+    from kubik.layers.runtime import parallel
     with threadpool_limits(limits=None):
         try:
             assert kubik.set_num_threads(2, blas=1) == 2
@@ -149,7 +149,8 @@ def test_the_trainer_holds_blas_at_one_thread_when_convolutions_split(monkeypatc
     """digits' 8x8 images are too small to split; with tiny chunks allowed, they split."""
     from kubik import nets
     from kubik.nets.config import normalize
-    from kubik.layers import conv, parallel
+    from kubik.layers.conv import conv
+    from kubik.layers.runtime import parallel
     if small_chunks:
         monkeypatch.setattr(parallel, "MIN_CHUNK_BYTES", 0)
         monkeypatch.setattr(conv, "CACHE_BYTES", 0)

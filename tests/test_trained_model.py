@@ -50,7 +50,7 @@ def bc_raw():
 
 def test_checkpoint_stores_preprocessing(bc_run):
     ckpt = K.read(bc_run / "best.npz")
-    rec = nets.preprocessing.load(ckpt.meta, ckpt.arrays)
+    rec = nets.inference.preprocessing.load(ckpt.meta, ckpt.arrays)
     assert rec["task"] == "binary" and rec["classes"] == ["malignant", "benign"]
     assert rec["input_shape"] == [30] and rec["dtype"] == "float32" and rec["scale"] == "standard"
     cfg, _ = load_config(ROOT / "configs" / "breast_cancer.yaml")

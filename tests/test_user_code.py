@@ -187,7 +187,7 @@ def test_plugin_entry_point_distribution(tmp_path):
 
 
 def test_plugins_are_loaded_only_on_a_miss(monkeypatch):
-    from kubik.layers import registry
+    from kubik.layers.core import registry
     calls = []
     monkeypatch.setattr(registry, "_plugins", {"loaded": False})
     monkeypatch.setattr(registry, "_entry_points", lambda group: calls.append(group) or [])
@@ -202,7 +202,7 @@ def test_plugins_are_loaded_only_on_a_miss(monkeypatch):
 
 
 def test_broken_plugin_is_named(monkeypatch):
-    from kubik.layers import registry
+    from kubik.layers.core import registry
 
     class EP:
         name, value = "bad", "bad_plugin_mod:setup"

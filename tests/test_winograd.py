@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from kubik import layers
-from kubik.layers import testing, winograd_conv
+from kubik.layers import testing
+from kubik.layers.conv import winograd_conv
 from kubik.nets import build as B
 from kubik.nets import config as C
 

@@ -11,7 +11,7 @@ kernel compiled (``cache=True``: once per machine, then loaded from
 ``__pycache__``), on first use. Kernels are serial on purpose: OpenBLAS's
 worker threads spin on the other cores after every GEMM, and a second pool
 next to them (numba ``parallel=True``) was 2.5-13x slower. Several threads come
-from Conv2d splitting its chunks of samples instead (``layers.parallel``).
+from Conv2d splitting its chunks of samples instead (``layers.runtime.parallel``).
 
 Layers ask ``kernel("name")``: the compiled function, or None on the numpy
 path (then they run their numpy code).

@@ -1,5 +1,5 @@
 """im2col / col2im as serial compiled loops (numba). Same layout and the same
-order of additions as layers/im2col.py, so results are bitwise equal.
+order of additions as layers/conv/im2col.py, so results are bitwise equal.
 
 X: NCHW or channel-major memory; cols: (C, kh·kw, N, Ho, Wo) C-contiguous.
 geo: (kh, kw, sh, sw, ph, pw, dh, dw).

@@ -1,4 +1,4 @@
-"""One step of the LSTM's reverse walk (layers/lstm.py, ``_unrun``) as one serial
+"""One step of the LSTM's reverse walk (layers/recurrent/lstm.py, ``_unrun``) as one serial
 compiled pass (numba), with the numpy path's operation order, so the results are
 bitwise equal. Gate values a = (i, f, g, o) in four H-wide blocks of each row;
 ``one`` is 1 in the arrays' dtype (float32 arithmetic stays float32)."""
@@ -31,7 +31,7 @@ def lstm_backward_step(A, TC, Cp, dOut, dh, dc, D, one):
 
 @numba.njit(cache=True, nogil=True)
 def lstm_cell_step(A, Cp, C, half):
-    """Between the step's two tanh calls (layers/lstm.py, ``_run``): A (N, 4H) holds
+    """Between the step's two tanh calls (layers/recurrent/lstm.py, ``_run``): A (N, 4H) holds
     tanh of the halved pre-activations; turn the i, f, o blocks into sigmoids,
     s·½ + ½, and write the cell state C = f ⊙ cₜ₋₁ + i ⊙ g (``half`` = ½ in A's dtype)."""
     N, H = C.shape

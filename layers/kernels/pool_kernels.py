@@ -1,5 +1,5 @@
 """2x2, stride-2 max pooling as serial compiled loops (numba), with the numpy
-path's tie rule (layers/pooling.py): the second row of a window only if its
+path's tie rule (layers/pooling/pooling.py): the second row of a window only if its
 maximum is strictly larger, then the second column only if strictly larger."""
 import numba
 

@@ -1,4 +1,4 @@
-"""Winograd F(2×2, 3×3) backward transforms (layers/winograd_grad.py) as
+"""Winograd F(2×2, 3×3) backward transforms (layers/conv/winograd_grad.py) as
 serial compiled loops, with the same operations in the same order as the
 numpy path (bitwise equal). Layouts and loop style as winograd_kernels.py:
 dY (n, O, Ho, Wo) any strides, dM, dV (16, n·th·tw, ·), dXp (n, Hp, Wp, C).

@@ -1,4 +1,4 @@
-"""Winograd F(2×2, 3×3) forward transforms (layers/winograd.py) as serial
+"""Winograd F(2×2, 3×3) forward transforms (layers/conv/winograd.py) as serial
 compiled loops, and the vector helpers the backward ones (winograd_grad_kernels.py)
 share: the same additions in the same order as the numpy path, so results are
 bitwise equal. The input kernel also does the numpy path's padding/transposing

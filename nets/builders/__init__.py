@@ -4,7 +4,7 @@ puts them together.
     arguments   config arguments checked against signatures; calls that report at the entry
     entries     the forms of a model entry; how containers route shapes
     leaf        a leaf layer, its input-dependent arguments inferred
-    model       the model (containers included), shape by shape
+    model       the model (containers included), shape by shape; from_spec: a net from ``net.spec()``
     summary     the summary table (of a config's rows, or summary(net, input_shape))
     task        the loss; Task: labels -> loss targets, outputs -> accuracy
     optimizer   the optimizer and the schedule
@@ -13,7 +13,7 @@ puts them together.
 """
 from .arguments import check_args, lookup
 from .entries import CHILD_KEYS, CONTAINERS, LAYER_ARGS, container_flow
-from .model import build_layer, build_model
+from .model import build_layer, build_model, from_spec
 from .optimizer import build_optimizer, build_schedule
 from .resolve import fill_defaults, loader_args, resolve
 from .summary import Row, summary, summary_table

@@ -11,7 +11,7 @@ import inspect
 from ...layers import LAYERS
 
 from ..config import ConfigError, format_path
-from ..sequential import Sequential
+from ..containers.sequential import Sequential
 from .arguments import call, check_args, lookup, strip_name
 from .entries import CHILD_KEYS, LAYER_ARGS, container_flow, parse_entry, prev_text, produced_by
 from .leaf import build_leaf
@@ -94,3 +94,13 @@ def build_model(model_cfg, input_shape):
         prev = produced_by(entry, ("model", i), shape)
     net = Sequential(*built).set_propagate_down(False)
     return net, rows, shape
+
+
+def from_spec(spec, input_shape):
+    """The net an entry (``layer.spec()``) describes, built for the per-sample ``input_shape``
+    by the config's model builder (fresh weights): a list gives a Sequential, one entry
+    that layer. A mistake is a ConfigError naming the entry."""
+    if isinstance(spec, list):
+        return build_model(spec, tuple(input_shape))[0]
+    net = build_model([spec], tuple(input_shape))[0][0]
+    return net.set_propagate_down(False)

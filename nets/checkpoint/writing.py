@@ -36,9 +36,9 @@ def save(path, net, optimizer=None, schedule=None, trainer=None, config=None, co
          preprocessing=None, python_run=None):
     """Write a checkpoint atomically. ``trainer`` is a dict (arrays allowed);
     ``generators`` maps names to np.random.Generator (the layers' own are added);
-    ``preprocessing`` (nets.preprocessing; by default the ``net.preprocessing``
+    ``preprocessing`` (nets.inference.preprocessing; by default the ``net.preprocessing``
     that nets.build attaches) is stored for kubik.load / predict / export;
-    ``python_run`` (nets.python_run: a run trained from Python) in its place of a config."""
+    ``python_run`` (nets.trainer.python_run: a run trained from Python) in its place of a config."""
     path = Path(path)
     arrays = {f"{MODEL}{k}": v for k, v in net.state_dict().items()}
     meta = {

@@ -24,8 +24,8 @@ from .. import checkpoint
 from ..builders import Task, build_loss
 from ..config import ConfigError
 from ..datasets import DATASETS, load as load_samples
-from ..model import checkpoint_path, load
-from ..python_run import is_python_run, rebuild_loss
+from ..inference.model import checkpoint_path, load
+from ..trainer.python_run import is_python_run, rebuild_loss
 from ..trainer.evaluation import LabelTask, _evaluate
 from .common import out
 from .parser import UsageError

@@ -6,8 +6,8 @@ data instead (cli.eval_data), as a run trained from Python requires."""
 from .. import checkpoint
 from ..checkpoint.format import label
 from ..config import Source, normalize
-from ..model import checkpoint_path
-from ..python_run import is_python_run
+from ..inference.model import checkpoint_path
+from ..trainer.python_run import is_python_run
 from ..trainer import evaluate
 from .common import build_experiment, import_code, out
 from .eval_data import eval_on_data

@@ -1,7 +1,7 @@
 """``kubik export CHECKPOINT_OR_RUN OUT.onnx [--with-preprocessing]``: the
 trained net as an ONNX graph (needs the ``onnx`` package: the [onnx] extra,
 imported only by this command)."""
-from ..model import load
+from ..inference.model import load
 from .common import out
 from .parser import UsageError
 

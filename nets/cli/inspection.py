@@ -22,7 +22,7 @@ def cmd_summary(args):
     if path.is_dir() or path.suffix == ".npz":      # a run folder or checkpoint, YAML or Python run
         if args.set:
             raise UsageError("kubik summary: --set applies to a config file, not to a run folder or checkpoint")
-        from ..model import load
+        from ..inference.model import load
         model = load(path, which="last" if path.is_dir() and not (path / "best.npz").exists() else "best",
                      imports=args.imports)
         out(summary(model.net, model.input_shape, file=io.StringIO()))

@@ -24,7 +24,7 @@ def _boundary(args, plot):
     exp = experiment_from_checkpoint(ckpt, args.imports, " (--boundary draws the model over its training data)")[2]
     if exp.task.num_classes is None:
         raise UsageError("kubik plot --boundary: the model is a regression (no classes)")
-    from ..report import predict
+    from ..inference.report import predict
     d = exp.data
     path = Path(args.o) if args.o else run / "boundary.png"
     return [plot.plot_boundary(lambda G: predict(exp, G, 10000), d.X_train, d.y_train, path,

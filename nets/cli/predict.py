@@ -6,9 +6,9 @@ import csv
 import sys
 from pathlib import Path
 
-from .. import preprocessing as pre
-from ..model import load
-from ..predict_inputs import read_batches
+from ..inference import preprocessing as pre
+from ..inference.model import load
+from ..inference.predict_inputs import read_batches
 from .common import out
 from .parser import UsageError
 

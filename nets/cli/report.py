@@ -1,9 +1,9 @@
 """``kubik eval CHECKPOINT --report [-o confusion.png]``: the confusion matrix
 (as text, and as a PNG with -o) and per-class precision, recall, F1 and support
-with macro and weighted averages (nets.report) of a classification model."""
+with macro and weighted averages (nets.inference.report) of a classification model."""
 from pathlib import Path
 
-from ..report import classification_report, format_confusion, format_report, predict
+from ..inference.report import classification_report, format_confusion, format_report, predict
 from .common import out
 from .parser import UsageError
 

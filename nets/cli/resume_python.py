@@ -1,9 +1,9 @@
 """``kubik train --resume RUN --data TRAIN [--val VAL] [--epochs N]``: continue
 a run trained from Python (``nets.fit(..., out=RUN)``) without its script.
 
-The net and loss come from the checkpoint's description (nets.python_run),
+The net and loss come from the checkpoint's description (nets.trainer.python_run),
 the optimizer, schedule, settings and DataLoader from its ``resume`` record
-(nets.python_resume); TRAIN and VAL are read as ``kubik eval --data`` reads
+(nets.trainer.python_resume); TRAIN and VAL are read as ``kubik eval --data`` reads
 a source (TRAIN: every training sample of it, VAL: its test split if it has
 one). They must be the arrays the script gave ``fit`` (same samples, order,
 shape; a dtype only where the values convert exactly): their fingerprint is
@@ -15,11 +15,11 @@ import numpy as np
 
 from .. import checkpoint
 from ..checkpoint.format import label
-from ..dataloader import DataLoader
-from ..fit import fit
+from ..trainer.dataloader import DataLoader
+from ..trainer.fit import fit
 from ..imports import import_modules
-from ..python_resume import fingerprint
-from ..python_run import rebuild, rebuild_loss
+from ..trainer.python_resume import fingerprint
+from ..trainer.python_run import rebuild, rebuild_loss
 from ...optim.spec import build_optimizer, build_schedule
 from .common import EXIT_INTERRUPTED
 from .eval_data import read_source

@@ -20,7 +20,7 @@ from .common import EXIT_INTERRUPTED, load_and_build
 from .common import out as _out
 from .parser import UsageError
 from .resume_python import resume_python
-from ..python_run import is_python_run
+from ..trainer.python_run import is_python_run
 
 
 def out(text=""):

@@ -17,8 +17,8 @@ them and needs no communication. Accepts (N, C), (N, C, L) and (N, C, H, W).
 """
 import numpy as np
 
-from ...layers.batchnorm import _BatchNorm
-from ...layers.registry import register
+from ...layers.normalization.batchnorm import _BatchNorm
+from ...layers.core.registry import register
 
 
 @register

@@ -8,7 +8,8 @@ it. The graph takes ``input`` of shape (N, *input_shape) in float32 and gives
 scaling, so it takes raw inputs. (kubik's data pipeline gives every net
 float32, character indices included; Embedding casts them to int64.)
 
-    graph       GraphBuilder: nodes, initializers, unique names; convert (dispatch)
+    graph       GraphBuilder: nodes, initializers, unique names; the converter table, convert (dispatch)
+    model       the ModelProto: input scaling, the converted net, onnx's checker
     elementwise Linear, activations, Softmax/LogSoftmax, Dropout, Flatten/Reshape
     spatial     Conv2d, pools, adaptive pools, BatchNorm, LayerNorm
     structure   Sequential, Residual (Add), Concat
@@ -28,10 +29,10 @@ def _onnx():
 
 def export_net(net, input_shape, path=None, preprocessing=None, opset=17):
     """An onnx.ModelProto of ``net`` (in eval mode) for per-sample ``input_shape``;
-    written to ``path`` when given. ``preprocessing``: a nets.preprocessing
+    written to ``path`` when given. ``preprocessing``: a nets.inference.preprocessing
     record whose scaling becomes the graph's first nodes."""
     _onnx()
-    from .graph import build_model
+    from .model import build_model
     model = build_model(net, tuple(input_shape), preprocessing, opset)
     if path is not None:
         import onnx

@@ -7,7 +7,7 @@ import numpy as np
 
 from ...layers import (AdaptiveAvgPool2d, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, GlobalAvgPool2d, LayerNorm,
                        MaxPool2d)
-from ...layers.adaptive_pool import _bins
+from ...layers.pooling.adaptive_pool import _bins
 from ..distributed import SyncBatchNorm
 
 from .graph import converts

@@ -1,8 +1,8 @@
 """Converters of the containers: Sequential (its children in turn), Residual
 (``block(x) + projection(x)`` as Add) and Concat (every branch on the same
 input, joined by Concat on the container's axis)."""
-from ..containers import Concat, Residual
-from ..sequential import Sequential
+from ..containers.branches import Concat, Residual
+from ..containers.sequential import Sequential
 from .graph import convert, converts
 
 

@@ -1,5 +1,6 @@
 """Training: ``Trainer`` (the one loop, used from Python and by the CLI,
-resumable from checkpoints), ``evaluate`` and ``predict``.
+resumable from checkpoints), ``evaluate`` and ``predict``; ``fit`` and the
+DataLoader.
 
     loop         Trainer: batches, accumulation, schedule, Ctrl-C, callbacks, the fit call
     epoch_end    validation, the health check, best / early stopping, checkpoints (best first)
@@ -13,6 +14,10 @@ resumable from checkpoints), ``evaluate`` and ``predict``.
     evaluation   evaluate, predict, LabelTask
     outcome      Result, History, Diverged
     stopping     the Ctrl-C handler and the Result of a stopped or interrupted run
+    dataloader   DataLoader: seeded, resumable mini-batches
+    fit          nets.fit: train a net built in Python with this loop
+    python_run   what the checkpoints of a run trained from Python record to rebuild its net
+    python_resume  ... and to resume it (optimizer, schedule, settings, loader)
 """
 from .callbacks import Callback, PeriodicCheckpoint
 from .evaluation import LabelTask, evaluate, predict

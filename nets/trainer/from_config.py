@@ -5,7 +5,7 @@ checkpoint calls "data") and its validation split."""
 import numpy as np
 
 from ..config import ConfigError, batch_size_of, config_hash
-from ..dataloader import DataLoader
+from .dataloader import DataLoader
 from ..diagnostics import Diagnostics
 from .settings import check_settings, from_config
 

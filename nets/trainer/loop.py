@@ -33,7 +33,7 @@ from tqdm import tqdm
 from ... import layers
 
 from ..config import config_hash
-from ..dataloader import DataLoader
+from .dataloader import DataLoader
 from ..distributed import DataParallel, world
 from .callbacks import PeriodicCheckpoint, call, checked
 from .closure_step import ClosureStep, check_closure_settings, needs_closure

@@ -61,7 +61,7 @@ class RunState:
         self._loader_state = None          # from a restored checkpoint, for the loader fit() is given
         self._session_start = None
         self._streams_split = False        # a fresh run gives each rank its own random streams once
-        self.python_run = self.python_record = None   # a Python run's net description (nets.python_run)
+        self.python_run = self.python_record = None   # a Python run's net description (nets.trainer.python_run)
 
     def rank_streams(self):
         """The generators that differ between ranks: the package generator and the layers' own."""
@@ -109,10 +109,10 @@ class RunState:
     def describe_python_run(self, X, val=None):
         """Record what kubik eval / kubik.load need to rebuild a Python run's net (trained on
         inputs like ``X``) in its checkpoints, and what kubik train --resume needs to continue it
-        (nets.python_resume; ``val``: the validation (X, y) or None); one log line when the net
+        (nets.trainer.python_resume; ``val``: the validation (X, y) or None); one log line when the net
         cannot be written."""
-        from ..python_resume import describe_resume
-        from ..python_run import describe_run
+        from .python_resume import describe_resume
+        from .python_run import describe_run
         self.python_run, self.python_record = describe_run(self.net, self.loss, self.task, X)
         self.python_run["resume"] = describe_resume(self, self.train_loader, val)
         if self.python_run["why"]:

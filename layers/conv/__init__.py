@@ -1,0 +1,11 @@
+"""Convolutions and their engines.
+
+    conv            Conv2d (NCHW): im2col GEMMs or Winograd, samples split between threads
+    conv1d          Conv1d on (N, C, L), as Conv2d on a height-1 image; the wrapper the 1-d pools share
+    conv_backward   Conv2d's vector-Jacobian products
+    im2col          window geometry, im2col / col2im (also used by the pools)
+    winograd        Winograd F(2x2, 3x3) transforms; winograd_grad their adjoints
+    winograd_conv   Conv2d's Winograd algorithm and the choice between it and im2col
+"""
+from .conv import Conv2d
+from .conv1d import Conv1d

@@ -1,0 +1,105 @@
+"""DataLoader: mini-batches of arrays along their first axis, in a seeded
+order that changes every epoch, with a state that saves and loads so a run
+resumes at the exact batch it stopped at.
+
+    loader = nets.DataLoader(X, y, batch_size=32, shuffle=True, rng=0)
+    for X_batch, y_batch in loader:   # one epoch; len(loader) batches
+        ...
+
+An epoch's order is ``rng.permutation(n)`` (shuffle) or ``arange(n)``, drawn
+when the epoch starts; batch ``b`` holds ``order[b·bs : (b+1)·bs]``; the last
+batch is short unless ``drop_last``. Batches are copies (``X[indices]``), so
+changing one never changes the data.
+
+The loader is a cursor over epochs: it remembers the epoch's order and how
+many batches were handed out, and iterating again after a ``break``
+continues that epoch (a finished epoch starts the next one). ``state_dict()``
+/ ``load_state_dict()`` hold that order, position, the epoch count and the
+generator's state.
+"""
+import numpy as np
+
+from ...layers import get_rng
+
+
+def _check_rows(X, y):
+    if not hasattr(X, "shape") or X.ndim < 1:
+        raise TypeError(f"DataLoader: X must be an array with a leading sample axis, got {type(X).__name__}")
+    if y is not None and (not hasattr(y, "shape") or y.ndim < 1):
+        raise TypeError(f"DataLoader: y must be an array with a leading sample axis, got {type(y).__name__}")
+    if y is not None and len(X) != len(y):
+        raise ValueError(f"DataLoader: X has {len(X)} samples but y has {len(y)}; they must have the same length")
+
+
+class DataLoader:
+    """Batches ``(X[idx], y[idx])`` (``X[idx]`` alone when ``y`` is None).
+
+    rng: a np.random.Generator, an int seed, or None for a generator seeded
+    from the package generator (``layers.seed``) when the loader is made.
+    """
+
+    def __init__(self, X, y=None, batch_size=32, shuffle=False, drop_last=False, rng=None):
+        X = np.asarray(X) if isinstance(X, (list, tuple)) else X
+        y = np.asarray(y) if isinstance(y, (list, tuple)) else y
+        _check_rows(X, y)
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"DataLoader: batch_size must be an integer >= 1, got {batch_size!r}")
+        if drop_last and len(X) < batch_size:
+            raise ValueError(f"DataLoader: batch_size {batch_size} is larger than the {len(X)} samples and "
+                             f"drop_last is on, so there is no batch at all")
+        self.X, self.y = X, y
+        self.batch_size, self.shuffle, self.drop_last = int(batch_size), bool(shuffle), bool(drop_last)
+        if rng is None:
+            rng = np.random.default_rng(get_rng().integers(2 ** 63))
+        self.rng = get_rng(rng)
+        self.epoch, self.pos, self.order = 0, 0, None
+
+    @property
+    def num_samples(self):
+        """The number of samples (rows of X)."""
+        return len(self.X)
+
+    def __len__(self):
+        """The number of batches of an epoch."""
+        n, bs = len(self.X), self.batch_size
+        return n // bs if self.drop_last else -(-n // bs)
+
+    def batch_indices(self, b):
+        """The sample indices of batch ``b`` of the current epoch (its order drawn if needed)."""
+        if self.order is None:
+            self.order = self.rng.permutation(len(self.X)) if self.shuffle else np.arange(len(self.X))
+        return self.order[b * self.batch_size:(b + 1) * self.batch_size]
+
+    def __iter__(self):
+        nb = len(self)
+        while self.pos < nb:
+            idx = self.batch_indices(self.pos)
+            self.pos += 1
+            yield self.X[idx] if self.y is None else (self.X[idx], self.y[idx])
+        self.epoch, self.pos, self.order = self.epoch + 1, 0, None
+
+    def state_dict(self):
+        """epoch, pos (batches handed out this epoch), order (None before the epoch starts), rng state."""
+        return {"epoch": self.epoch, "pos": self.pos,
+                "order": None if self.order is None else self.order.copy(),
+                "rng": self.rng.bit_generator.state}
+
+    def load_state_dict(self, state):
+        """Continue from ``state_dict()``'s output; ValueError if it does not fit these data."""
+        order, pos, n = state.get("order"), state.get("pos", 0), len(self.X)
+        if order is not None:
+            order = np.asarray(order)
+            if order.ndim != 1 or order.dtype.kind not in "iu" or len(order) != n or (
+                    n and (order.min() < 0 or order.max() >= n)):
+                raise ValueError(f"DataLoader: the saved order must be {n} sample indices in [0, {n}), got "
+                                 f"shape {order.shape} {order.dtype}")
+        if isinstance(pos, bool) or not isinstance(pos, (int, np.integer)) or not 0 <= pos <= len(self):
+            raise ValueError(f"DataLoader: the saved position must be an integer in [0, {len(self)}], got {pos!r}")
+        self.order, self.pos = order, int(pos)
+        self.epoch = int(state.get("epoch", self.epoch))
+        if state.get("rng") is not None:
+            self.rng.bit_generator.state = state["rng"]
+
+    def __repr__(self):
+        return (f"DataLoader({len(self.X)} samples, batch_size={self.batch_size}, shuffle={self.shuffle}, "
+                f"drop_last={self.drop_last}, {len(self)} batches)")
