@@ -11,8 +11,10 @@ EPSILON = float(np.float32(1e-12))
 
 @register
 class CosineEmbedding(Loss):
-    """PyTorch's ``CosineEmbeddingLoss``: ``forward(x1, x2, y)`` with embeddings x1, x2
-    (N, D) and labels y (N,) = 1 (similar) or −1 (dissimilar); per pair::
+    """PyTorch's ``CosineEmbeddingLoss``: whether pairs of embeddings point the same way.
+
+    ``forward(x1, x2, y)`` with embeddings x1, x2 (N, D) and labels y (N,) = 1 (similar)
+    or −1 (dissimilar) (or one (D,) pair and a scalar y); per pair::
 
         c = x1·x2 / √((‖x1‖² + ε)(‖x2‖² + ε))        (ε = 1e-12)
         ℓ = 1 − c                   (y = 1)
@@ -32,9 +34,13 @@ class CosineEmbedding(Loss):
 
     def forward(self, x1, x2, y):
         x1, x2 = check_same("CosineEmbedding", ("x1", "x2"), (x1, x2))
-        if x1.ndim != 2:
-            raise ValueError(f"CosineEmbedding: x1 and x2 must be (N, D) batches of vectors, got shape {x1.shape}")
-        y = check_signs("CosineEmbedding", y, x1.shape[:1])
+        if x1.ndim not in (1, 2):
+            raise ValueError(f"CosineEmbedding: x1 and x2 must be (N, D) batches of vectors (or one (D,) pair), "
+                             f"got shape {x1.shape}")
+        y = check_signs("CosineEmbedding", y, x1.shape[:-1])
+        self._single = x1.ndim == 1
+        if self._single:                   # one pair, as PyTorch's unbatched form: a batch of one
+            x1, x2, y = x1[None], x2[None], y.reshape(1)
         prod = np.einsum("nd,nd->n", x1, x2)
         m1 = np.einsum("nd,nd->n", x1, x1)
         m1 += EPSILON
@@ -47,7 +53,7 @@ class CosineEmbedding(Loss):
         slope = np.where(pos, -1.0, (cos - self.margin >= 0)).astype(x1.dtype, copy=False)   # dℓ/dc
         self._cache = (x1, x2, m1, m2, den, cos, slope)
         self._s = self._scale(len(per))
-        return self._reduce(per)
+        return self._reduce(per.reshape(()) if self._single else per)
 
     def backward(self):
         x1, x2, m1, m2, den, cos, slope = self._cached("_cache")
@@ -57,7 +63,7 @@ class CosineEmbedding(Loss):
         d1 -= x1 * (b / m1[:, None])
         d2 = x1 * a
         d2 -= x2 * (b / m2[:, None])
-        return d1, d2
+        return (d1[0], d2[0]) if self._single else (d1, d2)
 
     def extra_repr(self):
         parts = [f"margin={self.margin}"] if self.margin else []

@@ -41,7 +41,8 @@ class MultiMargin(Loss):
         N, C = X.shape
         y = np.asarray(target)
         if y.shape != (N,):
-            raise ValueError(f"MultiMargin: target has shape {y.shape}, expected ({N},) integer labels for pred {X.shape}")
+            raise ValueError(f"MultiMargin: target has shape {y.shape}, expected ({N},) integer labels "
+                             f"for pred {X.shape}")
         if y.dtype.kind not in "iu":
             if not (y.dtype.kind == "f" and np.array_equal(y, np.round(y))):
                 raise TypeError(f"MultiMargin: target must hold integer class labels, got dtype {y.dtype}")

@@ -7,7 +7,9 @@ from .loss import Loss, register
 
 @register
 class SmoothL1(Loss):
-    """Elementwise, with d = P − T and β = ``beta`` (PyTorch's ``SmoothL1Loss``)::
+    """PyTorch's ``SmoothL1Loss``: quadratic near 0, linear beyond ``beta``.
+
+    Elementwise, with d = P − T and β = ``beta``::
 
         ℓ(d) = d² / (2β)      if |d| < β
                |d| − β / 2    otherwise            (β = 0: |d|, the L1 loss)
@@ -30,7 +32,7 @@ class SmoothL1(Loss):
         if w == 0:
             self._E = D
             return self._reduce(np.abs(D))
-        E = np.clip(D, -w, w)            # ℓ = (E·d − E²/2) / β with E = clip(d, −β, β): both branches at once
+        E = np.clip(D, -w, w)            # ℓ = (E·d − E²/2) / β, E = clip(d, −β, β): both branches at once
         self._E = E
         over = 1.0 if self._scale_linear else 1.0 / w
         if self.reduction == "none":
@@ -61,7 +63,9 @@ class SmoothL1(Loss):
 
 @register
 class Huber(SmoothL1):
-    """Elementwise, with d = P − T and δ = ``delta`` > 0 (PyTorch's ``HuberLoss``)::
+    """PyTorch's ``HuberLoss``: quadratic near 0, linear (slope δ) beyond ``delta``.
+
+    Elementwise, with d = P − T and δ = ``delta`` > 0::
 
         ℓ(d) = d² / 2             if |d| < δ
                δ (|d| − δ / 2)    otherwise        (= δ · SmoothL1 with β = δ)

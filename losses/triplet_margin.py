@@ -24,7 +24,8 @@ def _distance(D, p):
 @register
 class TripletMargin(Loss):
     """PyTorch's ``TripletMarginLoss``: ``forward(anchor, positive, negative)``, three
-    (N, D) batches (or (N, ..., D): distances along the last axis), no target; per triplet
+    (N, D) batches (or (N, ..., D), or one (D,) triplet: distances along the last axis),
+    no target; per triplet
 
         d(x, y) = ‖x − y + eps‖_p
         ℓ = max(0, d(a, p) − d(a, n) + margin)
@@ -50,8 +51,9 @@ class TripletMargin(Loss):
 
     def forward(self, anchor, positive, negative):
         a, pos, neg = check_same("TripletMargin", ("anchor", "positive", "negative"), (anchor, positive, negative))
-        if a.ndim < 2:
-            raise ValueError(f"TripletMargin: anchor, positive and negative must be (N, D) batches, got shape {a.shape}")
+        if a.ndim < 1:
+            raise ValueError(f"TripletMargin: anchor, positive and negative must be (N, D) batches (or one (D,) "
+                             f"triplet), got shape {a.shape}")
         d_ap, g_ap = _distance(a - pos + self.eps, self.p)
         d_an, g_an = _distance(a - neg + self.eps, self.p)
         w_an = w_pn = g_pn = None
@@ -61,7 +63,7 @@ class TripletMargin(Loss):
             d_neg = np.minimum(d_an, d_pn)
             w_an = np.where(d_an < d_pn, 1.0, np.where(d_an == d_pn, 0.5, 0.0)).astype(a.dtype)[..., None]
             w_pn = 1 - w_an
-        Z = d_ap - d_neg
+        Z = np.asarray(d_ap - d_neg)        # 0-d for one (D,) triplet
         Z += self.margin
         m = (Z >= 0).astype(a.dtype)
         self._cache = (m, g_ap, g_an, g_pn, w_an, w_pn)

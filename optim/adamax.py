@@ -7,8 +7,9 @@ from .optimizer import Optimizer, register
 
 @register
 class Adamax(Optimizer):
-    """The update of ``torch.optim.Adamax`` (g = grad, θ = parameter, t = this
-    parameter's step number, from 1)::
+    """Adam with the infinity norm: the update of ``torch.optim.Adamax``.
+
+    With g = grad, θ = parameter, t = this parameter's step number (from 1)::
 
         g ← g + wd·θ                                   (weight_decay)
         m ← m + (1 − β₁)·(g − m)                       (exp_avg)

@@ -82,6 +82,9 @@ def cases():
         [np.array([[1.0, 0.0], [0.0, 0.0], [1.0, 1.0], [2.0, 0.0]]),
          np.array([[1.0, 0.0], [1.0, 0.0], [1.0, -1.0], [0.0, 0.0]]), np.array([-1.0, -1.0, -1.0, 1.0])], [0, 1]
     n = r(13).standard_normal((N, D))
+    yield "cosine_embedding_one_pair", "CosineEmbedding", "CosineEmbeddingLoss", {"margin": -0.3}, [x[0], t[0], np.array(-1.0)],\
+        [0, 1]
+    yield "triplet_one", "TripletMargin", "TripletMarginLoss", {"swap": True}, [x[0], t[0], n[0]], [0, 1, 2]
     yield "triplet", "TripletMargin", "TripletMarginLoss", {}, [x, t, n], [0, 1, 2]
     yield "triplet_p1_swap", "TripletMargin", "TripletMarginLoss", {"p": 1.0, "swap": True, "margin": 2.0}, [x, t, n], [0, 1, 2]
     yield "triplet_p3", "TripletMargin", "TripletMarginLoss", {"p": 3.0, "eps": 1e-4}, [x, t, n], [0, 1, 2]
