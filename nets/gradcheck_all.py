@@ -113,17 +113,25 @@ def layer_example(cls):
 
 
 def loss_example(cls):
-    """(loss, pred, target) for a loss class, or (None, reason, None)."""
+    """(loss, pred, target) for a loss class, or (None, reason, None); ``pred`` is a tuple
+    for a loss with several predictions (``cls.predictions``), ``target`` None for a loss
+    without one. The first target that the loss accepts is used: none, integer labels,
+    values shaped like the predictions, or labels 1 / -1 (elementwise or per sample)."""
     rng = np.random.default_rng(0)
-    pred = rng.uniform(0.05, 0.95, (4, 3))
+    preds = tuple(rng.uniform(0.05, 0.95, (4, 3)) for _ in cls.predictions)
+    pred = preds if len(preds) > 1 else preds[0]
     loss = cls()
-    for target in (np.array([0, 2, 1, 2]), rng.uniform(0.0, 1.0, (4, 3))):
+    takes_target = len(cls.arguments()) > len(cls.predictions)
+    signs = np.where(rng.random((4, 3)) < 0.5, -1.0, 1.0)
+    candidates = (np.array([0, 2, 1, 2]), rng.uniform(0.0, 1.0, (4, 3)), signs, signs[:, 0]) if takes_target \
+        else (None,)
+    for target in candidates:
         try:
-            loss.forward(pred.copy(), target)
+            loss.forward(*cls.call_arguments([p.copy() for p in preds], target))
             return loss, pred, target
         except (ValueError, TypeError):
             continue
-    return None, "accepts neither integer labels nor targets shaped like the predictions", None
+    return None, "accepts neither integer labels, nor targets shaped like the predictions, nor 1/-1 labels", None
 
 
 def run_all(names=(), out=print):

@@ -180,8 +180,8 @@ def test_every_builtin_layer_has_a_converter_or_case():
     assert builtin <= tested, builtin - tested
 
 
-SHIPPED = {"digits_mlp": (64,), "digits_cnn": (1, 8, 8), "breast_cancer": (30,), "spirals": (2,),
-           "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,),
+SHIPPED = {"digits_mlp": (64,), "digits_cnn": (1, 8, 8), "breast_cancer": (30,), "breast_cancer_lbfgs": (30,),
+           "spirals": (2,), "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,),
            "digits_lstm": (8, 8), "adding_lstm": (50, 2)}
 
 

@@ -39,7 +39,8 @@ DATA = {
 SCALES = ("none", "standard", "minmax", "max")
 TRAIN = {
     "epochs": (10, ("int",), "passes over the training data"),
-    "batch_size": (32, ("int",), "samples per micro-batch"),
+    "batch_size": (32, ("int", "full"), "samples per micro-batch, or full: the whole training part as one batch "
+                                        "(what LBFGS needs)"),
     "accumulate": (1, ("int",), "micro-batches per optimizer step"),
     "shuffle": (True, ("bool",), "reshuffle the training data every epoch"),
     "drop_last": (False, ("bool",), "drop a last incomplete batch"),
@@ -87,10 +88,11 @@ SWEEP = {
     "seeds": ("vary", ("str",), "vary: trial k trains with seed + k; fixed: every trial with the config's seed"),
 }
 MONITORS = ("val_loss", "val_accuracy")
+FULL_BATCH = "full"
 SCHEDULE_INTERVALS = ("epoch", "step")
 
 _KIND_NAMES = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string",
-               "list": "a list", "dict": "a mapping", "null": "null"}
+               "list": "a list", "dict": "a mapping", "null": "null", "full": "full (the whole training part)"}
 _TYPES = {"str": str, "list": list, "dict": dict}
 
 
@@ -98,6 +100,8 @@ def kind_ok(value, kinds):
     """Whether ``value`` is one of ``kinds`` (bools are not numbers; ints are floats)."""
     for k in kinds:
         if k == "null" and value is None:
+            return True
+        if k == "full" and value == FULL_BATCH:
             return True
         if k == "bool" and isinstance(value, bool):
             return True
@@ -108,6 +112,13 @@ def kind_ok(value, kinds):
         if k in _TYPES and isinstance(value, _TYPES[k]):
             return True
     return False
+
+
+def batch_size_of(train, n_train):
+    """The samples per batch of a normalized ``train`` section for ``n_train`` training
+    samples (``batch_size: full`` is all of them, at least 1)."""
+    bs = train["batch_size"]
+    return max(int(n_train), 1) if bs == FULL_BATCH else bs
 
 
 def expect(value, kinds, path):
