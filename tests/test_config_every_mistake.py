@@ -26,14 +26,13 @@ def test_three_typos_take_one_run(tmp_path):
                     "optimizer: {name: SGD, lrr: 0.1}\ntrain: {epoch: 3}\n")
     r = kubik("train", path, "--out", tmp_path / "run")
     assert r.returncode == 2 and "Traceback" not in r.stderr
-    assert r.stderr.strip().splitlines() == [
+    lines = r.stderr.strip().splitlines()
+    assert [line.split("; known: ")[0] for line in lines] == [
         f"error: {path}:3: model[0].Linear.out_feature: unknown argument 'out_feature' (did you mean "
-        f"'out_features'?); known: in_features, out_features, bias, rng, dtype, init",
-        f"error: {path}:4: optimizer.lrr: unknown argument 'lrr' (did you mean 'lr'?); known: lr, momentum, "
-        f"dampening, weight_decay, nesterov",
-        f"error: {path}:5: train.epoch: unknown key (did you mean 'epochs'?); known: epochs, batch_size, "
-        f"accumulate, shuffle, drop_last, val_split, val_interval, eval_batch_size, clip_norm, clip_value, "
-        f"early_stopping, checkpoint, out, progress, monitor, threads"]
+        f"'out_features'?)",
+        f"error: {path}:4: optimizer.lrr: unknown argument 'lrr' (did you mean 'lr'?)",
+        f"error: {path}:5: train.epoch: unknown key (did you mean 'epochs'?)"]
+    assert all("; known: " in line for line in lines)
     assert not (tmp_path / "run").exists()
 
 

@@ -8,13 +8,16 @@ ConfigError at the entry that causes it:
     - train.drop_last with a batch larger than the training part.
     - an Embedding that takes the data must have a row for every index the data
       holds (a text's whole vocabulary), or the first batch would fail mid-run.
+    - an optimizer that takes a closure (LBFGS) with mini-batches, gradient
+      accumulation or clipping (it needs the full batch and the exact gradient).
 
 ``check_experiment(exp)`` raises the ConfigError with a path; the CLI places
 it at the YAML line or ``--set`` (nets.cli.common.build_experiment).
 """
 import numpy as np
 
-from ..config import ConfigError, Problems, format_path
+from ..config import ConfigError, Problems, batch_size_of, format_path
+from ..trainer.closure_step import check_closure_settings, needs_closure
 from .entries import entry_path
 
 # loss -> (what its input must be, the layers that make it)
@@ -89,10 +92,22 @@ def check_embedding_rows(net, model_cfg, data, data_name=None):
 
 def check_batches(train_cfg, n_train):
     """ConfigError at train.batch_size if drop_last would leave no batch."""
-    bs = train_cfg["batch_size"]
+    bs = batch_size_of(train_cfg, n_train)
     if train_cfg["drop_last"] and n_train < bs:
         raise ConfigError(f"{bs} is larger than the {n_train} training samples, and drop_last is on",
                           ("train", "batch_size"))
+
+
+def check_closure_optimizer(optimizer, train_cfg, n_train):
+    """ConfigError at the train entry that an LBFGS-like optimizer cannot honour."""
+    if not needs_closure(optimizer):
+        return
+    settings = {"accumulate": train_cfg["accumulate"], "clip_norm": train_cfg["clip_norm"],
+                "clip_value": train_cfg["clip_value"]}
+    problems = check_closure_settings(optimizer, settings, batch_size_of(train_cfg, n_train), n_train)
+    if problems:
+        key, text = problems[0]
+        raise ConfigError(text, ("train", key))
 
 
 def check_experiment(exp):
@@ -100,5 +115,6 @@ def check_experiment(exp):
     problems = Problems()         # independent checks: every mistake at once
     problems.run(check_loss_fits, exp.loss, exp.net, exp.config["model"])
     problems.run(check_batches, exp.config["train"], len(exp.data.X_train))
+    problems.run(check_closure_optimizer, exp.optimizer, exp.config["train"], len(exp.data.X_train))
     problems.run(check_embedding_rows, exp.net, exp.config["model"], exp.data, exp.config["data"].get("name"))
     problems.raise_all()

@@ -14,11 +14,11 @@ def out(text=""):
     print(text, flush=True)
 
 
-def build_experiment(cfg, source, problems=None):
-    """``nets.build.build(cfg)`` and ``check_experiment``, a ConfigError placed with ``source``
+def build_experiment(cfg, source, data=None, problems=None):
+    """``nets.build.build(cfg, data)`` and ``check_experiment``, a ConfigError placed with ``source``
     (with every mistake in ``problems`` found before: nets.config.problems)."""
     with source.placing():
-        exp = build(cfg, problems=problems)
+        exp = build(cfg, data, problems=problems)
         check_experiment(exp)
         return exp
 
@@ -46,4 +46,4 @@ def load_and_build(config_path, sets, imports=()):
         placed = [ConfigError(source.format(x)) for x in problems.errors]
         extra = e.errors if isinstance(e, ConfigErrors) else [e]
         raise (ConfigErrors(placed + extra) if len(placed + extra) > 1 else (placed + extra)[0]) from None
-    return cfg, source, build_experiment(cfg, source, problems)
+    return cfg, source, build_experiment(cfg, source, problems=problems)

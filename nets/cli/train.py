@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from .. import checkpoint
-from ..config import dump
+from ..config import batch_size_of, dump
 from ..distributed import broadcast_json, world
 from ..trainer import Trainer, evaluate
 from ..trainer.evaluation import _evaluate
@@ -206,7 +206,7 @@ def cmd_train(args):
 
 
 def _train(args, cfg, exp, trainer, run_dir):
-    _world_line(args, cfg["train"]["batch_size"])
+    _world_line(args, batch_size_of(cfg["train"], len(exp.data.X_train)))
     result = trainer.fit()
     if result.status == "already_done":
         out(result.message)

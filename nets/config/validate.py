@@ -12,8 +12,8 @@ import math
 
 from .errors import ConfigError, suggest, unknown
 from .problems import Problems
-from .schema import (CHECKPOINT, DATA, EARLY, MONITOR, MONITOR_WHAT, MONITORS, REQUIRED, SCALES,
-                     SCHEDULE_INTERVALS, TOP, TRAIN, expect)
+from .schema import (CHECKPOINT, DATA, EARLY, FULL_BATCH, LOGS, MONITOR, MONITOR_WHAT, MONITORS, REQUIRED, SCALES,
+                     SCHEDULE_INTERVALS, SWEEP, TOP, TRAIN, expect)
 
 
 def require_mapping(raw):
@@ -101,7 +101,9 @@ def _train(given, problems):
         merged = problems.run(merge_section, train[section], schema, ("train", section), problems)
         train[section] = merged if merged is not None else merge_section({}, schema, ("train", section))
     checks = [(_at_least, train[key], low, ("train", key)) for key, low in (
-        ("epochs", 1), ("batch_size", 1), ("accumulate", 1), ("val_interval", 1), ("eval_batch_size", 1))]
+        ("epochs", 1), ("accumulate", 1), ("val_interval", 1), ("eval_batch_size", 1))]
+    if train["batch_size"] != FULL_BATCH:
+        checks.append((_at_least, train["batch_size"], 1, ("train", "batch_size")))
     checks += [(_fraction, train["val_split"], ("train", "val_split")), (_threads, train["threads"])]
     checks += [(_clip, train[key], ("train", key)) for key in ("clip_norm", "clip_value")]
     checks += [(_one_of, train[s]["monitor"], MONITORS, "metric", ("train", s, "monitor"))
@@ -112,6 +114,7 @@ def _train(given, problems):
                (_at_least, train["monitor"]["every_steps"], 0, ("train", "monitor", "every_steps"))]
     checks += [(_one_of, what, MONITOR_WHAT, "diagnostic", ("train", "monitor", "what", i))
                for i, what in enumerate(train["monitor"]["what"] or [])]
+    checks += [(_one_of, where, LOGS, "log", ("train", "log", i)) for i, where in enumerate(train["log"] or [])]
     for check, *args in checks:
         problems.run(check, *args)
     return train
@@ -194,6 +197,11 @@ def normalize(raw, problems=None):
         _reset(cfg, error.path)
     if own.errors and cfg["seed"] is not None and not (isinstance(cfg["seed"], int) and cfg["seed"] >= 0):
         cfg["seed"] = TOP["seed"][0]
+    if cfg["sweep"] is None:      # written only where a config has one
+        del cfg["sweep"]
+    else:                         # its keys and kinds; nets.sweep reads their meaning
+        with own.check("sweep"):
+            cfg["sweep"] = merge_section(cfg["sweep"], SWEEP, ("sweep",), own)
     if problems is None:
         own.raise_all()
     return cfg

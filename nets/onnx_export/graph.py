@@ -36,11 +36,13 @@ class GraphBuilder:
 
 
 def convert(g, layer, x, shape, where="model"):
-    """Add ``layer`` applied to value ``x`` (per-sample ``shape``); returns its output name."""
+    """Add ``layer`` applied to value ``x`` (per-sample ``shape``); returns its output name.
+    A layer with several inputs gets a list of value names and a list of shapes."""
+    shape = [tuple(s) for s in shape] if isinstance(x, list) else tuple(shape)
     fn = converter_of(layer)
     if fn is None:
         raise ValueError(missing_message(layer, where))
-    out = fn(g, layer, x, tuple(shape), where)
+    out = fn(g, layer, x, shape, where)
     if not isinstance(out, str):
         raise ValueError(f"{where}: the ONNX converter of {type(layer).__name__} returned {out!r}, not the name of "
                          f"its output (what g.op(...) returns)")
