@@ -110,6 +110,9 @@ def test_run_failing_before_its_first_step_leaves_no_folder(tmp_path):
     assert not (tmp_path / "run").exists()
     r = kubik("train", config, "--quiet", cwd=tmp_path)                 # the default runs/<stem>-<time>
     assert r.returncode == 1 and not any((tmp_path / "runs").glob("exp-*"))
+    config.write_text(config.read_text().replace("train: {epochs: 1}", "train: {epochs: 1, log: [csv, tensorboard]}"))
+    r = kubik("train", config, "--out", tmp_path / "tb", "--quiet")     # TensorBoard's event file too
+    assert r.returncode == 1 and not (tmp_path / "tb").exists(), r.stderr
     (tmp_path / "kept").mkdir()
     (tmp_path / "kept" / "mine.txt").write_text("the user's")           # a folder that was there stays
     r = kubik("train", config, "--out", tmp_path / "kept", "--quiet")

@@ -17,7 +17,7 @@ def _lrs(run):
 
 
 def test_shipped_configs_use_auto_horizons():
-    for name in ("digits_mlp", "digits_cnn", "digits_lstm", "mnist_mlp", "spirals"):
+    for name in ("digits_mlp", "digits_cnn", "digits_lstm", "mnist_mlp", "spirals", "sweeps/digits_mlp_sweep"):
         text = (ROOT / "configs" / f"{name}.yaml").read_text()
         assert "T_max: auto" in text, name
 

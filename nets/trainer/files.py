@@ -34,5 +34,6 @@ def remove_unstarted(run_dir):
         names = {p.name for p in run_dir.iterdir()}
     except OSError:
         return
-    if all(n in RUN_FILES or (n.startswith(".") and ".tmp-" in n) for n in names):
+    if all(n in RUN_FILES or (n.startswith(".") and ".tmp-" in n) or n.startswith("events.out.tfevents.")
+           for n in names):      # (TensorBoard's event files, train.log: [tensorboard])
         shutil.rmtree(run_dir, ignore_errors=True)
