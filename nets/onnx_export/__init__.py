@@ -3,10 +3,11 @@
 Needs the optional ``onnx`` package (``pip install "kubik[onnx]"``), imported
 only here, when an export runs. Every built-in layer that ONNX has an operator
 for is exported (see converters); a layer without one is a ValueError naming
-it. The graph takes ``input`` of shape (N, *input_shape) in float32 and gives
+it. The graph takes ``input`` of shape ``(N, *input_shape)`` in float32 and gives
 ``output``; with ``with_preprocessing`` its first nodes apply the stored input
 scaling, so it takes raw inputs. (kubik's data pipeline gives every net
-float32, character indices included; Embedding casts them to int64.)
+float32, character indices included; Embedding casts them to int64.) Your own
+layers export through ``converts`` (see registry). The modules::
 
     registry    converts (the public decorator), CONVERTERS, converter_of: your layers' converters
                 (importable without onnx; a layer's to_onnx method and kubik.plugins work too)
