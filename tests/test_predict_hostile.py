@@ -23,20 +23,21 @@ from cli_run import ROOT, kubik as run_kubik, one_line_error
 BC = ROOT / "nets" / "data" / "breast_cancer.csv"
 
 
-@pytest.fixture(scope="module")
-def bc_run(tmp_path_factory):
-    run = tmp_path_factory.mktemp("bc") / "run"
-    r = run_kubik("train", ROOT / "configs" / "breast_cancer.yaml", "--out", run, "--quiet", "--set", "train.epochs=3")
+def _trained(tmp_path_factory, config, epochs):
+    run = tmp_path_factory.mktemp(config) / "run"
+    r = run_kubik("train", ROOT / "configs" / f"{config}.yaml", "--out", run, "--quiet", "--set", f"train.epochs={epochs}")
     assert r.returncode == 0, r.stderr
     return run
+
+
+@pytest.fixture(scope="module")
+def bc_run(tmp_path_factory):
+    return _trained(tmp_path_factory, "breast_cancer", 3)
 
 
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory):
-    run = tmp_path_factory.mktemp("dg") / "run"
-    r = run_kubik("train", ROOT / "configs" / "digits_mlp.yaml", "--out", run, "--quiet", "--set", "train.epochs=2")
-    assert r.returncode == 0, r.stderr
-    return run
+    return _trained(tmp_path_factory, "digits_mlp", 2)
 
 
 def _bc_lines(n=5):

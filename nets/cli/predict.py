@@ -13,13 +13,13 @@ print to stderr while the command runs."""
 import csv
 import os
 import sys
-import tempfile
 from contextlib import redirect_stdout
 from pathlib import Path
 
 from ..inference import preprocessing as pre
 from ..inference.model import checkpoint_path, load
 from ..inference.predict_inputs import read_batches
+from ..trainer.files import atomic_file
 from .common import out
 from .parser import UsageError
 
@@ -81,18 +81,8 @@ def _write(model, args, stream):
 
 def _write_file(model, args):
     """Predictions into a temporary file beside OUT, renamed over it at the end."""
-    output = Path(args.output)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.tmp-", dir=output.parent)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-            n = _write(model, args, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, output)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return n
+    with atomic_file(args.output, "w", newline="", encoding="utf-8") as f:
+        return _write(model, args, f)
 
 
 def cmd_predict(args):

@@ -48,20 +48,10 @@ def check_opset(opset):
 def save_atomic(model, path):
     """Write ``model`` to ``path`` through a temporary file in the same folder, fsynced and
     renamed over it: a crash (even SIGKILL) leaves the earlier file or the new one."""
-    import os
-    import tempfile
-    path = str(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.tmp-", dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(model.SerializeToString())
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    from ..trainer.files import atomic_file
+    with atomic_file(path, "wb") as f:
+        f.write(model.SerializeToString())
+    return str(path)
 
 
 def export_net(net, input_shape, path=None, preprocessing=None, opset=17):

@@ -4,7 +4,27 @@ or the new one, never a mix (as checkpoints are written); and removing the
 folder of a run that failed before its first step."""
 import os
 import shutil
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+
+
+@contextmanager
+def atomic_file(path, mode="w", **kwargs):
+    """``open``-like: a temporary file beside ``path`` (``.<name>.tmp-...``), fsynced and
+    renamed over ``path`` when the block ends without an exception; otherwise removed, and
+    ``path`` is as it was (kubik predict's -o, kubik export's OUT.onnx)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent if str(path.parent) else ".")
+    try:
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def atomic_write_text(path, text):
