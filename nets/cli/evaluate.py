@@ -1,7 +1,8 @@
 """``kubik eval CHECKPOINT_OR_RUN [--split test|val|train] [--report [-o confusion.png]]``:
 rebuild the model from the config a checkpoint holds, load its weights, report
 loss and accuracy (and, with --report, the confusion matrix and per-class
-precision / recall / F1, see cli.report). ``--data SOURCE`` evaluates on other
+precision / recall / F1, see cli.report). A Siamese net (a Contrastive loss)
+also gets its pair accuracy at the best distance threshold of the split. ``--data SOURCE`` evaluates on other
 data instead (cli.eval_data), as a run trained from Python requires."""
 from .. import checkpoint
 from ..checkpoint.format import label
@@ -9,6 +10,7 @@ from ..config import Source, normalize
 from ..inference.model import checkpoint_path
 from ..trainer.python_run import is_python_run
 from ..trainer import evaluate
+from ..trainer.evaluation import is_pair_loss, pair_accuracy
 from .common import build_experiment, import_code, out
 from .eval_data import eval_on_data
 from .parser import UsageError
@@ -34,6 +36,13 @@ def experiment_from_checkpoint(path, imports=(), python_hint=""):
     return ckpt, cfg, exp
 
 
+def pair_text(net, loss, X, y, batch_size):
+    """The line of a Siamese net's pair accuracy at its best distance threshold."""
+    threshold, acc = pair_accuracy(net, loss, X, y, batch_size)
+    return (f"pair accuracy {100 * acc:.2f}% at the best distance threshold {threshold:.4g} "
+            f"(pairs nearer than it called similar)")
+
+
 def cmd_eval(args):
     if args.o and not args.report:
         raise UsageError("kubik eval: -o draws the confusion matrix of --report; add --report")
@@ -55,6 +64,8 @@ def cmd_eval(args):
     acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
     out(f"{ckpt.path} (epoch {tr.get('epoch')}, step {tr.get('step')}): {args.split} split, {len(X)} samples: "
         f"loss {loss:.4f}{acc_text}")
+    if is_pair_loss(exp.loss):
+        out(pair_text(exp.net, exp.loss, X, y, cfg["train"]["eval_batch_size"]))
     if args.report:
         report(exp, X, y, cfg["train"]["eval_batch_size"], args.o,
                f"{ckpt.path.name}: confusion matrix, {args.split} split ({len(X)} samples)")

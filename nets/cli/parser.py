@@ -70,6 +70,8 @@ def parser():
     pl.add_argument("-o", metavar="FILE.png", help="output PNG (default RUN/plot.png, or ./plot.png for several runs)")
     _add_imports(pl)
     pl.add_argument("--boundary", action="store_true", help="decision boundary of a 2-feature model (one RUN)")
+    pl.add_argument("--embedding", action="store_true", help="a Siamese net's 2-D embeddings of the test samples, "
+                    "coloured by class (one RUN trained on pairs, e.g. digits_pairs)")
     g = sub.add_parser("gradcheck", help="gradient check of every registered layer (and loss)")
     g.add_argument("names", nargs="*", help="only these layers/losses")
     _add_imports(g)

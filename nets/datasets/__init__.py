@@ -18,10 +18,13 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
     scaling    fit_scaler, apply_scaler        prepare    split_indices, prepare
     loading    load (from Python), load_raw
     checks     check_features, check_targets (finite numbers, labels >= 0)
+    inputs     Inputs: several input arrays sharing the sample axis (a graph with several inputs)
+    pairs      digits_pairs: pairs of digits, same class or not (a Siamese net's data)
 """
 from .base import DATA_DIR, DATASETS, SPLIT_KEYS, Data, Raw, loader_kwargs
+from .inputs import Inputs
 from . import bundled, synthetic, idx_files, files  # noqa: F401  (register the loaders, in this order)
-from . import sequences, text_files  # noqa: F401
+from . import sequences, text_files, pairs  # noqa: F401
 from .bundled import breast_cancer, digits
 from .checks import check_features, check_targets
 from .files import csv_file, npz
@@ -32,3 +35,4 @@ from .scaling import apply_scaler, fit_scaler
 from .synthetic import circles, spirals, xor
 from .sequences import ADDING_BASELINE_MSE, adding, parity
 from .text_files import encode as encode_text, text
+from .pairs import digits_pairs
