@@ -59,6 +59,11 @@ def replica(layer):
         memo.update((id(v), v) for v in vars(lay).values() if isinstance(v, np.random.Generator))
         stack.extend(lay.children())
     twin = copy.deepcopy(layer, memo)
+    stack = [twin]
+    while stack:            # a forward set on an instance (diagnostics' capture) belongs to the original
+        lay = stack.pop()
+        lay.__dict__.pop("forward", None)
+        stack.extend(lay.children())
     twin.train(layer.training)
     return twin
 

@@ -76,10 +76,11 @@ class Inputs:
         return f"Inputs({parts})"
 
 
-def as_inputs(X):
-    """A tuple of arrays as Inputs; anything else as it is."""
+def as_inputs(X, names=None):
+    """A tuple of arrays as Inputs (named ``names``, e.g. a graph's inputs, when they are
+    as many); anything else as it is."""
     if isinstance(X, tuple) and X and all(hasattr(a, "shape") for a in X):
-        return Inputs(X)
+        return Inputs(X, names if names is not None and len(names) == len(X) else None)
     return X
 
 
