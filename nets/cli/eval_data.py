@@ -27,7 +27,7 @@ from ..datasets import DATASETS, load as load_samples
 from ..inference.model import checkpoint_path, load
 from ..trainer.python_run import is_python_run, rebuild_loss
 from ..datasets.inputs import Inputs
-from ..trainer.evaluation import LabelTask, _evaluate, is_pair_loss
+from ..trainer.evaluation import LabelTask, _evaluate, is_pair_loss, pair_accuracy
 from ..trainer.output_losses import for_net
 from .common import out
 from .parser import UsageError
@@ -105,6 +105,13 @@ def _inputs(model, X, source):
         raise UsageError(f"kubik eval --data {source}: {e}") from None
 
 
+def pair_text(net, loss, X, y, batch_size):
+    """The line of a Siamese net's pair accuracy at its best distance threshold."""
+    threshold, acc = pair_accuracy(net, loss, X, y, batch_size)
+    return (f"pair accuracy {100 * acc:.2f}% at the best distance threshold {threshold:.4g} "
+            f"(pairs nearer than it called similar)")
+
+
 def eval_on_data(args):
     """``kubik eval CHECKPOINT --data SOURCE``: print loss and accuracy (and --report)."""
     path = checkpoint_path(args.checkpoint)
@@ -133,7 +140,6 @@ def eval_on_data(args):
     out(f"{ckpt.path} (epoch {tr.get('epoch')}, step {tr.get('step')}): {args.data} ({what}), {len(Xs)} samples: "
         f"loss {value:.4f}{acc_text}")
     if is_pair_loss(loss):
-        from .evaluate import pair_text
         out(pair_text(model.net, loss, Xs, y, batch_size))
     if args.report:
         kind = SimpleNamespace(num_classes=model.record["num_classes"] if model.task != "regression" else None,

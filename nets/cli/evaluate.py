@@ -10,9 +10,9 @@ from ..config import Source, normalize
 from ..inference.model import checkpoint_path
 from ..trainer.python_run import is_python_run
 from ..trainer import evaluate
-from ..trainer.evaluation import is_pair_loss, pair_accuracy
+from ..trainer.evaluation import is_pair_loss
 from .common import build_experiment, import_code, out
-from .eval_data import eval_on_data
+from .eval_data import eval_on_data, pair_text
 from .parser import UsageError
 from .report import report
 
@@ -34,13 +34,6 @@ def experiment_from_checkpoint(path, imports=(), python_hint=""):
     exp = build_experiment(cfg, source)
     checkpoint.restore(ckpt, exp.net, weights_only=True)
     return ckpt, cfg, exp
-
-
-def pair_text(net, loss, X, y, batch_size):
-    """The line of a Siamese net's pair accuracy at its best distance threshold."""
-    threshold, acc = pair_accuracy(net, loss, X, y, batch_size)
-    return (f"pair accuracy {100 * acc:.2f}% at the best distance threshold {threshold:.4g} "
-            f"(pairs nearer than it called similar)")
 
 
 def cmd_eval(args):
