@@ -208,3 +208,28 @@ def test_check_layer_passes_for_graphs():
     check_layer(G.fan_out_in(), (3, 5))
     check_layer(G.two_inputs_two_outputs(), ((3, 4), (3, 2)))
     check_layer(G.shared_twice(), ((3, 4), (3, 4)))
+
+
+def test_a_plain_chain_runs_as_a_sequential_does():
+    def layers_():
+        layers.seed(0)
+        return [layers.ReLU(), Linear(4, 5), layers.Tanh(), Linear(5, 3)]
+    seq = nets.Sequential(*layers_()).set_propagate_down(False)
+    g = Graph(inputs=["x"])
+    for i, layer in enumerate(layers_()):
+        g.add(f"n{i}", layer, "x" if i == 0 else f"n{i - 1}")
+    g.set_propagate_down(False)
+    X, G = randn(6, 4).astype(np.float32), randn(6, 3, seed=1).astype(np.float32)
+    np.testing.assert_array_equal(g.forward(X), seq.forward(X))
+    assert g._plan.chain is not None and g._plan.trained == 3      # the leading ReLU needs no backward
+    assert g.backward(G) is None            # (the Sequential runs the ReLU's backward for nothing)
+    seq.backward(G)
+    for (n, p), (_, q) in zip(g.named_parameters(), seq.named_parameters()):
+        np.testing.assert_array_equal(p.grad, q.grad)
+    assert layers.gradcheck(g.set_propagate_down(True), X.astype(np.float64)).ok
+    with pytest.raises(ValueError, match=r"^Graph\[n1\]: Linear"):
+        g.forward(randn(6, 5))
+    with pytest.raises(ValueError, match=r"the gradient of output 'n3' has shape \(6, 2\), expected \(6, 3\)"):
+        g.forward(X)
+        g.backward(np.ones((6, 2)))
+    assert Graph(inputs=["x"]).add("a", Linear(4, 3), "x").add("b", Linear(4, 3), "x")._compiled().chain is None

@@ -19,7 +19,7 @@ import difflib
 
 from ...layers import Layer, register
 
-from .graph_plan import compile_plan, run_backward, run_forward
+from .graph_plan import compile_plan, run_backward, run_chain_backward, run_chain_forward, run_forward
 from .graph_shapes import describe_graph, infer_shapes
 from .spec import graph_spec
 
@@ -174,6 +174,11 @@ class Graph(Layer):
         plan = self._plan or self._compiled()
         if len(more) + 1 != len(self.inputs):
             raise TypeError(f"Graph: takes {len(self.inputs)} input(s) ({', '.join(self.inputs)}), got {len(more) + 1}")
+        self._vals = None       # the last step's values: let the layers' recycled buffers be reused
+        if plan.chain is not None:
+            Y = run_chain_forward(self, plan, X)
+            self._vals = Y
+            return Y
         vals = self._vals = run_forward(self, plan, (X,) + more)
         if len(plan.outputs) == 1:
             return vals[plan.outputs[0]]
@@ -186,6 +191,9 @@ class Graph(Layer):
         if len(more) + 1 != len(plan.outputs):
             raise TypeError(f"Graph: backward takes one gradient per output ({', '.join(self.outputs)}), "
                             f"got {len(more) + 1}")
+        if plan.chain is not None:
+            dX = run_chain_backward(self, plan, vals, G)
+            return dX if self.propagate_down else None
         dXs = run_backward(self, plan, vals, (G,) + more)
         if not any(self._input_flags):
             return None

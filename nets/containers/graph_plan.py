@@ -10,7 +10,9 @@ per output (zeros for an output no gradient reaches, None-free, as PyTorch
 materializes them). A node no gradient reaches at all is skipped, and so is a
 node whose backward would be useless: no parameters and no input that needs a
 gradient (``set_propagate_down``); a node whose inputs need no gradient is told
-so (``set_propagate_down(False)``), so Linear and Conv2d skip their dX GEMM.
+so (``set_propagate_down(False)``), so Linear and Conv2d skip their dX GEMM. A graph that is a plain chain (one
+input, each node reading the one before, the last node the output) runs as a
+Sequential does, keeping only its output.
 
 A layer object added under several names runs as itself for its first node and
 as a *replica* for each later one: a deep copy that shares the Parameters, the
@@ -47,6 +49,9 @@ class Plan:
     num_ports: int
     outputs: tuple            # the ports of the graph's outputs
     need: list = field(default_factory=list)   # per port: whether anything upstream needs its gradient
+    ops: list = field(default_factory=list)    # per step (runner, single, ins, out, width, needed, wants), for speed
+    chain: list = None        # a graph that is a plain chain (one input, one output): its runners in order
+    trained: int = 0          # a chain: how many of its last steps backward runs (the rest need no gradient)
 
 
 def replica(layer):
@@ -91,27 +96,60 @@ def compile_plan(graph):
         need += [step.needed] * node.width
     outputs = tuple(port[src] + (0 if j is None else j) for src, j in graph._output_refs())
     graph._replicas = replicas
-    return Plan(steps, n, outputs, need)
+    ops = [(st.runner, st.single, st.ins, st.out, st.width, st.needed, st.wants) for st in steps]
+    plan = Plan(steps, n, outputs, need, ops)
+    if len(graph.inputs) == 1 and outputs == (n - 1,) and all(
+            st.width == 1 and st.single == st.out - 1 for st in steps):
+        plan.chain = [st.runner for st in steps]          # each node reads the one before: run it as a Sequential
+        plan.trained = len(steps) - next((i for i, st in enumerate(steps) if st.needed), len(steps))
+    return plan
+
+
+def run_chain_forward(graph, plan, X):
+    """A chain's output (its only value kept: the last, for backward's shape check)."""
+    k = 0
+    try:
+        for k, runner in enumerate(plan.chain):
+            X = runner.forward(X)
+    except _USER_ERRORS as e:
+        _reraise(graph, plan.steps[k].name, plan.chain[k], e)
+    return X
+
+
+def run_chain_backward(graph, plan, Y, G):
+    """A chain's input gradient: its trained steps in reverse, as Sequential.backward."""
+    if G is None:
+        return None
+    if getattr(G, "shape", None) != getattr(Y, "shape", None):
+        raise ValueError(f"Graph: the gradient of output {graph.outputs[0]!r} has shape {np.shape(G)}, "
+                         f"expected {np.shape(Y)}")
+    chain, k = plan.chain, len(plan.chain)
+    try:
+        for k in range(len(chain) - 1, len(chain) - 1 - plan.trained, -1):
+            G = chain[k].backward(G)
+    except _USER_ERRORS as e:
+        _reraise(graph, plan.steps[k].name, chain[k], e)
+    return G if plan.trained == len(chain) else None
 
 
 def run_forward(graph, plan, Xs):
-    """The values of every port for inputs ``Xs``; a node's error names the node."""
-    vals = list(Xs) + [None] * (plan.num_ports - len(Xs))
-    step = None
+    """The values of every port for inputs ``Xs``; a node's error names the node.
+    (Written for speed: a graph that is a chain costs about what a Sequential does.)"""
+    vals = list(Xs)
+    vals.extend([None] * (plan.num_ports - len(Xs)))
+    k = 0
     try:
-        for step in plan.steps:
-            if step.single >= 0:
-                Y = step.runner.forward(vals[step.single])
+        for k, (runner, single, ins, out, width, _, _) in enumerate(plan.ops):
+            Y = runner.forward(vals[single]) if single >= 0 else runner.forward(*[vals[p] for p in ins])
+            if width == 1:
+                vals[out] = Y
             else:
-                Y = step.runner.forward(*[vals[p] for p in step.ins])
-            if step.width == 1:
-                vals[step.out] = Y
-            else:
-                if not isinstance(Y, tuple) or len(Y) != step.width:
-                    raise TypeError(f"{type(step.runner).__name__} says num_outputs = {step.width}, but its forward "
+                if not isinstance(Y, tuple) or len(Y) != width:
+                    raise TypeError(f"{type(runner).__name__} says num_outputs = {width}, but its forward "
                                     f"returned {type(Y).__name__}" + (f" of {len(Y)}" if isinstance(Y, tuple) else ""))
-                vals[step.out:step.out + step.width] = Y
+                vals[out:out + width] = Y
     except _USER_ERRORS as e:
+        step = plan.steps[k]
         _reraise(graph, step.name, step.runner, e)
     return vals
 
@@ -133,44 +171,53 @@ class _Grads:
             self.g[p], self.owned[p] = cur + G, True
 
 
+def _check_output_gradients(graph, plan, vals, Gs):
+    for p, G in zip(plan.outputs, Gs):
+        if G is not None and getattr(G, "shape", None) != getattr(vals[p], "shape", None):
+            raise ValueError(f"Graph: the gradient of output {graph.outputs[plan.outputs.index(p)]!r} has shape "
+                             f"{np.shape(G)}, expected {np.shape(vals[p])}")
+
+
 def run_backward(graph, plan, vals, Gs):
     """The gradients of the graph's input ports, from ``Gs`` (one per output, None: none)."""
+    _check_output_gradients(graph, plan, vals, Gs)
     grads = _Grads(plan.num_ports)
+    g, add = grads.g, grads.add
     for p, G in zip(plan.outputs, Gs):
         if G is not None:
-            if np.shape(G) != np.shape(vals[p]):
-                raise ValueError(f"Graph: the gradient of output {graph.outputs[plan.outputs.index(p)]!r} has shape "
-                                 f"{np.shape(G)}, expected {np.shape(vals[p])}")
-            grads.add(p, G)
-    g = grads.g
-    step = None
+            add(p, G)
+    k = len(plan.ops)
     try:
-        for step in reversed(plan.steps):
-            if not step.needed:
+        for k in range(len(plan.ops) - 1, -1, -1):
+            runner, single, ins, out, width, needed, wants = plan.ops[k]
+            if not needed:
                 continue
-            if step.width == 1:
-                G = g[step.out]
+            if width == 1:
+                G = g[out]
                 if G is None:
                     continue
-                dX = step.runner.backward(G)
+                dX = runner.backward(G)
             else:
-                Gk = g[step.out:step.out + step.width]
+                Gk = g[out:out + width]
                 if all(G is None for G in Gk):
                     continue
-                dX = step.runner.backward(*[np.zeros_like(vals[step.out + i]) if G is None else G
-                                            for i, G in enumerate(Gk)])
+                dX = runner.backward(*[np.zeros_like(vals[out + i]) if G is None else G for i, G in enumerate(Gk)])
             if dX is None:
                 continue
-            if step.single >= 0:
-                if step.wants[0]:
-                    grads.add(step.single, dX)
+            if single >= 0:
+                if wants[0]:
+                    if g[single] is None:
+                        g[single] = dX
+                    else:
+                        add(single, dX)
                 continue
-            if not isinstance(dX, tuple) or len(dX) != len(step.ins):
-                raise TypeError(f"{type(step.runner).__name__} takes {len(step.ins)} inputs, so its backward must "
-                                f"return a tuple of {len(step.ins)} gradients, got {type(dX).__name__}")
-            for p, want, d in zip(step.ins, step.wants, dX):
+            if not isinstance(dX, tuple) or len(dX) != len(ins):
+                raise TypeError(f"{type(runner).__name__} takes {len(ins)} inputs, so its backward must "
+                                f"return a tuple of {len(ins)} gradients, got {type(dX).__name__}")
+            for p, want, d in zip(ins, wants, dX):
                 if want and d is not None:
-                    grads.add(p, d)
+                    add(p, d)
     except _USER_ERRORS as e:
+        step = plan.steps[k]
         _reraise(graph, step.name, step.runner, e)
     return g[:len(graph.inputs)]
