@@ -49,6 +49,7 @@ class Inputs:
 
     @property
     def ndim(self):
+        """1 + the fewest per-sample axes of any input (at least 1: the sample axis)."""
         return 1 + min(len(s) for s in self.shapes)
 
     @property
@@ -58,9 +59,11 @@ class Inputs:
 
     @property
     def nbytes(self):
+        """Bytes of all the arrays."""
         return sum(a.nbytes for a in self.arrays)
 
     def astype(self, dtype):
+        """Every array converted to ``dtype`` (a new Inputs, the same names)."""
         return Inputs(tuple(a.astype(dtype) for a in self.arrays), self.names)
 
     def select(self, names):

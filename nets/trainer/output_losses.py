@@ -61,6 +61,8 @@ class OutputLosses:
         return tuple(outs[k] for k in self.terms[0][1])
 
     def forward(self, outs, target):
+        """Σ_k w_k L_k of the net's outputs ``outs`` (a tuple in ``outputs`` order) and the
+        target (one for every term, or a tuple with one per term); a float."""
         outs = outs if isinstance(outs, tuple) else (outs,)
         if len(outs) != len(self.outputs):
             raise ValueError(f"OutputLosses: expected {len(self.outputs)} outputs ({', '.join(self.outputs)}), "
@@ -73,6 +75,8 @@ class OutputLosses:
         return total
 
     def backward(self):
+        """One gradient per output of the net (None for an output no term reads), the terms'
+        gradients weighted and summed where several read one output."""
         if not getattr(self, "_done", False):
             raise RuntimeError("OutputLosses: backward called before forward")
         grads, owned = [None] * len(self.outputs), [False] * len(self.outputs)
