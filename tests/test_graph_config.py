@@ -164,3 +164,16 @@ def test_the_resolved_config_writes_the_loss_list(tmp_path):
                                    **{k: v for k, v in resolved["loss"][1].items()
                                       if k not in ("name", "output", "weight")}}
     assert resolved["model"]["outputs"] == ["logits", "aux"]
+
+
+def test_train_monitor_records_per_node_and_a_shared_encoder_once(tmp_path):
+    text = BASE.replace("train: {epochs: 1, batch_size: 64, progress: false}",
+                        "train: {epochs: 1, batch_size: 64, progress: false, monitor: {every_steps: 5}}")
+    text = text.replace("{name: aux, in: stem, layers: [GlobalAvgPool2d, {Linear: {out_features: 10}}]}",
+                        "{name: aux, in: cat, share: logits}")          # the head used twice in one forward
+    code, _, err = run("train", write(tmp_path, text), "--out", tmp_path / "run", "--quiet")
+    assert code == 0, err
+    rows = (tmp_path / "run" / "diagnostics.csv").read_text().splitlines()
+    names = {r.split(",")[1] for r in rows[1:]}
+    assert {"stem.0.weight", "stem.1.ReLU", "a.weight", "logits.1.weight"} <= names
+    assert not any(n.startswith("aux.") for n in names)                # shared: recorded under its first node
