@@ -17,14 +17,19 @@ def _default_out(runs, name):
     return Path(runs[0]) / name if len(runs) == 1 else Path(name)
 
 
-def _boundary(args, plot):
-    if len(args.runs) != 1:
-        raise UsageError("kubik plot --boundary: give one run folder")
+def _one_run(args, flag, why):
+    """(run folder, checkpoint, experiment) of the one RUN a ``--boundary`` / ``--embedding`` plot draws."""
+    if len(args.runs) != 1 or (args.boundary and args.embedding):
+        raise UsageError(f"kubik plot {flag}: give one run folder (and only one of --boundary, --embedding)")
     run = Path(args.runs[0])
     ckpt = next((run / n for n in ("best.npz", "last.npz") if (run / n).is_file()), None)
     if ckpt is None:
-        raise UsageError(f"kubik plot --boundary: '{run}' has no best.npz or last.npz")
-    exp = experiment_from_checkpoint(ckpt, args.imports, " (--boundary draws the model over its training data)")[2]
+        raise UsageError(f"kubik plot {flag}: '{run}' has no best.npz or last.npz")
+    return run, ckpt, experiment_from_checkpoint(ckpt, args.imports, f" ({flag} {why})")[2]
+
+
+def _boundary(args, plot):
+    run, ckpt, exp = _one_run(args, "--boundary", "draws the model over its training data")
     if exp.task.num_classes is None:
         raise UsageError("kubik plot --boundary: the model is a regression (no classes)")
     from ..inference.report import predict
@@ -36,13 +41,7 @@ def _boundary(args, plot):
 
 def _embedding(args, plot):
     """The test samples of a pair data set through the net's first output (the shared encoder)."""
-    if len(args.runs) != 1 or args.boundary:
-        raise UsageError("kubik plot --embedding: give one run folder (and not --boundary)")
-    run = Path(args.runs[0])
-    ckpt = next((run / n for n in ("best.npz", "last.npz") if (run / n).is_file()), None)
-    if ckpt is None:
-        raise UsageError(f"kubik plot --embedding: '{run}' has no best.npz or last.npz")
-    exp = experiment_from_checkpoint(ckpt, args.imports, " (--embedding draws its test samples' embeddings)")[2]
+    run, ckpt, exp = _one_run(args, "--embedding", "draws its test samples' embeddings")
     if exp.data.points is None:
         raise UsageError(f"kubik plot --embedding: the run's data ({exp.config['data']['name']}) are not pairs of "
                          f"single samples with classes (digits_pairs is)")
