@@ -9,3 +9,5 @@
 """
 from .conv import Conv2d
 from .conv1d import Conv1d
+from .conv_transpose import ConvTranspose2d
+from .conv_transpose1d import ConvTranspose1d
