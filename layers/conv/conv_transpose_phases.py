@@ -74,6 +74,6 @@ class PhaseForward:
             h, w = min(rows, Hb - r0), min(columns, Wb - c0)     # beyond: output_padding the kernel never reaches
             Yp[:, :, :h, :w] = P[:, :L].reshape(O, nb, Hb, Wb)[:, :, r0:r0 + h, c0:c0 + w]
             if h < rows or w < columns:
-                edge = P[:, :1].reshape(O, 1, 1, 1)            # the bias (or zero) alone
+                edge = 0 if self.bias is None else self.bias.data.reshape(O, 1, 1, 1)   # the bias alone
                 Yp[:, :, h:] = edge
                 Yp[:, :, :h, w:] = edge
