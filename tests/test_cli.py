@@ -2,7 +2,7 @@
 (``python -m kubik`` is ``kubik``): the shipped configs, --set, summary,
 eval, layers, gradcheck, broken configs and command lines (exit 2, one line,
 no traceback), corrupted checkpoints, and resume after SIGKILL / SIGINT giving
-bit-identical weights."""
+bit-identical weights (with every data.augment transform drawing on the way)."""
 import os
 import signal
 import subprocess
@@ -187,8 +187,17 @@ def test_mistakes_give_one_line_and_exit_2(tmp_path, args, fragment):
 
 RESUME = """\
 seed: 2
-data: {name: digits}
+data:
+  name: digits
+  image: true
+  augment:                  # every transform: the resumed run must continue their random stream exactly
+    - {RandomCrop: {size: 8, padding: 1, padding_mode: reflect}}
+    - {RandomShift: 1}
+    - RandomFlip
+    - {Cutout: 2}
+    - {RandomNoise: {std: 0.1}}
 model:
+  - Flatten
   - Linear: {out_features: 256}
   - ReLU
   - Dropout: 0.2

@@ -2,7 +2,8 @@
 run folders overlaid (and, where diagnostics.csv exists, a second PNG
 ``<file>-gradients.png`` of the gradient norm per layer); ``kubik plot RUN
 --boundary [-o file.png]``: the decision boundary of a model with two input
-features over its training points. matplotlib is imported only here."""
+features over its training points; ``--augment`` and ``--reconstructions``:
+pictures of images (cli.plot_images). matplotlib is imported only here."""
 from pathlib import Path
 
 from .evaluate import experiment_from_checkpoint
@@ -14,14 +15,19 @@ def _default_out(runs, name):
     return Path(runs[0]) / name if len(runs) == 1 else Path(name)
 
 
-def _boundary(args, plot):
+def run_experiment(args, flag, why):
+    """(run folder, checkpoint, Experiment with its weights) of the one RUN a ``flag`` plot takes."""
     if len(args.runs) != 1:
-        raise UsageError("kubik plot --boundary: give one run folder")
+        raise UsageError(f"kubik plot {flag}: give one run folder")
     run = Path(args.runs[0])
     ckpt = next((run / n for n in ("best.npz", "last.npz") if (run / n).is_file()), None)
     if ckpt is None:
-        raise UsageError(f"kubik plot --boundary: '{run}' has no best.npz or last.npz")
-    exp = experiment_from_checkpoint(ckpt, args.imports, " (--boundary draws the model over its training data)")[2]
+        raise UsageError(f"kubik plot {flag}: '{run}' has no best.npz or last.npz")
+    return run, ckpt, experiment_from_checkpoint(ckpt, args.imports, f" ({flag} {why})")[2]
+
+
+def _boundary(args, plot):
+    run, ckpt, exp = run_experiment(args, "--boundary", "draws the model over its training data")
     if exp.task.num_classes is None:
         raise UsageError("kubik plot --boundary: the model is a regression (no classes)")
     from ..inference.report import predict
@@ -33,9 +39,14 @@ def _boundary(args, plot):
 
 def cmd_plot(args):
     from .. import plot
+    from .plot_images import augmented, reconstructions
     try:
         if args.boundary:
             written = _boundary(args, plot)
+        elif args.augment:
+            written = augmented(args, plot)
+        elif args.reconstructions:
+            written = reconstructions(args, plot)
         else:
             runs = [plot.read_run(r) for r in args.runs]
             path = Path(args.o) if args.o else _default_out(args.runs, "plot.png")

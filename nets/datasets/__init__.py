@@ -19,7 +19,7 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
     loading    load (from Python), load_raw
     checks     check_features, check_targets (finite numbers, labels >= 0)
 """
-from .base import DATA_DIR, DATASETS, SPLIT_KEYS, Data, Raw, loader_kwargs
+from .base import DATA_DIR, DATASETS, SPLIT_KEYS, TARGET_INPUT, Data, Raw, loader_kwargs, target_is_input
 from . import bundled, synthetic, idx_files, files  # noqa: F401  (register the loaders, in this order)
 from . import sequences, text_files  # noqa: F401
 from .bundled import breast_cancer, digits
