@@ -6,24 +6,13 @@ features over its training points; ``--augment`` and ``--reconstructions``:
 pictures of images (cli.plot_images). matplotlib is imported only here."""
 from pathlib import Path
 
-from .evaluate import experiment_from_checkpoint
 from .common import out
 from .parser import UsageError
+from .plot_images import augmented, reconstructions, run_experiment
 
 
 def _default_out(runs, name):
     return Path(runs[0]) / name if len(runs) == 1 else Path(name)
-
-
-def run_experiment(args, flag, why):
-    """(run folder, checkpoint, Experiment with its weights) of the one RUN a ``flag`` plot takes."""
-    if len(args.runs) != 1:
-        raise UsageError(f"kubik plot {flag}: give one run folder")
-    run = Path(args.runs[0])
-    ckpt = next((run / n for n in ("best.npz", "last.npz") if (run / n).is_file()), None)
-    if ckpt is None:
-        raise UsageError(f"kubik plot {flag}: '{run}' has no best.npz or last.npz")
-    return run, ckpt, experiment_from_checkpoint(ckpt, args.imports, f" ({flag} {why})")[2]
 
 
 def _boundary(args, plot):
@@ -39,7 +28,6 @@ def _boundary(args, plot):
 
 def cmd_plot(args):
     from .. import plot
-    from .plot_images import augmented, reconstructions
     try:
         if args.boundary:
             written = _boundary(args, plot)

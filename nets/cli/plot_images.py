@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .evaluate import experiment_from_checkpoint
 from .parser import UsageError
 
 SHOWN = 8          # training images in --augment
@@ -15,8 +16,18 @@ DRAWS = 2          # rows of transformed copies
 RECONSTRUCTED = 10
 
 
+def run_experiment(args, flag, why):
+    """(run folder, checkpoint, Experiment with its weights) of the one RUN a ``flag`` plot takes."""
+    if len(args.runs) != 1:
+        raise UsageError(f"kubik plot {flag}: give one run folder")
+    run = Path(args.runs[0])
+    ckpt = next((run / n for n in ("best.npz", "last.npz") if (run / n).is_file()), None)
+    if ckpt is None:
+        raise UsageError(f"kubik plot {flag}: '{run}' has no best.npz or last.npz")
+    return run, ckpt, experiment_from_checkpoint(ckpt, args.imports, f" ({flag} {why})")[2]
+
+
 def augmented(args, plot):
-    from .plot import run_experiment
     run, _, exp = run_experiment(args, "--augment", "draws the transforms of the run's own training data")
     if not exp.augment:
         raise UsageError(f"kubik plot --augment: the run in '{run}' has no data.augment transforms")
@@ -34,7 +45,6 @@ def augmented(args, plot):
 
 
 def reconstructions(args, plot):
-    from .plot import run_experiment
     from ..trainer import predict
     run, ckpt, exp = run_experiment(args, "--reconstructions", "draws the model's outputs for its test split")
     d = exp.data
