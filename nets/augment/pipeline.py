@@ -27,6 +27,9 @@ class Augment:
     def __bool__(self):
         return bool(self.transforms)
 
+    def __iter__(self):
+        return iter(self.transforms)
+
     def check(self, sample_shape):
         """ValueError (naming the transform) when one cannot take samples of ``sample_shape``."""
         for t in self.transforms:
