@@ -26,8 +26,7 @@ def test_random_crop_takes_windows_of_the_padded_images_in_the_documented_draw_o
     X = batch()
     Y = RandomCrop((4, 5), padding=1)(X.copy(), np.random.default_rng(3))
     assert Y.shape == (5, 2, 4, 5) and Y.dtype == np.float32
-    g = np.random.default_rng(3)
-    top, left = g.integers(0, 6 - 4 + 2 + 1, 5), g.integers(0, 7 - 5 + 2 + 1, 5)   # rows first, then columns
+    top, left = np.random.default_rng(3).integers(0, [6 - 4 + 2 + 1, 7 - 5 + 2 + 1], (5, 2)).T   # (row, column)
     P = np.pad(X, ((0, 0), (0, 0), (1, 1), (1, 1)))
     for n in range(5):
         np.testing.assert_array_equal(Y[n], P[n, :, top[n]:top[n] + 4, left[n]:left[n] + 5])
@@ -40,8 +39,7 @@ def test_random_crop_takes_windows_of_the_padded_images_in_the_documented_draw_o
 def test_random_shift_moves_each_image_and_fills_zeros():
     X = np.arange(2 * 1 * 4 * 4, dtype=np.float32).reshape(2, 1, 4, 4) + 1
     Y = RandomShift(1)(X.copy(), np.random.default_rng(7))
-    g = np.random.default_rng(7)
-    dy, dx = g.integers(0, 3, 2) - 1, g.integers(0, 3, 2) - 1
+    dy, dx = np.random.default_rng(7).integers(0, 3, (2, 2)).T - 1
     for n in range(2):
         want = np.zeros((4, 4), np.float32)
         src = X[n, 0, max(dy[n], 0):4 + min(dy[n], 0), max(dx[n], 0):4 + min(dx[n], 0)]

@@ -29,7 +29,7 @@ TOP = {
     "imports": ([], ("list",), "Python modules (or .py files relative to the config) imported before building"),
 }
 DATA = {
-    "name": (REQUIRED, ("str",), "digits, breast_cancer, spirals, xor, circles, idx (mnist), npz, csv"),
+    "name": (REQUIRED, ("str",), "digits, breast_cancer, spirals, xor, circles, idx (mnist), cifar10, npz, csv, ..."),
     "test_split": (0.2, ("float",), "held-out test fraction (ignored when the data has its own test set)"),
     "seed": (0, ("int",), "seeds synthetic data and the test/validation splits"),
     "scale": ("standard", ("str",), "none, standard, minmax or max"),
