@@ -2,8 +2,7 @@
 layers themselves and the gradient checker.
 
     core/            Layer, Parameter, the registry and plugins, spec, init, random, gradcheck
-    activations/     ReLU, LeakyReLU, ELU, Hardtanh, PReLU, Sigmoid, Tanh, Softplus, GELU, SiLU, Mish,
-                     Softmax, LogSoftmax
+    activations/     ReLU, LeakyReLU, ELU, Hardtanh, PReLU, Sigmoid, Tanh, Softplus, GELU, SiLU, Mish, Softmax, ...
     conv/            Conv2d, Conv1d, ConvTranspose2d, ConvTranspose1d and their engines (im2col, Winograd)
     pooling/         MaxPool2d, AvgPool2d, adaptive / global average pools, 1-d pools; Upsample, ZeroPad2d
     normalization/   BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm

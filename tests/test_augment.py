@@ -277,3 +277,14 @@ def test_config_mistakes_are_one_placed_line(tmp_path):
     (tmp_path / "bad3.yaml").write_text(text.replace("{Cutout: {sise: 2}}", "{RandomCrop: 12}"))
     line = one_line_error(kubik("train", tmp_path / "bad3.yaml", "--out", tmp_path / "r"))
     assert "data.augment[1].RandomCrop: a 12x12 window does not fit samples of size 8x8" in line
+
+
+def test_an_empty_augment_keeps_the_config_hash_of_runs_made_before_it():
+    from pathlib import Path
+    from kubik.nets import checkpoint
+    from kubik.nets.config import config_hash, normalize
+    ckpt = checkpoint.read(Path(__file__).parent / "data" / "release_0.2.0_config.npz")
+    cfg = normalize(ckpt.config)
+    assert cfg["data"]["augment"] == [] and config_hash(cfg) == ckpt.config_hash
+    cfg["data"]["augment"] = ["RandomFlip"]
+    assert config_hash(cfg) != ckpt.config_hash

@@ -202,7 +202,8 @@ def test_every_builtin_layer_has_a_converter_or_case():
 
 SHIPPED = {"digits_mlp": (64,), "digits_cnn": (1, 8, 8), "breast_cancer": (30,), "spirals": (2,),
            "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,),
-           "digits_lstm": (8, 8), "adding_lstm": (50, 2)}
+           "digits_lstm": (8, 8), "adding_lstm": (50, 2), "digits_cnn_augmented": (1, 8, 8),
+           "digits_autoencoder": (1, 8, 8), "cifar10_resnet": (3, 32, 32)}
 
 
 def test_every_shipped_config_is_listed():

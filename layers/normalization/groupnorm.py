@@ -9,7 +9,7 @@ from ..core.registry import register
 class GroupNorm(Layer):
     """Y[n, c] = γ[c] · (X[n, c] − μ[n, g]) / sqrt(σ²[n, g] + eps) + β[c], as torch.nn.GroupNorm.
 
-    X: (N, C, *) with C = num_channels split into num_groups groups of C/G
+    X: (N, C, ...) with C = num_channels split into num_groups groups of C/G
     consecutive channels; μ and σ² (biased) are taken per sample over each group's
     channels and all their positions, the same in training and evaluation (no
     running statistics, so any batch size works). Parameters (if ``affine``):
