@@ -82,3 +82,17 @@ def test_a_config_trains_and_evaluates_on_it(tmp_path, capsys):
     assert "test split, 10 samples" in capsys.readouterr().out
     assert main(["eval", str(tmp_path / "run"), "--data", str(folder)]) == 0      # a CIFAR folder as --data
     assert "its test split), 10 samples" in capsys.readouterr().out
+
+
+def test_the_shipped_config_says_where_the_files_go_then_trains_on_them(tmp_path):
+    from cli_run import ROOT, kubik, one_line_error
+    config = ROOT / "configs" / "cifar10_resnet.yaml"
+    if not (ROOT / "data" / "cifar-10-batches-bin").exists():       # as shipped: data/cifar-10-batches-bin
+        line = one_line_error(kubik("summary", config))
+        assert "cifar10_resnet.yaml:" in line and "data.path: CIFAR-10 folder not found" in line
+        assert "cifar-10-binary.tar.gz" in line
+    folder = write_batches(tmp_path / "cifar-10-batches-bin", per_file=6, test=5)
+    proc = kubik("train", config, "--out", tmp_path / "run", "--quiet", "--set", f"data.path={folder}",
+                 "--set", "train.epochs=1", "--set", "train.batch_size=8", "--set", "data.train_samples=24")
+    assert proc.returncode == 0, proc.stderr
+    assert "22 training, 2 validation, 5 test samples" in proc.stdout and "test split (final weights)" in proc.stdout
