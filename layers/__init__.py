@@ -7,6 +7,7 @@ layers themselves and the gradient checker.
     pooling/         MaxPool2d, AvgPool2d, adaptive / global average pools, 1-d pools; Upsample, ZeroPad2d
     normalization/   BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
     recurrent/       RNN, LSTM, GRU, Embedding, LastStep, MeanOverTime
+    merge/           Add, Multiply, Concatenate: several inputs joined into one
     linear, shape, dropout   Linear; Flatten, Identity, Reshape; Dropout, Dropout2d
     testing          check_layer: the conformance check for your own layers
     runtime/         threads, samples split between threads, scratch buffers, flat parameters
@@ -25,4 +26,5 @@ from .pooling import (AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool2d, 
                       ZeroPad2d)
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .recurrent import GRU, LSTM, RNN, Embedding, LastStep, MeanOverTime
+from .merge import Add, Concatenate, Multiply
 from . import testing  # noqa: E402  (check_layer: the conformance check for your own layers)

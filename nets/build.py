@@ -9,7 +9,7 @@ from .. import layers
 from ..layers import Layer
 from ..layers.runtime.threads import blas_threads_for, resolve_threads, set_num_threads
 
-from .config import ConfigError
+from .config import ConfigError, batch_size_of
 from .builders import (CHILD_KEYS, CONTAINERS, LAYER_ARGS, Row, Task, build_layer, build_loss,  # noqa: F401
                        build_model, build_optimizer, build_schedule, check_args, fill_defaults, loader_args,
                        resolve, summary_table)
@@ -54,7 +54,7 @@ def build(cfg: dict, data=None) -> "Experiment":
     where = entry_path(cfg["model"][last], ("model", last))
     task = Task(loss, out_shape, data.num_classes, data.y_train.shape[1:], where)
     threads = resolve_threads(cfg["train"]["threads"], net.num_parameters())
-    blas = blas_threads_for(net, threads, data.input_shape, cfg["train"]["batch_size"])
+    blas = blas_threads_for(net, threads, data.input_shape, batch_size_of(cfg["train"], len(data.X_train)))
     cfg["train"]["threads"] = set_num_threads(threads, blas=blas)
     net.flatten_parameters()  # fused optimizer updates over one flat buffer (layers/runtime/flat.py)
     opt = build_optimizer(cfg["optimizer"], net)

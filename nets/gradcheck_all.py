@@ -5,7 +5,8 @@ A layer's example comes from shape inference: for each candidate per-sample
 input shape (a vector, an image, a short sequence), the constructor gets the
 arguments ``infer_args`` gives, plus small values for common required
 arguments (``EXAMPLE_ARGS``); the first shape that ``output_shape`` accepts is
-used with a batch of 3. Containers get two small children (a Linear and a
+used with a batch of 3 (as one input, or as two inputs of that shape for a
+merge layer such as Add or Concatenate). Containers get two small children (a Linear and a
 Tanh, or a Linear-Tanh body). A layer no candidate fits is listed as skipped,
 with the reason, never silently left out. Losses get predictions in (0.05,
 0.95) and either integer labels or targets in [0, 1] shaped like the
@@ -100,26 +101,39 @@ def layer_example(cls):
             kwargs["rng"] = 0
         try:
             layer = cls(*args, **kwargs)
-            layer.output_shape(shape)
         except (ValueError, TypeError) as e:
             reasons.append(f"{shape}: {e}")
             continue
-        return layer, _input(shape)
+        for arity in (1, 2):        # a merge layer (Add, Concatenate) takes two inputs of the shape
+            try:
+                layer.output_shape(*(shape,) * arity)
+            except (ValueError, TypeError) as e:
+                reasons.append(f"{shape}{' x2' if arity > 1 else ''}: {e}")
+                continue
+            return layer, (_input(shape) if arity == 1 else tuple(_input(shape, seed) for seed in range(arity)))
     return None, "no small input fits: " + "; ".join(reasons)
 
 
 def loss_example(cls):
-    """(loss, pred, target) for a loss class, or (None, reason, None)."""
+    """(loss, pred, target) for a loss class, or (None, reason, None); ``pred`` is a tuple
+    for a loss with several predictions (``cls.predictions``), ``target`` None for a loss
+    without one. The first target that the loss accepts is used: none, integer labels,
+    values shaped like the predictions, or labels 1 / -1 (elementwise or per sample)."""
     rng = np.random.default_rng(0)
-    pred = rng.uniform(0.05, 0.95, (4, 3))
+    preds = tuple(rng.uniform(0.05, 0.95, (4, 3)) for _ in cls.predictions)
+    pred = preds if len(preds) > 1 else preds[0]
     loss = cls()
-    for target in (np.array([0, 2, 1, 2]), rng.uniform(0.0, 1.0, (4, 3))):
+    takes_target = len(cls.arguments()) > len(cls.predictions)
+    signs = np.where(rng.random((4, 3)) < 0.5, -1.0, 1.0)
+    candidates = (np.array([0, 2, 1, 2]), rng.uniform(0.0, 1.0, (4, 3)), signs, signs[:, 0]) if takes_target \
+        else (None,)
+    for target in candidates:
         try:
-            loss.forward(pred.copy(), target)
+            loss.forward(*cls.call_arguments([p.copy() for p in preds], target))
             return loss, pred, target
         except (ValueError, TypeError):
             continue
-    return None, "accepts neither integer labels nor targets shaped like the predictions", None
+    return None, "accepts neither integer labels, nor targets shaped like the predictions, nor 1/-1 labels", None
 
 
 def run_all(names=(), out=print):

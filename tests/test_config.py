@@ -110,7 +110,7 @@ BROKEN = [
     (MINI + "schedule: {name: LinearWarmup, warmup_steps: 2, after: {Cosine: {T_max: 3}}}\n",
      "schedule.after: unknown schedule 'Cosine'", 6),
     (MINI + "train: {epochs: 0}\n", "train.epochs: must be >= 1, got 0", 6),
-    (MINI + "train: {batch_size: 32.5}\n", "train.batch_size: expected an integer, got 32.5", 6),
+    (MINI + "train: {batch_size: 32.5}\n", "train.batch_size: expected an integer or full (the whole training part), got 32.5", 6),
     (MINI + "train: {val_split: 1.5}\n", "train.val_split: must be in [0, 1)", 6),
     (MINI + "train: {early_stopping: {monitor: val_acc}}\n",
      "train.early_stopping.monitor: unknown metric 'val_acc' (did you mean 'val_accuracy'?)", 6),

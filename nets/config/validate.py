@@ -8,8 +8,8 @@ import copy
 import math
 
 from .errors import ConfigError, suggest, unknown
-from .schema import (CHECKPOINT, DATA, EARLY, MONITOR, MONITOR_WHAT, MONITORS, REQUIRED, SCALES,
-                     SCHEDULE_INTERVALS, TOP, TRAIN, expect)
+from .schema import (CHECKPOINT, DATA, EARLY, FULL_BATCH, LOGS, MONITOR, MONITOR_WHAT, MONITORS, REQUIRED, SCALES,
+                     SCHEDULE_INTERVALS, SWEEP, TOP, TRAIN, expect)
 
 
 def require_mapping(raw):
@@ -83,7 +83,9 @@ def _train(given):
     train = merge_section(given, TRAIN, ("train",))
     train["early_stopping"] = merge_section(train["early_stopping"], EARLY, ("train", "early_stopping"))
     train["checkpoint"] = merge_section(train["checkpoint"], CHECKPOINT, ("train", "checkpoint"))
-    for key, low in (("epochs", 1), ("batch_size", 1), ("accumulate", 1), ("val_interval", 1), ("eval_batch_size", 1)):
+    if train["batch_size"] != FULL_BATCH:
+        _at_least(train["batch_size"], 1, ("train", "batch_size"))
+    for key, low in (("epochs", 1), ("accumulate", 1), ("val_interval", 1), ("eval_batch_size", 1)):
         _at_least(train[key], low, ("train", key))
     _fraction(train["val_split"], ("train", "val_split"))
     if train["threads"] != "auto" and not (isinstance(train["threads"], int) and train["threads"] >= 1):
@@ -101,6 +103,8 @@ def _train(given):
     _at_least(train["monitor"]["every_steps"], 0, ("train", "monitor", "every_steps"))
     for i, what in enumerate(train["monitor"]["what"]):
         _one_of(what, MONITOR_WHAT, "diagnostic", ("train", "monitor", "what", i))
+    for i, where in enumerate(train["log"]):
+        _one_of(where, LOGS, "log", ("train", "log", i))
     return train
 
 
@@ -149,4 +153,8 @@ def normalize(raw):
             raise ConfigError(f"must be 'epoch' or 'step', got {cfg['schedule']['interval']!r}",
                               ("schedule", "interval"))
     cfg["train"] = _train(cfg["train"])
+    if cfg["sweep"] is None:      # written only where a config has one
+        del cfg["sweep"]
+    else:                         # its keys and kinds; nets.sweep reads their meaning
+        cfg["sweep"] = merge_section(cfg["sweep"], SWEEP, ("sweep",))
     return cfg
