@@ -10,7 +10,7 @@ from ..runtime.scratch import recycled
 from .conv_transpose_backward import ConvTransposeBackward
 from .conv_transpose_phases import PhaseForward
 from ..kernels import kernel
-from .im2col import Geometry, col2im, pair
+from .im2col import Geometry, channels, col2im, pair
 
 CACHE_BYTES = 8 << 20  # column matrices up to this size are made whole; larger ones a chunk of samples at a time
 CHUNK_BYTES = 2 << 20  # (as Conv2d: the chunk's columns are still in cache when col2im / the GEMM reads them)
@@ -58,13 +58,7 @@ class ConvTranspose2d(PhaseForward, ConvTransposeBackward, Layer):
                  bias=True, dilation=1, rng=None, dtype=np.float32, init="default"):
         super().__init__()
         name = type(self).__name__
-        for arg, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name}: {arg} must be a positive int, got {v!r}")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels ({out_channels}) "
-                             f"must both be divisible by groups ({groups})")
-        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
+        self.in_channels, self.out_channels, self.groups = channels(name, in_channels, out_channels, groups)
         self.kernel_size = pair(name, "kernel_size", kernel_size, 1)
         self.stride = pair(name, "stride", stride, 1)
         self.padding = pair(name, "padding", padding, 0)
