@@ -176,6 +176,20 @@ def test_chunks_and_threads_give_the_same_results(monkeypatch):
         parallel.configure(1)
 
 
+def test_both_phase_layouts_of_the_numpy_path_are_exercised():
+    """The numpy forward's col2im by phases runs on X's own grid where every phase fits it (the
+    decoder's k = 2s, p = s/2), else on a zero-bordered grid; the loop reference covers both."""
+    from kubik.layers.conv.conv_transpose_phases import PhasePlan
+    flat = PhasePlan((16, 16), (32, 32), (4, 4), (2, 2), (1, 1), (1, 1))
+    assert flat.flat and flat.grid == (16, 16) and flat.front == 16 + 1 and flat.back == 16 + 1
+    assert sorted(len(taps) for *_, taps in flat.phases) == [4, 4, 4, 4]
+    bordered = PhasePlan((4, 5), (6, 7), (3, 3), (1, 1), (0, 0), (1, 1))     # k = 3, p = 0: 6 > 4 rows
+    assert not bordered.flat and bordered.grid == (6, 7) and bordered.front == 0
+    shapes = {kw.get("kernel_size"): ConvTranspose2d(4, 4, **kw)._phase_plan(
+        (4, 5), ConvTranspose2d(4, 4, **kw).output_shape((4, 4, 5))[1:]).flat for kw in CASES[:2]}
+    assert shapes == {3: False, 4: True}
+
+
 def test_numpy_and_compiled_paths_agree():
     layer = ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2, rng=0)
     X = np.random.default_rng(0).standard_normal((3, 4, 5, 6)).astype(np.float32)

