@@ -80,7 +80,7 @@ class ConvTranspose2d(PhaseForward, ConvTransposeBackward, Layer):
         self._astype_hook(None)
 
     def _astype_hook(self, dtype):
-        self._geo = {}       # (H, W) -> (Geometry, output size, size col2im reaches)
+        self._geo = {}       # (H, W) -> (Geometry, output size); ("phases", H, W) -> PhasePlan (numpy path)
         self._buffers = {}
         self._ones = np.ones(0, self.weight.dtype)
 
