@@ -112,11 +112,22 @@ class WrongUpsample(Upsample):
         return np.ascontiguousarray(G[..., ::2, ::2])
 
 
-def test_negative_control():
+class WrongZeroPad2d(ZeroPad2d):
+    """Negative control: backward takes G's top-left corner instead of the window X went to."""
+
+    def backward(self, G):
+        super().backward(G)
+        return np.ascontiguousarray(G[..., :self._shape[-2], :self._shape[-1]])
+
+
+def test_negative_controls():
     X = np.random.default_rng(0).standard_normal((2, 2, 3, 3))
     assert layers.gradcheck(Upsample(scale_factor=2), X).ok
     with pytest.raises(layers.GradcheckError, match="input"):
         layers.gradcheck(WrongUpsample(scale_factor=2), X)
+    assert layers.gradcheck(ZeroPad2d((1, 0, 2, 0)), X).ok
+    with pytest.raises(layers.GradcheckError, match="input"):
+        layers.gradcheck(WrongZeroPad2d((1, 0, 2, 0)), X)
 
 
 @pytest.mark.parametrize("layer,shape", [(Upsample(scale_factor=2, mode="bilinear"), (2, 2, 3, 3)),

@@ -141,8 +141,47 @@ class WrongPReLU(PReLU):
         return dX
 
 
+class WrongSiLU(SiLU):
+    """Negative control: dX = G ⊙ σ(X), the gate alone."""
+
+    def forward(self, X):
+        Y = super().forward(X)
+        self._D = 0.5 + 0.5 * np.tanh(X * 0.5)
+        return Y
+
+
+class WrongHardtanh(Hardtanh):
+    """Negative control: the gradient passed through the clipped region too."""
+
+    def forward(self, X):
+        Y = super().forward(X)
+        self._D = np.ones_like(X)
+        return Y
+
+
+class WrongDropout2d(Dropout2d):
+    """Negative control: backward forgets the 1/(1 − p) scaling."""
+
+    def backward(self, G):
+        return super().backward(G) * (1 - self.p)
+
+
+class WrongConvTranspose1d(layers.ConvTranspose1d):
+    """Negative control: the bias gradient counted twice."""
+
+    def backward(self, G):
+        dX = super().backward(G)
+        self.bias.grad *= 2
+        return dX
+
+
 @pytest.mark.parametrize("wrong,right,X", [
     (WrongMish(), Mish(), np.random.default_rng(0).standard_normal((3, 4)) * 2),
+    (WrongSiLU(), SiLU(), np.random.default_rng(3).standard_normal((3, 4)) * 2),
+    (WrongHardtanh(), Hardtanh(), np.random.default_rng(4).uniform(0.2, 0.8, (3, 4)) * np.array([-3, 3, 1, -1])),
+    (WrongDropout2d(0.5, rng=0), Dropout2d(0.5, rng=0), np.random.default_rng(5).standard_normal((4, 3, 2, 2))),
+    (WrongConvTranspose1d(2, 3, 3, stride=2, rng=0), layers.ConvTranspose1d(2, 3, 3, stride=2, rng=0),
+     np.random.default_rng(6).standard_normal((2, 2, 4))),
     (WrongGroupNorm(2, 4), GroupNorm(2, 4), np.random.default_rng(1).standard_normal((2, 4, 3))),
     (WrongPReLU(3), PReLU(3), np.random.default_rng(2).standard_normal((2, 3, 4)) + 0.05)])
 def test_negative_controls(wrong, right, X):
