@@ -16,6 +16,7 @@ from .builders import (CHILD_KEYS, CONTAINERS, LAYER_ARGS, Row, Task, build_laye
                        build_model, build_optimizer, build_schedule, check_args, fill_defaults, loader_args,
                        resolve, summary_table)
 from .builders.entries import entry_path
+from .augment import build_augment
 from .datasets import prepare
 from .inference.preprocessing import describe as describe_preprocessing
 
@@ -31,6 +32,7 @@ class Experiment:
     task: Task
     optimizer: object
     schedule: object
+    augment: object = None     # nets.augment.Augment of the training batches (data.augment)
     warnings: list = field(default_factory=list)    # ConfigErrors that only warn (a graph's unused node)
 
 
@@ -68,6 +70,10 @@ def build(cfg: dict, data=None) -> "Experiment":
             cfg["data"]["path"] = os.path.abspath(os.path.expanduser(cfg["data"]["path"]))
         if cfg["data"]["name"] == "text" and data.classes:   # the vocabulary travels in config.yaml and checkpoints
             cfg["data"]["vocab"] = "".join(data.classes)
+    if cfg["data"].get("augment") and data.input_names is not None:
+        raise ConfigError(f"the transforms take one input array; these data have {len(data.input_names)} inputs "
+                          f"({', '.join(data.input_names)})", ("data", "augment"))
+    augment = build_augment(cfg["data"].get("augment"), data.input_shape)
     layers.seed(cfg["seed"])
     warnings = []
     net, rows, out_shape = build_model(cfg["model"], data.input_shape, data.input_names, warnings)
@@ -80,6 +86,6 @@ def build(cfg: dict, data=None) -> "Experiment":
     net.flatten_parameters()  # fused optimizer updates over one flat buffer (layers/runtime/flat.py)
     opt = build_optimizer(cfg["optimizer"], net)
     sched = build_schedule(cfg["schedule"], opt)
-    exp = Experiment(cfg, data, net, rows, loss, task, opt, sched, warnings)
+    exp = Experiment(cfg, data, net, rows, loss, task, opt, sched, augment, warnings)
     net.preprocessing = describe_preprocessing(exp)   # stored in every checkpoint (nets.inference.preprocessing)
     return exp

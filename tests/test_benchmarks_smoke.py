@@ -146,6 +146,25 @@ def test_optimizers_benchmark_times_every_path(tmp_path, capsys):
         raise AssertionError("an unknown optimizer must be refused")
 
 
+def test_deconv_workload_builds_and_runs_a_step():
+    from benchmarks import workloads
+    spec = SPECS["deconv"]
+    runner = workloads.build(spec)
+    runner.run(1)
+    layer = runner.model
+    assert type(layer).__name__ == "ConvTranspose2d" and layer.weight.shape == (64, 32, 4, 4)
+    assert layer.output_shape(spec.input_shape) == spec.output_shape
+    assert np.isfinite(layer.weight.grad).all() and np.abs(layer.weight.grad).sum() > 0
+    assert spec.flops_per_step == 3 * 2 * (32 * 16 * 16) * (32 * 16) * 64
+
+
+def test_augment_overhead_benchmark_runs(capsys):
+    from benchmarks import augment_overhead
+    augment_overhead.main(["--repeats", "1", "--epochs", "1"])
+    out = capsys.readouterr().out
+    assert "RandomShift(max_pixels=1)" in out and "median ratio" in out and "direct: the transforms" in out
+
+
 def test_losses_benchmark_times_each_loss(tmp_path, capsys):
     """python -m benchmarks.losses: forward + backward per loss on (1024, 100), kubik (and torch
     when installed) interleaved, a ratio per loss against the 1.5 target, a JSON report."""

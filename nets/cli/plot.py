@@ -3,33 +3,23 @@ run folders overlaid (and, where diagnostics.csv exists, a second PNG
 ``<file>-gradients.png`` of the gradient norm per layer); ``kubik plot RUN
 --boundary [-o file.png]``: the decision boundary of a model with two input
 features over its training points; ``kubik plot RUN --embedding``: a Siamese
-net's 2-D embeddings of its test samples, coloured by class; ``kubik plot SWEEP_DIR [-o file.png]``: a
+net's 2-D embeddings of its test samples, coloured by class; ``--augment`` and
+``--reconstructions``: pictures of images (cli.plot_images); ``kubik plot SWEEP_DIR [-o file.png]``: a
 sweep's optimization history and each parameter against the metric
 (default SWEEP_DIR/sweep.png). matplotlib is imported only here."""
 from pathlib import Path
 
-from .evaluate import experiment_from_checkpoint
 from .common import out
 from .parser import UsageError
+from .plot_images import augmented, reconstructions, run_experiment
 
 
 def _default_out(runs, name):
     return Path(runs[0]) / name if len(runs) == 1 else Path(name)
 
 
-def _one_run(args, flag, why):
-    """(run folder, checkpoint, experiment) of the one RUN a ``--boundary`` / ``--embedding`` plot draws."""
-    if len(args.runs) != 1 or (args.boundary and args.embedding):
-        raise UsageError(f"kubik plot {flag}: give one run folder (and only one of --boundary, --embedding)")
-    run = Path(args.runs[0])
-    ckpt = next((run / n for n in ("best.npz", "last.npz") if (run / n).is_file()), None)
-    if ckpt is None:
-        raise UsageError(f"kubik plot {flag}: '{run}' has no best.npz or last.npz")
-    return run, ckpt, experiment_from_checkpoint(ckpt, args.imports, f" ({flag} {why})")[2]
-
-
 def _boundary(args, plot):
-    run, ckpt, exp = _one_run(args, "--boundary", "draws the model over its training data")
+    run, ckpt, exp = run_experiment(args, "--boundary", "draws the model over its training data")
     if exp.task.num_classes is None:
         raise UsageError("kubik plot --boundary: the model is a regression (no classes)")
     from ..inference.report import predict
@@ -41,7 +31,7 @@ def _boundary(args, plot):
 
 def _embedding(args, plot):
     """The test samples of a pair data set through the net's first output (the shared encoder)."""
-    run, ckpt, exp = _one_run(args, "--embedding", "draws its test samples' embeddings")
+    run, ckpt, exp = run_experiment(args, "--embedding", "draws its test samples' embeddings")
     if exp.data.points is None:
         raise UsageError(f"kubik plot --embedding: the run's data ({exp.config['data']['name']}) are not pairs of "
                          f"single samples with classes (digits_pairs is)")
@@ -73,6 +63,10 @@ def cmd_plot(args):
             written = _embedding(args, plot)
         elif args.boundary:
             written = _boundary(args, plot)
+        elif args.augment:
+            written = augmented(args, plot)
+        elif args.reconstructions:
+            written = reconstructions(args, plot)
         else:
             runs = [plot.read_run(r) for r in args.runs]
             path = Path(args.o) if args.o else _default_out(args.runs, "plot.png")

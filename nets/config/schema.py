@@ -2,7 +2,7 @@
 of value and description (documented in docs/guide/config.md, "Config schema"):
 
     seed       int: initialization, dropout and shuffling
-    data       {name: <data set>, test_split, seed, scale, ...loader arguments}
+    data       {name: <data set>, test_split, seed, scale, augment, target: input, ...loader arguments}
     model      list of layers: ``{Linear: {out_features: 10}}`` or ``ReLU``; or a graph
                {inputs: [x], nodes: [{name, in, <layer>}, ...], outputs: [...]} (nets.builders.graph)
     loss       {name: CrossEntropy, ...arguments}           (or just a name; a graph: a list of
@@ -34,10 +34,11 @@ TOP = {
     "sweep": (None, ("dict", "null"), "kubik sweep's settings (params, trials, metric, ...); kubik train ignores it"),
 }
 DATA = {
-    "name": (REQUIRED, ("str",), "digits, breast_cancer, spirals, xor, circles, idx (mnist), npz, csv"),
+    "name": (REQUIRED, ("str",), "digits, breast_cancer, spirals, xor, circles, idx (mnist), cifar10, npz, csv, ..."),
     "test_split": (0.2, ("float",), "held-out test fraction (ignored when the data has its own test set)"),
     "seed": (0, ("int",), "seeds synthetic data and the test/validation splits"),
     "scale": ("standard", ("str",), "none, standard, minmax or max"),
+    "augment": ([], ("list",), "transforms of the training batches (nets.augment), e.g. [RandomFlip]"),
 }
 SCALES = ("none", "standard", "minmax", "max")
 TRAIN = {
