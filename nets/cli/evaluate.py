@@ -3,7 +3,9 @@ rebuild the model from the config a checkpoint holds, load its weights, report
 loss and accuracy (and, with --report, the confusion matrix and per-class
 precision / recall / F1, see cli.report). A run whose target is its input
 (``data.target: input``) also gets its reconstruction MSE next to PCA's with
-the same code size, fitted on the training split (nets.inference.reconstruction). ``--data SOURCE`` evaluates on other
+the same code size, fitted on the training split (nets.inference.reconstruction).
+A Siamese net (a Contrastive loss) also gets its pair accuracy at the best
+distance threshold of the split. ``--data SOURCE`` evaluates on other
 data instead (cli.eval_data), as a run trained from Python requires."""
 from .. import checkpoint
 from ..checkpoint.format import label
@@ -11,8 +13,9 @@ from ..config import Source, normalize
 from ..inference.model import checkpoint_path
 from ..trainer.python_run import is_python_run
 from ..trainer import evaluate
+from ..trainer.evaluation import is_pair_loss
 from .common import build_experiment, import_code, out
-from .eval_data import eval_on_data
+from .eval_data import eval_on_data, pair_text
 from .parser import UsageError
 from .report import report
 
@@ -69,6 +72,8 @@ def cmd_eval(args):
         f"loss {loss:.4f}{acc_text}")
     if y is X:
         out(_reconstruction_line(exp, X, cfg["train"]["eval_batch_size"], cfg["data"].get("scale")))
+    if is_pair_loss(exp.loss):
+        out(pair_text(exp.net, exp.loss, X, y, cfg["train"]["eval_batch_size"]))
     if args.report:
         report(exp, X, y, cfg["train"]["eval_batch_size"], args.o,
                f"{ckpt.path.name}: confusion matrix, {args.split} split ({len(X)} samples)")

@@ -19,10 +19,13 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
     scaling    fit_scaler, apply_scaler        prepare    split_indices, prepare
     loading    load (from Python), load_raw
     checks     check_features, check_targets (finite numbers, labels >= 0)
+    inputs     Inputs: several input arrays sharing the sample axis (a graph with several inputs)
+    pairs      digits_pairs: pairs of digits, same class or not (a Siamese net's data)
 """
 from .base import DATA_DIR, DATASETS, SPLIT_KEYS, TARGET_INPUT, Data, Raw, loader_kwargs, target_is_input
+from .inputs import Inputs
 from . import bundled, synthetic, idx_files, files  # noqa: F401  (register the loaders, in this order)
-from . import sequences, text_files, cifar  # noqa: F401
+from . import sequences, text_files, cifar, pairs  # noqa: F401
 from .bundled import breast_cancer, digits
 from .checks import check_features, check_targets
 from .cifar import cifar10, read_batch as read_cifar_batch
@@ -34,3 +37,4 @@ from .scaling import apply_scaler, fit_scaler
 from .synthetic import circles, spirals, xor
 from .sequences import ADDING_BASELINE_MSE, adding, parity
 from .text_files import encode as encode_text, text
+from .pairs import digits_pairs
