@@ -110,3 +110,10 @@ SPECS["lstm_b64"] = Spec("lstm_b64", "LSTM 64-256 over T=32 (batch first), last 
                                      "CrossEntropy, SGD momentum 0.9, batch 64",
                          64, (32, 64), "classify", ((64 * 32, 4 * 256, 64), (64 * 32, 4 * 256, 256), (64, 10, 256)),
                          samples=64 * 40, min_steps=5, target=1.5)
+
+# Transposed convolution (issue 26): a decoder's upsampling step, the VJP pair of a strided conv.
+# Its GEMMs: forward (Cout·k², Cin) x (Cin, N·H·W); backward dX (Cin, Cout·k²) x (Cout·k², N·H·W) and dW.
+SPECS["deconv"] = Spec("deconv", "one ConvTranspose2d 64-32, kernel 4, stride 2, padding 1, 16x16 -> 32x32 maps, "
+                                 "batch 32, forward + backward (fixed dL/dY, input gradient too, no optimizer)",
+                       32, (64, 16, 16), "grad", ((32 * 16 * 16, 32 * 16, 64),), steps=6, target=1.2,
+                       output_shape=(32, 32, 32))

@@ -27,6 +27,8 @@ def _model(spec):
         return nn.Conv2d(64, 64, 3, padding=1)
     if spec.name == "lstm_b64":
         return _LastStepLSTM(64, 256, 10)
+    if spec.name == "deconv":
+        return nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1)
     raise KeyError(spec.name)
 
 

@@ -39,15 +39,32 @@ def _model(spec):
     if spec.name == "conv3x3":
         (Conv2d,) = _need("Conv2d")
         return Conv2d(64, 64, 3, padding=1)
+    if spec.name == "deconv":
+        (ConvTranspose2d,) = _need("ConvTranspose2d")
+        return ConvTranspose2d(64, 32, 4, stride=2, padding=1)
     if spec.name == "lstm_b64":
         LSTM, LastStep = _need("LSTM", "LastStep")
         return nets.Sequential(LSTM(64, 256), LastStep(), L.Linear(256, 10))
     raise KeyError(spec.name)
 
 
-def build(spec, seed=0):
+def as_graph(seq):
+    """The layers of the Sequential ``seq`` wired as a plain chain in a nets.Graph
+    (nodes n0, n1, ...): the same computation, for measuring what the Graph costs."""
+    g = nets.Graph(inputs=["x"])
+    prev = "x"
+    for i, layer in enumerate(seq):
+        g.add(f"n{i}", layer, prev)
+        prev = f"n{i}"
+    return g
+
+
+def build(spec, seed=0, graph=False):
+    """The workload's Runner; ``graph``: its layers as a chain in a nets.Graph instead of a Sequential."""
     layers.seed(seed)
     net = _model(spec)
+    if graph:
+        net = as_graph(net)
     n = threads.configured()
     if n is not None:   # as nets.build does: BLAS at one thread beside sample-parallel layers
         kubik.set_num_threads(n, blas=threads.blas_threads_for(net, n, spec.input_shape, spec.batch))

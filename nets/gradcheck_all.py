@@ -26,9 +26,21 @@ from .containers.sequential import Sequential
 SHAPES = ((5,), (2, 6, 6), (3, 4))
 EXAMPLE_ARGS = {"out_features": 3, "out_channels": 2, "kernel_size": 3, "num_features": 2,
                 "normalized_shape": 5, "p": 0.3, "shape": (-1,), "output_size": 2}
-EXAMPLE_ARGS.update(hidden_size=3, num_embeddings=6, embedding_dim=3)
+EXAMPLE_ARGS.update(hidden_size=3, num_embeddings=6, embedding_dim=3, num_groups=2, padding=1)
 # Layers whose input is not a float array: their example is given outright.
-EXAMPLES = {"Embedding": lambda: (layers.Embedding(6, 3, rng=0), np.array([[0, 5, 2], [2, 2, 1], [4, 3, 3]]))}
+# Upsample needs one of size and scale_factor (both optional in its signature).
+EXAMPLES = {"Embedding": lambda: (layers.Embedding(6, 3, rng=0), np.array([[0, 5, 2], [2, 2, 1], [4, 3, 3]])),
+            "Upsample": lambda: (layers.Upsample(scale_factor=1.5, mode="bilinear"), _input((2, 4, 3))),
+            "Graph": lambda: _graph_example()}
+
+
+def _graph_example():
+    """A small graph whose paths fork and meet: x -> Linear, Tanh -> Linear; their sum."""
+    from .containers.graph import Graph
+    g = Graph(inputs=["x"], outputs=["sum"])
+    g.add("a", Linear(5, 4, rng=0), "x").add("t", Tanh(), "x").add("b", Linear(5, 4, rng=1), "t")
+    g.add("sum", layers.Add(), ["a", "b"])
+    return g, _input(SHAPES[0])
 BATCH = 3
 
 

@@ -42,7 +42,7 @@ def test_defaults_are_merged():
     assert cfg["seed"] == 0 and cfg["loss"] == {"name": "CrossEntropy"}
     assert cfg["optimizer"]["name"] == "SGD" and cfg["schedule"] is None
     assert cfg["train"]["epochs"] == 10 and cfg["train"]["early_stopping"]["patience"] == 0
-    assert cfg["data"] == {"name": "digits", "test_split": 0.2, "seed": 0, "scale": "standard"}
+    assert cfg["data"] == {"name": "digits", "test_split": 0.2, "seed": 0, "scale": "standard", "augment": []}
 
 
 def test_resolve_fills_signature_defaults():

@@ -40,13 +40,27 @@ def run_onnx(model_proto, X):
 
 
 def assert_same(net, input_shape, batch=4, seed=0, X=None):
+    """kubik and onnxruntime agree (1e-5 relative, float32); ``input_shape`` a list of shapes
+    for several inputs, fed by the graph's input names (input_0, ... for a chain)."""
     net.eval()
-    if X is None:
-        X = np.random.default_rng(seed).standard_normal((batch,) + tuple(input_shape)).astype(np.float32)
-    ref = net.forward(X)
-    got = run_onnx(export_net(net, input_shape), X)
-    assert got.shape == ref.shape and got.dtype == np.float32
-    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5 * max(1.0, float(np.abs(ref).max())))
+    if isinstance(input_shape, list):
+        Xs = [np.random.default_rng(seed + i).standard_normal((batch,) + tuple(s)).astype(np.float32)
+              for i, s in enumerate(input_shape)]
+        model = export_net(net, input_shape)
+        sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        got = sess.run(None, {i.name: X for i, X in zip(model.graph.input, Xs)})
+        ref = net.forward(*Xs)
+    else:
+        if X is None:
+            X = np.random.default_rng(seed).standard_normal((batch,) + tuple(input_shape)).astype(np.float32)
+        ref = net.forward(X)
+        got = ort.InferenceSession(export_net(net, input_shape).SerializeToString(),
+                                   providers=["CPUExecutionProvider"]).run(None, {"input": X})
+    ref = ref if isinstance(ref, tuple) else (ref,)
+    assert len(got) == len(ref)
+    for g, r in zip(got, ref):
+        assert g.shape == r.shape and g.dtype == np.float32
+        np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-5 * max(1.0, float(np.abs(r).max())))
 
 
 def trained_bn(cls, C, shape):
@@ -99,7 +113,52 @@ def cases():
                                                        projection=L.Conv2d(3, 4, 1, rng=1)), img),
         ("Concat", lambda: nets.Concat(L.Linear(5, 2, rng=0), nets.Sequential(L.Linear(5, 3, rng=1), L.GELU())), (5,)),
         ("Concat-channels", lambda: nets.Concat(L.Conv2d(3, 2, 1, rng=0), L.MaxPool2d(3, 1, 1)), img),
-    ] + sequence_cases()
+    ] + sequence_cases() + vision_cases()
+
+
+def vision_cases():
+    """The vision blocks of issue 26 (ConvTranspose, Resize, Pad, GroupNorm, PRelu, ...)."""
+    img, sig = (3, 5, 6), (3, 7)
+
+    def gn(G, C, affine=True):
+        layer = L.GroupNorm(G, C, affine=affine)
+        for p in layer.parameters():
+            p.data[...] = np.random.default_rng(5).uniform(0.5, 1.5, p.data.shape)
+        return layer
+
+    def prelu(n):
+        layer = L.PReLU(n)
+        layer.weight.data[...] = np.linspace(0.05, 0.5, n)
+        return layer
+    return [
+        ("ConvTranspose2d", lambda: L.ConvTranspose2d(3, 4, 3, rng=0), img),
+        ("ConvTranspose2d-k4-s2-p1", lambda: L.ConvTranspose2d(3, 2, 4, stride=2, padding=1, rng=0), img),
+        ("ConvTranspose2d-outpad-groups-dil-nobias", lambda: L.ConvTranspose2d(
+            4, 6, (3, 2), stride=(2, 3), padding=(1, 0), output_padding=(1, 2), groups=2, dilation=(2, 1),
+            bias=False, rng=0), (4, 4, 5)),
+        ("ConvTranspose1d", lambda: L.ConvTranspose1d(3, 4, 3, rng=0), sig),
+        ("ConvTranspose1d-stride-outpad-groups", lambda: L.ConvTranspose1d(4, 2, 4, stride=2, padding=1,
+                                                                           output_padding=1, groups=2, rng=0), (4, 6)),
+        ("Upsample-nearest", lambda: L.Upsample(scale_factor=2), img),
+        ("Upsample-nearest-size", lambda: L.Upsample(size=(7, 13)), img),
+        ("Upsample-nearest-fraction", lambda: L.Upsample(scale_factor=(1.5, 2.5)), img),
+        ("Upsample-nearest-3d", lambda: L.Upsample(scale_factor=3), sig),
+        ("Upsample-bilinear", lambda: L.Upsample(scale_factor=2, mode="bilinear"), img),
+        ("Upsample-bilinear-size-align", lambda: L.Upsample(size=(9, 4), mode="bilinear", align_corners=True), img),
+        ("Upsample-bilinear-down", lambda: L.Upsample(size=(3, 4), mode="bilinear"), img),
+        ("Upsample-linear-3d", lambda: L.Upsample(scale_factor=1.5, mode="linear"), sig),
+        ("ZeroPad2d", lambda: L.ZeroPad2d(1), img),
+        ("ZeroPad2d-crop", lambda: L.ZeroPad2d((2, -1, -2, 1)), img),
+        ("GroupNorm", lambda: gn(3, 3), img), ("GroupNorm-vector", lambda: gn(2, 6), (6,)),
+        ("GroupNorm-noaffine", lambda: gn(1, 3, affine=False), sig),
+        ("Dropout2d", lambda: L.Dropout2d(0.5, rng=0), img),
+        ("PReLU", lambda: prelu(1), (6,)), ("PReLU-channels", lambda: prelu(3), img),
+        ("SiLU", L.SiLU, (6,)), ("Mish", L.Mish, img),
+        ("Hardtanh", L.Hardtanh, (6,)), ("Hardtanh-bounds", lambda: L.Hardtanh(-0.3, 0.8), img),
+        ("Sequential-decoder", lambda: nets.Sequential(L.ConvTranspose2d(3, 4, 2, stride=2, rng=0), L.GroupNorm(2, 4),
+                                                       L.SiLU(), L.Upsample(scale_factor=2, mode="bilinear"),
+                                                       L.Conv2d(4, 1, 3, padding=1, rng=1)), img),
+    ]
 
 
 def sequence_cases():
@@ -148,13 +207,19 @@ def test_layer_matches_onnxruntime(case):
 
 
 def merge_cases():
-    """Layers with several inputs: (name, factory, per-sample input shapes)."""
+    """Layers with several inputs, and graphs: (name, factory, per-sample input shape(s))."""
+    import cases_graph as G
     img = [(3, 5, 5), (2, 5, 5)]
     return [
         ("Add", L.Add, [(6,), (6,), (6,)]), ("Multiply", L.Multiply, [(3, 4), (3, 4)]),
         ("Concatenate", L.Concatenate, img), ("Concatenate-last", lambda: L.Concatenate(axis=-1), [(3, 2), (3, 5)]),
         ("Sequential-merge-first", lambda: nets.Sequential(L.Concatenate(), L.Linear(7, 3, rng=0), L.Tanh()),
          [(3,), (4,)]),
+        ("Graph-fan-out-in", G.fan_out_in, (5,)),
+        ("Graph-two-inputs-two-outputs", G.two_inputs_two_outputs, [(4,), (2,)]),
+        ("Graph-shared-twice", G.shared_twice, [(4,), (4,)]),
+        ("Graph-node-outputs", G.node_outputs, (4,)),
+        ("Graph-inside-sequential", G.nested, (5,)),
     ]
 
 
@@ -162,14 +227,19 @@ def merge_cases():
 def test_merge_layer_matches_onnxruntime(case):
     name, make, shapes = case
     net = make().eval()
-    Xs = [np.random.default_rng(i).standard_normal((4,) + s).astype(np.float32) for i, s in enumerate(shapes)]
-    ref = net.forward(*Xs)
-    model = export_net(net, shapes)
-    assert [i.name for i in model.graph.input] == [f"input_{i}" for i in range(len(shapes))]
-    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    got = sess.run(None, {f"input_{i}": X for i, X in enumerate(Xs)})[0]
-    assert got.shape == ref.shape
-    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
+    assert_same(net, shapes)
+    if isinstance(shapes, list):
+        names = [i.name for i in export_net(net, shapes).graph.input]
+        assert names == (list(net.inputs) if isinstance(net, nets.Graph) else [f"input_{i}" for i in range(len(shapes))])
+
+
+def test_a_shared_layer_is_stored_once_and_graph_outputs_keep_their_names():
+    import cases_graph as G
+    g = G.shared_twice()
+    model = export_net(g, [(4,), (4,)])
+    assert len(model.graph.initializer) == len(g.parameters())      # e1 and e2 read one set of weights
+    assert [o.name for o in export_net(G.two_inputs_two_outputs(), [(4,), (2,)]).graph.output] == ["y", "aux"]
+    assert [o.name for o in export_net(G.node_outputs().children()[1], (5,)).graph.output] == ["a", "b"]
 
 
 def test_every_builtin_layer_has_a_converter_or_case():
@@ -182,7 +252,9 @@ def test_every_builtin_layer_has_a_converter_or_case():
 
 SHIPPED = {"digits_mlp": (64,), "digits_cnn": (1, 8, 8), "breast_cancer": (30,), "breast_cancer_lbfgs": (30,),
            "spirals": (2,), "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,),
-           "digits_lstm": (8, 8), "adding_lstm": (50, 2)}
+           "digits_lstm": (8, 8), "adding_lstm": (50, 2), "digits_cnn_augmented": (1, 8, 8),
+           "digits_autoencoder": (1, 8, 8), "cifar10_resnet": (3, 32, 32),
+           "digits_inception": (1, 8, 8), "digits_siamese": [(1, 8, 8), (1, 8, 8)]}
 
 
 def test_every_shipped_config_is_listed():
@@ -193,7 +265,7 @@ def test_every_shipped_config_is_listed():
 def test_shipped_config_matches_onnxruntime(name):
     cfg = normalize(yaml.safe_load((ROOT / "configs" / f"{name}.yaml").read_text()))
     layers.seed(0)
-    net, _, _ = build_model(cfg["model"], SHIPPED[name])
+    net, _, _ = build_model(cfg["model"], SHIPPED[name], ["x1", "x2"] if name == "digits_siamese" else None)
     assert_same(net, SHIPPED[name], batch=5)
 
 

@@ -6,14 +6,14 @@ import inspect
 from ... import losses
 from ... import optim
 
-from ..config import Problems
-from ..datasets import DATASETS, SPLIT_KEYS, loader_kwargs
+from ..config import ConfigError, Problems
+from ..datasets import DATASETS, SPLIT_KEYS, TARGET_INPUT, loader_kwargs
 from .arguments import check_args, check_complete, lookup, section_kwargs
 
 # section -> (registry, signature parameters the config does not give)
 NAMED = {"loss": (losses.LOSSES, ()), "optimizer": (optim.OPTIMIZERS, ("params",)),
          "schedule": (optim.SCHEDULES, ("optimizer",))}
-NOT_ARGUMENTS = ("name", "no_decay", "interval")
+NOT_ARGUMENTS = ("name", "no_decay", "interval", "output", "weight")
 
 
 def loader_args(data_section):
@@ -21,6 +21,10 @@ def loader_args(data_section):
     against its signature."""
     loader = lookup(DATASETS, data_section["name"], ("data", "name"))
     args = loader_kwargs(data_section)
+    if "target" in args and "target" not in inspect.signature(loader).parameters:
+        raise ConfigError(f"the {data_section['name']} data set has no target argument; target: {TARGET_INPUT} "
+                          f"makes the input its own target (an autoencoder), got {args['target']!r}",
+                          ("data", "target"))
     check_complete(loader, args, ("data",), skip=("rng",), also=SPLIT_KEYS, every=True)
     return args
 
@@ -41,9 +45,9 @@ def fill_defaults(section, target, skip=()):
             section[name] = list(p.default) if isinstance(p.default, tuple) else p.default
 
 
-def _resolve_named(section, key, registry, skip):
-    cls = lookup(registry, section["name"], (key, "name"))
-    check_args(cls, section_kwargs(section, NOT_ARGUMENTS), (key,), skip=skip, every=True)
+def _resolve_named(section, path, registry, skip):
+    cls = lookup(registry, section["name"], path + ("name",))
+    check_args(cls, section_kwargs(section, NOT_ARGUMENTS), path, skip=skip, every=True)
     fill_defaults(section, cls, skip)
 
 
@@ -62,9 +66,15 @@ def resolve(cfg, problems=None):
         with own.check("data"):
             _resolve_data(cfg["data"])
     for key, (registry, skip) in NAMED.items():
-        if cfg[key] is not None and key not in own.broken:
+        if cfg[key] is None or key in own.broken:
+            continue
+        sections = cfg[key] if isinstance(cfg[key], list) else [cfg[key]]     # a graph's list of losses
+        for i, section in enumerate(sections):
+            if section is None:
+                continue
+            path = (key, i) if isinstance(cfg[key], list) else (key,)
             with own.check(key):
-                _resolve_named(cfg[key], key, registry, skip)
+                _resolve_named(section, path, registry, skip)
     if problems is None:
         own.raise_all()
     return cfg

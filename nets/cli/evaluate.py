@@ -1,7 +1,11 @@
 """``kubik eval CHECKPOINT_OR_RUN [--split test|val|train] [--report [-o confusion.png]]``:
 rebuild the model from the config a checkpoint holds, load its weights, report
 loss and accuracy (and, with --report, the confusion matrix and per-class
-precision / recall / F1, see cli.report). ``--data SOURCE`` evaluates on other
+precision / recall / F1, see cli.report). A run whose target is its input
+(``data.target: input``) also gets its reconstruction MSE next to PCA's with
+the same code size, fitted on the training split (nets.inference.reconstruction).
+A Siamese net (a Contrastive loss) also gets its pair accuracy at the best
+distance threshold of the split. ``--data SOURCE`` evaluates on other
 data instead (cli.eval_data), as a run trained from Python requires."""
 from .. import checkpoint
 from ..checkpoint.format import label
@@ -10,8 +14,9 @@ from ..inference.model import checkpoint_path
 from ..trainer.python_run import is_python_run
 from ..trainer.monitoring import which_weights
 from ..trainer import evaluate
+from ..trainer.evaluation import is_pair_loss
 from .common import build_experiment, import_code, out
-from .eval_data import eval_on_data
+from .eval_data import eval_on_data, pair_text
 from .parser import UsageError
 from .report import report
 
@@ -35,6 +40,16 @@ def experiment_from_checkpoint(path, imports=(), python_hint=""):
     return ckpt, cfg, exp
 
 
+def _reconstruction_line(exp, X, batch_size, scale):
+    from ..inference.reconstruction import code_size, pca_mse, reconstruction_mse
+    from ..trainer import predict
+    k = code_size(exp.rows)
+    mse = reconstruction_mse(predict(exp.net, X, batch_size), X)
+    return (f"reconstruction MSE {mse:.4f} (data scaled: {scale}); PCA with {k} components (the code size: "
+            f"the narrowest layer's output), fitted on the training split: {pca_mse(exp.data.X_train, X, k):.4f}; "
+            f"the mean training image: {pca_mse(exp.data.X_train, X, 0):.4f}")
+
+
 def cmd_eval(args):
     if args.o and not args.report:
         raise UsageError("kubik eval: -o draws the confusion matrix of --report; add --report")
@@ -55,6 +70,10 @@ def cmd_eval(args):
     acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
     out(f"{ckpt.path} ({which_weights(ckpt)}): {args.split} split, {len(X)} samples: "
         f"loss {loss:.4f}{acc_text}")
+    if y is X:
+        out(_reconstruction_line(exp, X, cfg["train"]["eval_batch_size"], cfg["data"].get("scale")))
+    if is_pair_loss(exp.loss):
+        out(pair_text(exp.net, exp.loss, X, y, cfg["train"]["eval_batch_size"]))
     if args.report:
         report(exp, X, y, cfg["train"]["eval_batch_size"], args.o,
                f"{ckpt.path.name}: confusion matrix, {args.split} split ({len(X)} samples)")

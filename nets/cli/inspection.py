@@ -10,6 +10,7 @@ from ... import optim
 
 from ..builders import summary, summary_table
 from ..config import ConfigError
+from ..augment import TRANSFORMS
 from ..datasets import DATASETS
 from ..imports import import_modules
 from ..gradcheck_all import describe_signature, run_all
@@ -28,7 +29,7 @@ def cmd_summary(args):
         out(summary(model.net, model.input_shape, file=io.StringIO()))
         return 0
     _, _, exp = load_and_build(args.config, args.set, args.imports)
-    out(summary_table(exp.rows, exp.data.input_shape))
+    out(summary_table(exp.rows, exp.data.input_shape, getattr(exp.net, "inputs", None)))
     return 0
 
 
@@ -43,7 +44,7 @@ def _load_plugins():
 def cmd_layers(args):
     _load_plugins()
     for title, reg in (("layers", layers.LAYERS), ("losses", losses.LOSSES), ("optimizers", optim.OPTIMIZERS),
-                       ("schedules", optim.SCHEDULES), ("data sets", DATASETS)):
+                       ("schedules", optim.SCHEDULES), ("data sets", DATASETS), ("data transforms", TRANSFORMS)):
         out(f"{title} ({len(reg)}):")
         for name, obj in reg.items():
             out(f"  {name}{describe_signature(obj)}")

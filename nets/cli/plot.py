@@ -2,14 +2,16 @@
 run folders overlaid (and, where diagnostics.csv exists, a second PNG
 ``<file>-gradients.png`` of the gradient norm per layer); ``kubik plot RUN
 --boundary [-o file.png]``: the decision boundary of a model with two input
-features over its training points; ``kubik plot SWEEP_DIR [-o file.png]``: a
+features over its training points; ``kubik plot RUN --embedding``: a Siamese
+net's 2-D embeddings of its test samples, coloured by class; ``--augment`` and
+``--reconstructions``: pictures of images (cli.plot_images); ``kubik plot SWEEP_DIR [-o file.png]``: a
 sweep's optimization history and each parameter against the metric
 (default SWEEP_DIR/sweep.png). matplotlib is imported only here."""
 from pathlib import Path
 
-from .evaluate import experiment_from_checkpoint
 from .common import out
 from .parser import UsageError
+from .plot_images import augmented, reconstructions, run_experiment
 
 
 def _default_out(runs, name):
@@ -17,13 +19,7 @@ def _default_out(runs, name):
 
 
 def _boundary(args, plot):
-    if len(args.runs) != 1:
-        raise UsageError("kubik plot --boundary: give one run folder")
-    run = Path(args.runs[0])
-    ckpt = next((run / n for n in ("best.npz", "last.npz") if (run / n).is_file()), None)
-    if ckpt is None:
-        raise UsageError(f"kubik plot --boundary: '{run}' has no best.npz or last.npz")
-    exp = experiment_from_checkpoint(ckpt, args.imports, " (--boundary draws the model over its training data)")[2]
+    run, ckpt, exp = run_experiment(args, "--boundary", "draws the model over its training data")
     if exp.task.num_classes is None:
         raise UsageError("kubik plot --boundary: the model is a regression (no classes)")
     from ..inference.report import predict
@@ -31,6 +27,20 @@ def _boundary(args, plot):
     path = Path(args.o) if args.o else run / "boundary.png"
     return [plot.plot_boundary(lambda G: predict(exp, G, 10000), d.X_train, d.y_train, path,
                                f"{run.resolve().name}: decision boundary ({ckpt.name}) and training points")]
+
+
+def _embedding(args, plot):
+    """The test samples of a pair data set through the net's first output (the shared encoder)."""
+    run, ckpt, exp = run_experiment(args, "--embedding", "draws its test samples' embeddings")
+    if exp.data.points is None:
+        raise UsageError(f"kubik plot --embedding: the run's data ({exp.config['data']['name']}) are not pairs of "
+                         f"single samples with classes (digits_pairs is)")
+    from ..trainer import predict
+    X, labels = exp.data.points
+    outs = predict(exp.net, (X,) * len(exp.net.inputs), exp.config["train"]["eval_batch_size"])
+    path = Path(args.o) if args.o else run / "embedding.png"
+    return [plot.plot_embedding(outs[0] if isinstance(outs, tuple) else outs, labels, path,
+                                f"{run.resolve().name}: embeddings of the {len(X)} test samples ({ckpt.name})")]
 
 
 def _sweep(args, plot):
@@ -49,8 +59,14 @@ def cmd_plot(args):
     try:
         if any((Path(r) / "sweep.yaml").is_file() for r in args.runs):
             written = _sweep(args, plot)
+        elif args.embedding:
+            written = _embedding(args, plot)
         elif args.boundary:
             written = _boundary(args, plot)
+        elif args.augment:
+            written = augmented(args, plot)
+        elif args.reconstructions:
+            written = reconstructions(args, plot)
         else:
             runs = [plot.read_run(r) for r in args.runs]
             path = Path(args.o) if args.o else _default_out(args.runs, "plot.png")

@@ -2,7 +2,9 @@
 csv row per input sample: the prediction (the class name the data had, an
 integer label where it had integer labels, or the value for a regression) and,
 for classification, a probability per class with the class names as column
-names. Printed when no ``-o`` is given.
+names; for a Siamese net (task pairs), same or different and the embeddings'
+distance. A model with several inputs reads an .npz with one array per input
+name. Printed when no ``-o`` is given.
 
 Nothing is lost on a refusal: ``-o`` is written through a temporary file in
 its folder that replaces OUT only when every input has been read, checked and
@@ -16,6 +18,8 @@ import sys
 from contextlib import redirect_stdout
 from pathlib import Path
 
+import numpy as np
+
 from ..inference import preprocessing as pre
 from ..inference.model import checkpoint_path, load
 from ..inference.predict_inputs import read_batches
@@ -25,6 +29,8 @@ from .parser import UsageError
 
 
 def _header(model, width):
+    if model.task == "pairs":
+        return ["prediction", "distance"]
     if model.task == "regression":
         return ["prediction"] if width == 1 else [f"prediction_{i}" for i in range(width)]
     return ["prediction"] + [str(c) for c in model.classes]
@@ -32,9 +38,12 @@ def _header(model, width):
 
 def _rows(model, X, batch_size, path):
     try:
-        out = model.outputs(X, batch_size)                   # one forward pass per batch
+        out = model.main_output(X, batch_size)               # one forward pass per batch
     except ValueError as e:                                  # a shape the model does not take, NaN, ...
         raise ValueError(f"'{path}': {e}") from None
+    if model.task == "pairs":                            # a Siamese net: the embeddings' distance per pair
+        labels = model.classes[(out < model.record["threshold"]).astype(np.int64)]
+        return [[str(label), f"{d:.6g}"] for label, d in zip(labels, out)]
     if model.task == "regression":
         values = out.reshape(len(out), -1)
         return [[f"{x:.7g}" for x in v] for v in values]

@@ -21,10 +21,13 @@ from ... import layers
 
 from .. import checkpoint
 from . import preprocessing as pre
+from .preprocessing import recorded_shape
 from ..builders import build_model
 from ..config import Source, normalize
+from ..datasets.inputs import Inputs, concat_outputs, forward
 from ..imports import apply_imports
 from ..trainer.inputs import check_batch_size, check_numbers
+from ..trainer.pair_metrics import pair_distances
 from ..trainer.python_run import is_python_run, rebuild
 
 
@@ -80,7 +83,7 @@ def load(path, which: str = "best", imports=()) -> "Model":
     try:
         layers.seed(cfg["seed"])
         with source.placing():
-            net, _, _ = build_model(cfg["model"], tuple(record["input_shape"]))
+            net, _, _ = build_model(cfg["model"], recorded_shape(record), record.get("inputs"))
     finally:
         layers.get_rng().bit_generator.state = state
     checkpoint.restore(ckpt, net, weights_only=True)
@@ -88,12 +91,16 @@ def load(path, which: str = "best", imports=()) -> "Model":
 
 
 class Model:
-    """A trained net with the preprocessing and class names it was trained with."""
+    """A trained net with the preprocessing and class names it was trained with.
+    A net with several inputs (``inputs``: their names) takes an Inputs, a tuple of
+    arrays in that order or a dict by name; one with several outputs is read at its
+    first (a Siamese net, task ``pairs``: its two embeddings' distance)."""
 
     def __init__(self, net, record, config, path=None):
         self.net, self.record, self.config, self.path = net, record, config, path
         self.task = record["task"]
-        self.input_shape = tuple(record["input_shape"])
+        self.input_shape = recorded_shape(record)
+        self.inputs = record.get("inputs")
         self.features = record.get("features")
 
     @property
@@ -107,11 +114,34 @@ class Model:
             return np.array(names)
         return np.arange(self.record["num_classes"])
 
-    def check_inputs(self, X, name="X"):
-        """X as an ``(N, *input_shape)`` numeric array: TypeError for strings or objects,
-        ValueError for a ragged list, no samples, a wrong shape or NaN/inf (naming ``name``)."""
+    def check_inputs(self, X):
+        """X as an ``(N, *input_shape)`` numeric array (an Inputs for several inputs): TypeError
+        for strings or objects, ValueError for a ragged list, no samples, a wrong shape or NaN/inf
+        (naming X, or the input)."""
+        if self.inputs:
+            return self._check_several(X)
+        return self._check_one(X, self.input_shape)
+
+    def _check_several(self, X):
+        if isinstance(X, dict):
+            missing = [n for n in self.inputs if n not in X]
+            if missing:
+                raise ValueError(f"the model takes inputs {', '.join(self.inputs)}; missing: {', '.join(missing)}")
+            X = [X[n] for n in self.inputs]
+        arrays = X.arrays if isinstance(X, Inputs) else X
+        if not isinstance(arrays, (tuple, list)) or len(arrays) != len(self.inputs):
+            raise ValueError(f"the model takes {len(self.inputs)} inputs ({', '.join(self.inputs)}): give an "
+                             f"Inputs, a tuple of arrays or a dict by name")
+        checked = []
+        for name, A, shape in zip(self.inputs, arrays, self.input_shape):
+            try:
+                checked.append(self._check_one(A, shape))
+            except ValueError as e:
+                raise ValueError(f"input {name!r}: {e}") from None
+        return Inputs(checked, self.inputs)
+
+    def _check_one(self, X, want, name="X"):
         X = check_numbers(X, name, finite=False, samples=False)
-        want = self.input_shape
         size = int(np.prod(want))
         if X.ndim == 0 or (X.ndim == 1 and size != 1):
             raise ValueError(f"inputs must be a batch (N, {', '.join(map(str, want))}), got shape {X.shape}")
@@ -135,25 +165,42 @@ class Model:
         return pre.scale_inputs(self.record, self.check_inputs(X))
 
     def outputs(self, X, batch_size=1000):
-        """The net's raw outputs for raw inputs X, in batches of ``batch_size``."""
+        """The net's raw outputs for raw inputs X, in batches of ``batch_size`` (a tuple of
+        arrays for a net with several outputs)."""
         check_batch_size(batch_size, "Model.predict")
         X = self.transform(X)
-        parts = [self.net.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
-        return np.concatenate(parts) if parts else np.zeros((0,) + tuple(self.net_output_shape()), X.dtype)
+        parts = [forward(self.net, X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+        if parts:
+            return concat_outputs(parts)
+        shapes = self.net.output_shapes(*(self.input_shape if self.inputs else [self.input_shape]))
+        empty = tuple(np.zeros((0,) + tuple(s), X.dtype) for s in shapes)
+        return empty if len(empty) > 1 else empty[0]
+
+    def main_output(self, X, batch_size=1000):
+        """The output predictions read: the first output (a pairs model: the distance per pair)."""
+        out = self.outputs(X, batch_size)
+        if self.task == "pairs":
+            return pair_distances(out[0], out[1])
+        return out[0] if isinstance(out, tuple) else out
 
     def net_output_shape(self):
-        """Per-sample output shape of the net."""
-        return self.net.output_shape(self.input_shape)
+        """Per-sample output shape of the net (of its first output)."""
+        return self.net.output_shapes(*(self.input_shape if self.inputs else [self.input_shape]))[0]
 
     def predict_proba(self, X, batch_size=1000):
         """(N, C) class probabilities, columns in ``classes`` order (binary: [P(0), P(1)])."""
-        if self.task == "regression":
-            raise ValueError("predict_proba: this model is a regression (no classes)")
-        return pre.probabilities(self.record, self.outputs(X, batch_size))
+        if self.task in ("regression", "pairs"):
+            what = "regression" if self.task == "regression" else \
+                "Siamese net (its outputs are embeddings; predict says same or different)"
+            raise ValueError(f"predict_proba: this model is a {what} (no classes)")
+        return pre.probabilities(self.record, self.main_output(X, batch_size))
 
     def predict(self, X, batch_size=1000):
-        """Class labels (the data's names) for classification; the values for regression."""
-        out = self.outputs(X, batch_size)
+        """Class labels (the data's names) for classification; the values for regression; for a
+        Siamese net (task ``pairs``), whether each pair is similar (its classes' names)."""
+        out = self.main_output(X, batch_size)
+        if self.task == "pairs":
+            return self.classes[(out < self.record["threshold"]).astype(np.int64)]
         if self.task == "regression":
             return out.reshape(len(out)) if out.ndim == 2 and out.shape[1] == 1 else out
         return self.classes[pre.class_indices(self.record, out)]

@@ -1,7 +1,8 @@
 """Reading new inputs for ``kubik predict``, in batches so that memory stays
 bounded: a csv (with or without the target column; columns picked by header
 name where the file and the model have names), an .npz (array ``X``, or its
-only array), an .npy or an IDX file (MNIST's format, raw or .gz).
+only array; for a model with several inputs, one array per input name), an .npy
+or an IDX file (MNIST's format, raw or .gz).
 
 ``read_batches(path, model, batch_size)`` yields raw (unscaled) arrays of at
 most ``batch_size`` samples; a file that does not fit the model, or is not
@@ -28,6 +29,7 @@ from ..config import ConfigError
 from ..datasets import read_idx
 from ..datasets.bundled import counts_header
 from ..datasets.files import _is_number
+from ..datasets.inputs import Inputs
 
 NPY_MAGIC = b"\x93NUMPY"
 NUMERIC = "biuf"       # bool, signed and unsigned integers, floats
@@ -142,10 +144,17 @@ def _csv_batches(path, model, batch_size):
             yield X
 
 
-def _npz(path):
+def _npz(path, model):
+    inputs = getattr(model, "inputs", None)
     try:
         with np.load(path, allow_pickle=False) as z:
             keys = list(z.files)
+            if inputs:          # a model with several inputs: one array per input name
+                missing = [n for n in inputs if n not in keys]
+                if missing:
+                    raise ValueError(f"'{path}' lacks the input array(s) {', '.join(map(repr, missing))}; the "
+                                     f"model takes {', '.join(inputs)} (it has {', '.join(keys)[:200]})")
+                return Inputs([_checked(path, z[n], model, n) for n in inputs], inputs)
             key = "X" if "X" in keys else (keys[0] if len(keys) == 1 else None)
             if key is None:
                 raise ValueError(f"'{path}' has no array 'X' (it has {', '.join(keys)[:200] or 'no arrays'})")
@@ -178,16 +187,17 @@ def _idx(path):
         raise ValueError(e.message) from None
 
 
-def _checked(path, X, model):
-    """An array read from ``path`` as a batch of samples: numbers, at least one axis."""
+def _checked(path, X, model, name=None):
+    """An array read from ``path`` as a batch of samples: numbers, at least one axis
+    (``name``: which input of a model with several)."""
+    what = f"'{path}'" + (f" (array {name!r})" if name else "")
     if X.dtype.kind not in NUMERIC:
         kind = {"U": "strings", "S": "bytes", "O": "Python objects", "M": "dates", "m": "time spans",
                 "V": "raw records", "c": "complex numbers"}.get(X.dtype.kind, "non-numbers")
-        raise ValueError(f"'{path}' holds {kind} (dtype {X.dtype}); kubik predict takes numbers")
+        raise ValueError(f"{what} holds {kind} (dtype {X.dtype}); kubik predict takes numbers")
     if X.ndim == 0:
-        raise ValueError(f"'{path}' holds a single value (a 0-d array), not samples; the model takes a batch "
-                         f"(N, {', '.join(map(str, model.input_shape))})")
-    if X.ndim == 1 and np.prod(model.input_shape) != 1:
+        raise ValueError(f"{what} holds a single value (a 0-d array), not samples; give a batch (N, ...)")
+    if name is None and X.ndim == 1 and np.prod(model.input_shape) != 1:
         X = X.reshape(1, -1)
     return X
 
@@ -197,10 +207,14 @@ def read_batches(path, model, batch_size=1000):
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"--batch-size must be a positive integer, got {batch_size}")
     path = str(path)
+    inputs = getattr(model, "inputs", None)
     try:
         magic = _magic(path)
+        if inputs and magic[:2] != b"PK":
+            raise ValueError(f"the model takes {len(inputs)} inputs ({', '.join(inputs)}); give an .npz with an "
+                             f"array of each name")
         if magic[:4] == b"PK\x03\x04" or (magic[:2] == b"PK" and path.endswith(".npz")):
-            X = _npz(path)
+            X = _npz(path, model)
         elif magic[:6] == NPY_MAGIC:
             X = _npy(path)
         elif magic[:2] == b"\0\0" and len(magic) >= 4:
@@ -215,6 +229,6 @@ def read_batches(path, model, batch_size=1000):
         raise ValueError(f"'{path}' is a folder, not a file") from None
     except PermissionError:
         raise ValueError(f"cannot read '{path}': permission denied") from None
-    X = _checked(path, X, model)
+    X = X if isinstance(X, Inputs) else _checked(path, X, model)
     for i in range(0, len(X), batch_size):
         yield X[i:i + batch_size]

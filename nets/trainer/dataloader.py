@@ -6,6 +6,9 @@ resumes at the exact batch it stopped at.
     for X_batch, y_batch in loader:   # one epoch; len(loader) batches
         ...
 
+X may be a tuple of arrays (or an Inputs): the inputs of a net with several,
+batched together (``X_batch`` is then an Inputs; ``net.forward(*X_batch.arrays)``).
+
 An epoch's order is ``rng.permutation(n)`` (shuffle) or ``arange(n)``, drawn
 when the epoch starts; batch ``b`` holds ``order[b·bs : (b+1)·bs]``; the last
 batch is short unless ``drop_last``. Batches are copies (``X[indices]``), so
@@ -16,16 +19,28 @@ many batches were handed out, and iterating again after a ``break``
 continues that epoch (a finished epoch starts the next one). ``state_dict()``
 / ``load_state_dict()`` hold that order, position, the epoch count and the
 generator's state.
+
+``augment`` (a list of nets.augment transforms, or an Augment) transforms each
+batch's X as it is handed out, drawing from the same generator after the
+epoch's order: a run is reproducible bit for bit, and a loader restored from
+``state_dict()`` continues the very stream (the generator's state is saved
+between batches). When y is X itself (a net whose target is its input), the
+transforms that move pixels move the target batch too; noise and cutout
+change the input alone (a denoising autoencoder). Only the training loader
+gets transforms: validation, test and predicted data never do.
 """
 import numpy as np
 
 from ...layers import get_rng
+from ..augment import Augment
+
+from ..datasets.inputs import Inputs, as_inputs
 
 from .inputs import check_numbers
 
 
 def _check_rows(X, y, name):
-    if not hasattr(X, "shape") or X.ndim < 1:
+    if not isinstance(X, Inputs) and (not hasattr(X, "shape") or X.ndim < 1):
         raise TypeError(f"{name}: X must be an array with a leading sample axis, got {type(X).__name__}")
     if y is not None and (not hasattr(y, "shape") or y.ndim < 1):
         raise TypeError(f"{name}: y must be an array with a leading sample axis, got {type(y).__name__}")
@@ -38,11 +53,14 @@ class DataLoader:
 
     rng: a np.random.Generator, an int seed, or None for a generator seeded
     from the package generator (``layers.seed``) when the loader is made.
+    augment: transforms applied to each batch's X (see the module docstring).
     X and y are checked once, here (nets.trainer.inputs): numbers, no NaN or
     inf, a ragged list refused; ``name`` words the errors (nets.fit passes its own).
     """
 
-    def __init__(self, X, y=None, batch_size=32, shuffle=False, drop_last=False, rng=None, name="DataLoader"):
+    def __init__(self, X, y=None, batch_size=32, shuffle=False, drop_last=False, rng=None, augment=None,
+                 name="DataLoader"):
+        X = as_inputs(X)            # a tuple of arrays: the inputs of a net with several
         sep = " " if ":" in name else ": "           # 'DataLoader: X', 'fit: train X'
         X = check_numbers(X, f"{name}{sep}X")
         y = None if y is None else check_numbers(y, f"{name}{sep}y")
@@ -58,6 +76,15 @@ class DataLoader:
             rng = np.random.default_rng(get_rng().integers(2 ** 63))
         self.rng = get_rng(rng)
         self.epoch, self.pos, self.order = 0, 0, None
+        self.augment = Augment(augment or ())
+        if self.augment and isinstance(X, Inputs):
+            raise ValueError(f"DataLoader: augment transforms one input array; these data have {len(X.arrays)} "
+                             f"inputs ({', '.join(X.names)})")
+        if self.augment:
+            try:
+                self.augment.check(X.shape[1:])
+            except ValueError as e:
+                raise ValueError(f"DataLoader: {e}") from None
 
     @property
     def num_samples(self):
@@ -80,8 +107,17 @@ class DataLoader:
         while self.pos < nb:
             idx = self.batch_indices(self.pos)
             self.pos += 1
-            yield self.X[idx] if self.y is None else (self.X[idx], self.y[idx])
+            yield self._batch(idx)
         self.epoch, self.pos, self.order = self.epoch + 1, 0, None
+
+    def _batch(self, idx):
+        X = self.X[idx]                          # a copy: transforms may change it in place
+        if not self.augment:
+            return X if self.y is None else (X, self.y[idx])
+        if self.y is self.X:                     # the target is the input: pixels move together
+            return self.augment(X, self.rng, target=self.X[idx])
+        X = self.augment(X, self.rng)
+        return X if self.y is None else (X, self.y[idx])
 
     def state_dict(self):
         """epoch, pos (batches handed out this epoch), order (None before the epoch starts), rng state."""
@@ -106,5 +142,6 @@ class DataLoader:
             self.rng.bit_generator.state = state["rng"]
 
     def __repr__(self):
+        aug = f", augment={self.augment.transforms!r}" if self.augment else ""
         return (f"DataLoader({len(self.X)} samples, batch_size={self.batch_size}, shuffle={self.shuffle}, "
-                f"drop_last={self.drop_last}, {len(self)} batches)")
+                f"drop_last={self.drop_last}, {len(self)} batches{aug})")

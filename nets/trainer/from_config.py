@@ -1,8 +1,9 @@
 """Training an experiment built from a config (nets.build.Experiment): its
 settings (the ``train`` section; a bad value is a ConfigError naming the
-entry), its training DataLoader (order seeded by ``seed``, the generator a
-checkpoint calls "data"), its validation split, and the callbacks its
-``train.log`` (TensorBoard) and ``train.monitor`` (Diagnostics) ask for."""
+entry), its training DataLoader (order and ``data.augment`` transforms seeded
+by ``seed``, the generator a checkpoint calls "data"), its validation split, and
+the callbacks its ``train.log`` (TensorBoard) and ``train.monitor`` (Diagnostics)
+ask for."""
 import numpy as np
 
 from ..config import ConfigError, batch_size_of, config_hash
@@ -64,5 +65,5 @@ class FromExperiment:
                               ("train", "batch_size"))
         self.exp = exp
         self.train_data = DataLoader(d.X_train, d.y_train, bs, t["shuffle"], t["drop_last"],
-                                     rng=np.random.default_rng([int(cfg["seed"]), 7]))
+                                     rng=np.random.default_rng([int(cfg["seed"]), 7]), augment=exp.augment)
         self.val_data = (d.X_val, d.y_val)

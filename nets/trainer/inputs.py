@@ -7,6 +7,8 @@ otherwise surface later as a "diverged" run or NaN outputs), naming the first
 bad sample."""
 import numpy as np
 
+from ..datasets.inputs import Inputs
+
 KINDS = {"O": "Python objects (None, or mixed values)", "U": "strings", "S": "bytes", "M": "dates",
          "m": "time spans", "V": "structured records", "c": "complex numbers"}
 
@@ -29,7 +31,11 @@ def as_array(values, name):
 
 def check_numbers(values, name, finite=True, samples=True):
     """``values`` as a numeric array (numbers or booleans) with a leading sample axis; with
-    ``finite``, NaN and inf refused naming the first bad sample. Errors name ``name``."""
+    ``finite``, NaN and inf refused naming the first bad sample. Errors name ``name``.
+    The inputs of a net with several (nets.Inputs) are checked one by one."""
+    if isinstance(values, Inputs):
+        return Inputs([check_numbers(a, f"{name} {n!r}", finite, samples) for a, n in zip(values.arrays, values.names)],
+                      values.names)
     X = as_array(values, name)
     if X.dtype.kind in KINDS:
         raise TypeError(f"{name} holds {KINDS[X.dtype.kind]} (dtype {X.dtype}); give numbers")

@@ -33,6 +33,7 @@ from tqdm import tqdm
 from ... import layers
 
 from ..config import config_hash
+from ..datasets.inputs import forward
 from .dataloader import DataLoader
 from ..distributed import DataParallel, world
 from .callbacks import PeriodicCheckpoint, call, checked
@@ -44,10 +45,11 @@ from .horizons import fit_schedule
 from . import run_lock
 from .files import remove_unstarted
 from .metrics_log import MetricsLog
+from .output_losses import for_net
 from .outcome import Diverged, History, diverged_message, kept_text
 from .run_state import RunState, settings_hash
 from .settings import check_settings
-from .step import group_share, update
+from .step import group_share, scaled, update
 from .stopping import Stopping
 
 
@@ -84,9 +86,9 @@ class Trainer(Stopping, FromExperiment, EpochEnd, ClosureStep, RunState):
         RunState.__init__(self, net, optimizer, schedule, out, config, hash_ or settings_hash(settings))
         if not self.dist.is_root:       # one voice: rank 0 logs, shows progress and writes files
             log, settings = (lambda *a, **k: None), dict(settings, progress=False)
-        self.loss, self.t, self.log = loss, settings, log
+        self.loss, self.t, self.log = for_net(net, loss), settings, log
+        self.task = task if task is not None else LabelTask(self.loss)
         self.log_every = 1          # the epoch line every N epochs (and after the last); 0: none
-        self.task = task if task is not None else LabelTask(loss)
         self.callbacks = checked(callbacks)
         if settings["checkpoint_every"]:
             self.callbacks.insert(0, PeriodicCheckpoint(settings["checkpoint_every"]))
@@ -245,7 +247,7 @@ class Trainer(Stopping, FromExperiment, EpochEnd, ClosureStep, RunState):
                             self._stop = True
                             return self._interrupted(f"at step {st['step']} (epoch {epoch + 1})")
                         continue
-                    value = loss.forward(net.forward(xb), task.targets(yb))
+                    value = loss.forward(forward(net, xb), task.targets(yb))
                     value, loss_sum, count, nonfinite, stop = self.dist.sync_batch(value, len(yb), self._stop)
                     if nonfinite:
                         raise Diverged(diverged_message(
@@ -253,8 +255,8 @@ class Trainer(Stopping, FromExperiment, EpochEnd, ClosureStep, RunState):
                             f"training stopped before that update", kept_text(self.run_dir, self._saved)))
                     grad = loss.backward()
                     if k > 1 or self.dist.size > 1:   # weighed by its share of the (global) group's samples
-                        grad *= group_share(b, len(yb), k, bs, n)
-                    net.backward(grad)
+                        grad = scaled(grad, group_share(b, len(yb), k, bs, n))
+                    net.backward(*grad) if type(grad) is tuple else net.backward(grad)
                     st["loss_sum"] += loss_sum
                     st["loss_count"] += count
                     self._last_batch = (xb, yb)
