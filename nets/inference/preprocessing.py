@@ -87,7 +87,7 @@ def load(meta, arrays):
     return None if tree is None else unflatten(tree, arrays)
 
 
-TASKS = ("classification", "binary", "regression")
+TASKS = ("classification", "binary", "regression", "pairs")
 OUTPUTS = ("softmax", "exp", "sigmoid", "identity")
 SCALES = ("none", "standard", "minmax", "max")
 
@@ -113,10 +113,18 @@ def check(record):
     infinite scale (which would give NaN probabilities)."""
     if not isinstance(record, dict):
         _fail("the record", record, "a mapping")
-    shape = record.get("input_shape")
-    if not isinstance(shape, (list, tuple)) or not shape or not all(_int(d, 1) for d in shape):
-        _fail("input_shape", shape, "a list of positive integers")
-    size = int(np.prod(shape))
+    names = record.get("inputs")
+    if names is not None and (not isinstance(names, (list, tuple)) or not names
+                              or not all(isinstance(n, str) for n in names)):
+        _fail("inputs", names, "null or a list of input names")
+    shapes = record.get("input_shape") if names else [record.get("input_shape")]
+    if not isinstance(shapes, (list, tuple)) or len(shapes) != len(names or [0]):
+        _fail("input_shape", record.get("input_shape"), f"a shape per input ({len(names or [0])})")
+    for shape in shapes:
+        if not isinstance(shape, (list, tuple)) or not shape or not all(_int(d, 1) for d in shape):
+            _fail("input_shape", record.get("input_shape"), "a list of positive integers (one per input)")
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    size = sizes[0] if not names else None
     try:
         numeric = isinstance(record.get("dtype"), str) and np.dtype(record["dtype"]).kind in "biuf"
     except TypeError:
@@ -126,13 +134,18 @@ def check(record):
     if record.get("scale") not in SCALES:
         _fail("scale", record.get("scale"), f"one of {', '.join(SCALES)}")
     for key in ("shift", "scale_values"):
-        value = np.asarray(record.get(key, 0.0 if key == "shift" else 1.0))
-        if value.dtype.kind not in "biuf":
-            _fail(key, record.get(key), "numbers")
-        if value.shape not in ((), (1,), (size,)):
-            _fail(f"{key} (shape {value.shape})", record.get(key), f"one number or {size} (one per input value)")
-        if not np.all(np.isfinite(value)) or (key == "scale_values" and np.any(value == 0)):
-            _fail(key, record.get(key), "finite numbers" + (", none of them 0" if key == "scale_values" else ""))
+        stored = record.get(key, 0.0 if key == "shift" else 1.0)
+        several = names and isinstance(stored, (list, tuple))    # a scaler per input (else one for all)
+        if several and len(stored) != len(names):
+            _fail(key, stored, f"one scaler per input ({len(names)})")
+        for value, n in zip(stored if several else [stored] * len(sizes), sizes if several or not names else [1]):
+            value = np.asarray(value)
+            if value.dtype.kind not in "biuf":
+                _fail(key, stored, "numbers")
+            if value.shape not in ((), (1,), (n,)):
+                _fail(f"{key} (shape {value.shape})", stored, f"one number or {n} (one per input value)")
+            if not np.all(np.isfinite(value)) or (key == "scale_values" and np.any(value == 0)):
+                _fail(key, stored, "finite numbers" + (", none of them 0" if key == "scale_values" else ""))
     task = record.get("task")
     if task not in TASKS:
         _fail("task", task, f"one of {', '.join(TASKS)}")
@@ -140,6 +153,8 @@ def check(record):
         _fail("output", record.get("output"), f"one of {', '.join(OUTPUTS)}")
     if task != "regression":
         n = record.get("num_classes")
+        if task == "pairs" and n is None:
+            n = 2           # same / different
         if not _int(n, 1) or (task == "binary" and n != 2):
             _fail("num_classes", n, "2" if task == "binary" else "an integer >= 1")
         classes = record.get("classes")
@@ -147,12 +162,12 @@ def check(record):
                                     or not all(isinstance(c, str) for c in classes)):
             _fail("classes", classes, f"null or a list of {n} class names")
         threshold = record.get("threshold")
-        if not _number(threshold) and (task == "binary" or threshold is not None):
-            _fail("threshold", threshold, "a finite number" + ("" if task == "binary" else " or null"))
+        if not _number(threshold) and (task in ("binary", "pairs") or threshold is not None):
+            _fail("threshold", threshold, "a finite number" + ("" if task in ("binary", "pairs") else " or null"))
     features = record.get("features")
-    if features is not None and (not isinstance(features, (list, tuple)) or len(features) != size
+    if features is not None and (not isinstance(features, (list, tuple)) or (size and len(features) != size)
                                  or not all(isinstance(f, str) for f in features)):
-        _fail("features", features, f"null or a list of {size} column names")
+        _fail("features", features, f"null or a list of {size or 'the'} column names")
     target = record.get("target")
     if target is not None and not isinstance(target, str) and not _int(target):
         _fail("target", target, "null, a column name or a column index")
@@ -160,7 +175,7 @@ def check(record):
     if layout is not None:
         cols = layout.get("columns") if isinstance(layout, dict) else None
         feats = layout.get("feature_columns") if isinstance(layout, dict) else None
-        if not _int(cols, 1) or not isinstance(feats, (list, tuple)) or len(feats) != size \
+        if not _int(cols, 1) or not isinstance(feats, (list, tuple)) or (size and len(feats) != size) \
                 or not all(_int(c) and c < cols for c in feats):
             _fail("layout", layout, f"null or {{columns, feature_columns: {size} column indices}}")
     return record
