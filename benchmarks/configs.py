@@ -78,7 +78,7 @@ MISSING = {"mnist_mlp": ("data/mnist", "train-images*", "needs the files"),
 FINAL = re.compile(r"^test split, final weights \(last\.npz, epoch (\d+)\): loss ([0-9.eE+-]+|nan|inf)"
                    r"(?:, accuracy ([0-9.]+)%)? on (\d+) samples$", re.M)
 TRAINED = re.compile(r"^trained ([0-9.]+)s;", re.M)
-EVAL = re.compile(r"accuracy ([0-9.]+)%")
+EVAL = re.compile(r"pair accuracy ([0-9.]+)% at the best distance threshold")
 
 
 def parse(argv):
