@@ -7,6 +7,7 @@ layers themselves and the gradient checker.
     pooling/         MaxPool2d, AvgPool2d, adaptive / global average pools, 1-d pools
     normalization/   BatchNorm1d, BatchNorm2d, LayerNorm
     recurrent/       RNN, LSTM, GRU, Embedding, LastStep, MeanOverTime
+    attention/       MultiheadAttention, TransformerEncoderLayer, SinusoidalPositionalEncoding, PositionalEmbedding
     linear, shape, dropout   Linear; Flatten, Identity, Reshape; Dropout
     testing          check_layer: the conformance check for your own layers
     runtime/         threads, samples split between threads, scratch buffers, flat parameters
@@ -23,4 +24,5 @@ from .conv import Conv1d, Conv2d
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .recurrent import GRU, LSTM, RNN, Embedding, LastStep, MeanOverTime
+from .attention import MultiheadAttention, PositionalEmbedding, SinusoidalPositionalEncoding, TransformerEncoderLayer
 from . import testing  # noqa: E402  (check_layer: the conformance check for your own layers)
