@@ -8,7 +8,7 @@ layers themselves and the gradient checker.
     normalization/   BatchNorm1d, BatchNorm2d, LayerNorm
     recurrent/       RNN, LSTM, GRU, Embedding, LastStep, MeanOverTime
     attention/       MultiheadAttention, TransformerEncoderLayer, SinusoidalPositionalEncoding, PositionalEmbedding
-    linear, shape, dropout   Linear; Flatten, Identity, Reshape; Dropout
+    linear, shape, dropout   Linear; Flatten, Identity, Reshape, Permute; Dropout
     testing          check_layer: the conformance check for your own layers
     runtime/         threads, samples split between threads, scratch buffers, flat parameters
     kernels/         the optional compiled (numba) kernels
@@ -17,7 +17,7 @@ from .core import (INITS, LAYERS, PLUGIN_GROUP, GradcheckError, GradcheckResult,
                    SpecError, get_rng, gradcheck, init_weight, load_plugins, register, seed)
 
 from .linear import Linear
-from .shape import Flatten, Identity, Reshape
+from .shape import Flatten, Identity, Permute, Reshape
 from .activations import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .dropout import Dropout
 from .conv import Conv1d, Conv2d

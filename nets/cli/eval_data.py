@@ -25,6 +25,7 @@ from ..builders import Task, build_loss
 from ..config import ConfigError
 from ..datasets import DATASETS, load as load_samples
 from ..inference.model import checkpoint_path, load
+from ..inference.sequences import sequence_text
 from ..trainer.python_run import is_python_run, rebuild_loss
 from ..trainer.evaluation import LabelTask, _evaluate
 from .common import out
@@ -114,7 +115,7 @@ def eval_on_data(args):
     tr = ckpt.trainer
     acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
     out(f"{ckpt.path} (epoch {tr.get('epoch')}, step {tr.get('step')}): {args.data} ({what}), {len(Xs)} samples: "
-        f"loss {value:.4f}{acc_text}")
+        f"loss {value:.4f}{acc_text}{sequence_text(model.net, task, Xs, y, batch_size)}")
     if args.report:
         kind = SimpleNamespace(num_classes=model.record["num_classes"] if model.task != "regression" else None,
                                out_shape=out_shape, threshold=0.5 if model.record.get("threshold") is None

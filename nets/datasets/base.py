@@ -24,7 +24,9 @@ def loader_kwargs(data_section):
 @dataclass
 class Raw:
     """What a loader returns. ``y`` holds integer class labels (or floats for
-    regression); ``X_test``/``y_test`` when the data comes with its own test set."""
+    regression); ``X_test``/``y_test`` when the data comes with its own test set,
+    ``X_val``/``y_val`` when it comes with its own validation set (used instead of a
+    random ``train.val_split``, e.g. a text split by position)."""
     X: np.ndarray
     y: np.ndarray
     X_test: np.ndarray = None
@@ -33,6 +35,8 @@ class Raw:
     features: tuple = None       # names of the feature columns (a csv with a header)
     target: object = None        # the target column's name (or index) in the file
     layout: dict = None          # a table's {"columns": count, "feature_columns": [indices]}
+    X_val: np.ndarray = None
+    y_val: np.ndarray = None
 
 
 @dataclass
