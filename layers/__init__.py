@@ -8,6 +8,7 @@ layers themselves and the gradient checker.
     normalization/   BatchNorm1d, BatchNorm2d, LayerNorm
     recurrent/       RNN, LSTM, GRU, Embedding, LastStep, MeanOverTime
     attention/       MultiheadAttention, TransformerEncoderLayer, SinusoidalPositionalEncoding, PositionalEmbedding
+    merge/           Add, Multiply, Concatenate: several inputs joined into one
     linear, shape, dropout   Linear; Flatten, Identity, Reshape, Permute; Dropout
     testing          check_layer: the conformance check for your own layers
     runtime/         threads, samples split between threads, scratch buffers, flat parameters
@@ -25,4 +26,5 @@ from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool2d, M
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .recurrent import GRU, LSTM, RNN, Embedding, LastStep, MeanOverTime
 from .attention import MultiheadAttention, PositionalEmbedding, SinusoidalPositionalEncoding, TransformerEncoderLayer
+from .merge import Add, Concatenate, Multiply
 from . import testing  # noqa: E402  (check_layer: the conformance check for your own layers)

@@ -5,7 +5,7 @@ data sets and the ``kubik`` command line.
     config/                  YAML configs: schema, loading with line numbers, --set, ConfigError
     datasets/                bundled, synthetic and file data sets; splits and scaling
     builders/, build         model (shape inference), loss, optimizer, schedule -> Experiment; from_spec
-    trainer/                 the resumable training loop (Trainer, Callback), evaluate, predict, DataLoader
+    trainer/                 the resumable training loop (Trainer, Callback, TensorBoard), evaluate, predict, DataLoader
     trainer/fit              fit: train from Python; python_run, python_resume: what its checkpoints record
     inference/               ``load`` -> Model, preprocessing, predict inputs; report: confusion matrix
     checkpoint/              atomic, pickle-free .npz checkpoints
@@ -15,6 +15,7 @@ data sets and the ``kubik`` command line.
     onnx_export/             ``kubik export``: a trained net as an ONNX graph (onnx, an optional extra)
     plot/                    PNGs of runs (``kubik plot``; matplotlib, an optional extra, imported on use)
     distributed/             data-parallel training over MPI; SyncBatchNorm, DistributedOptimizer
+    sweep/                   ``kubik sweep``: hyperparameter sweeps on Optuna (an optional extra, imported on use)
 """
 from .containers import Sequential
 from .containers import Concat, Residual
@@ -27,7 +28,7 @@ from .datasets import DATASETS
 from .trainer import Trainer, evaluate
 from .trainer.dataloader import DataLoader
 from .trainer.fit import fit
-from .trainer import Callback, Diverged, History, predict
+from .trainer import Callback, Diverged, History, TensorBoard, predict
 from .inference import Model, load
 from .diagnostics import Diagnostics
 from .inference import classification_report, confusion_matrix

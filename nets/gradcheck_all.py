@@ -5,7 +5,8 @@ A layer's example comes from shape inference: for each candidate per-sample
 input shape (a vector, an image, a short sequence), the constructor gets the
 arguments ``infer_args`` gives, plus small values for common required
 arguments (``EXAMPLE_ARGS``); the first shape that ``output_shape`` accepts is
-used with a batch of 3. Containers get two small children (a Linear and a
+used with a batch of 3 (as one input, or as two inputs of that shape for a
+merge layer such as Add or Concatenate). Containers get two small children (a Linear and a
 Tanh, or a Linear-Tanh body). A layer no candidate fits is listed as skipped,
 with the reason, never silently left out. Losses get predictions in (0.05,
 0.95) and either integer labels or targets in [0, 1] shaped like the
@@ -98,11 +99,16 @@ def layer_example(cls):
             kwargs["rng"] = 0
         try:
             layer = cls(*args, **kwargs)
-            layer.output_shape(shape)
         except (ValueError, TypeError) as e:
             reasons.append(f"{shape}: {e}")
             continue
-        return layer, _input(shape)
+        for arity in (1, 2):        # a merge layer (Add, Concatenate) takes two inputs of the shape
+            try:
+                layer.output_shape(*(shape,) * arity)
+            except (ValueError, TypeError) as e:
+                reasons.append(f"{shape}{' x2' if arity > 1 else ''}: {e}")
+                continue
+            return layer, (_input(shape) if arity == 1 else tuple(_input(shape, seed) for seed in range(arity)))
     return None, "no small input fits: " + "; ".join(reasons)
 
 

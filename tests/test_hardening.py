@@ -190,9 +190,13 @@ LOSSES = [(n, c, f) for n, entries in LOSS_CASES.items() for c, f in entries[:1]
 def test_every_layer_refuses_an_empty_batch_naming_itself(name, case, factory):
     layer, X = factory()
     layer.astype(np.float32)
-    with pytest.raises(ValueError, match="empty batch") as e:
-        layer.forward(np.asarray(X, np.float32)[:0])
-    assert type(layer).__name__ in str(e.value) or "[0]" in str(e.value)
+    Xs = X if isinstance(X, tuple) else (X,)        # a merge layer: several inputs, each refused when empty
+    for i in range(len(Xs)):
+        with pytest.raises(ValueError, match="empty batch") as e:
+            layer.forward(*(np.asarray(x, np.float32)[:0] if j == i else np.asarray(x, np.float32)
+                            for j, x in enumerate(Xs)))
+        assert type(layer).__name__ in str(e.value) or "[0]" in str(e.value)
+        assert len(Xs) == 1 or f"input {i} of shape" in str(e.value)
 
 
 @pytest.mark.parametrize("name,case,factory", LOSSES, ids=[f"{n}-{c}" for n, c, _ in LOSSES])
@@ -206,7 +210,7 @@ def test_every_loss_refuses_an_empty_batch_naming_itself(name, case, factory):
 def test_float64_input_follows_the_parameters_dtype(name, case, factory):
     layer, X = factory()
     layer.astype(np.float32)
-    Y = layer.forward(np.asarray(X, np.float64))
+    Y = layer.forward(*(np.asarray(x, np.float64) for x in (X if isinstance(X, tuple) else (X,))))
     params = layer.parameters()
     if params:
         assert Y.dtype == np.float32, (name, Y.dtype)

@@ -20,7 +20,10 @@ def test_builtin_layer_conforms(name):
     layer, X = layer_example(layers.LAYERS.get(name))
     assert layer is not None, X
     before = {k: v.copy() for k, v in layer.state_dict().items()}
-    result = check_layer(layer, X=X) if X.dtype.kind in "iu" else check_layer(layer, X.shape)
+    if isinstance(X, tuple):                                   # a merge layer: several inputs
+        result = check_layer(layer, tuple(x.shape for x in X))
+    else:
+        result = check_layer(layer, X=X) if X.dtype.kind in "iu" else check_layer(layer, X.shape)
     assert result.ok and result.checked > 0
     after = layer.state_dict()                                 # the layer passed in is left alone
     assert all(np.array_equal(before[k], after[k]) for k in before)

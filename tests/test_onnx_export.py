@@ -147,11 +147,36 @@ def test_layer_matches_onnxruntime(case):
     assert_same(make(), shape, X=X)
 
 
+def merge_cases():
+    """Layers with several inputs: (name, factory, per-sample input shapes)."""
+    img = [(3, 5, 5), (2, 5, 5)]
+    return [
+        ("Add", L.Add, [(6,), (6,), (6,)]), ("Multiply", L.Multiply, [(3, 4), (3, 4)]),
+        ("Concatenate", L.Concatenate, img), ("Concatenate-last", lambda: L.Concatenate(axis=-1), [(3, 2), (3, 5)]),
+        ("Sequential-merge-first", lambda: nets.Sequential(L.Concatenate(), L.Linear(7, 3, rng=0), L.Tanh()),
+         [(3,), (4,)]),
+    ]
+
+
+@pytest.mark.parametrize("case", merge_cases(), ids=[c[0] for c in merge_cases()])
+def test_merge_layer_matches_onnxruntime(case):
+    name, make, shapes = case
+    net = make().eval()
+    Xs = [np.random.default_rng(i).standard_normal((4,) + s).astype(np.float32) for i, s in enumerate(shapes)]
+    ref = net.forward(*Xs)
+    model = export_net(net, shapes)
+    assert [i.name for i in model.graph.input] == [f"input_{i}" for i in range(len(shapes))]
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {f"input_{i}": X for i, X in enumerate(Xs)})[0]
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
+
+
 def test_every_builtin_layer_has_a_converter_or_case():
     builtin = {n for n, c in layers.LAYERS.items() if c.__name__ == n and c.__module__.startswith("kubik.")}
     converted = {c.__name__ for c in CONVERTERS}
     assert builtin <= converted, builtin - converted
-    tested = {c[0].split("-")[0] for c in cases()}
+    tested = {c[0].split("-")[0] for c in cases() + merge_cases()}
     assert builtin <= tested, builtin - tested
 
 

@@ -24,7 +24,8 @@ def _cases():
 
 def _round_trip(net, X):
     spec = yaml.safe_load(yaml.safe_dump({"model": net.spec()}))["model"]
-    again = from_spec(spec, X.shape[1:])
+    Xs = X if isinstance(X, tuple) else (X,)                  # a merge layer: several inputs
+    again = from_spec(spec, [x.shape[1:] for x in Xs] if isinstance(X, tuple) else X.shape[1:])
     state = net.state_dict()
     dtypes = {v.dtype for v in state.values() if v.dtype.kind == "f"}
     if dtypes and dtypes != {np.dtype(np.float32)}:
@@ -32,7 +33,7 @@ def _round_trip(net, X):
     assert {k: v.shape for k, v in again.state_dict().items()} == {k: v.shape for k, v in state.items()}
     again.load_state_dict(state)
     net.eval(), again.eval()
-    np.testing.assert_array_equal(again.forward(X), net.forward(X))
+    np.testing.assert_array_equal(again.forward(*Xs), net.forward(*Xs))
     return spec
 
 
@@ -46,6 +47,17 @@ def test_every_registered_layer_has_a_case():
     names = {n for n, _, _ in _cases()}
     canonical = {n for n, c in layers.LAYERS.items() if c.__name__ == n}
     assert canonical <= names
+
+
+def test_a_chain_that_starts_with_a_merge_layer_round_trips():
+    rng = np.random.default_rng(0)
+    net = nets.Sequential(layers.Concatenate(), layers.Linear(7, 3, rng=0), layers.ReLU())
+    spec = _round_trip(net, (rng.standard_normal((2, 3)), rng.standard_normal((2, 4))))
+    assert spec[0] == "Concatenate" and spec[1]["Linear"]["in_features"] == 7
+    from kubik.nets.config import ConfigError
+    with pytest.raises(ConfigError, match=r"model\[0\]\.Add: does not fit its input \(3,\), \(4,\) from the data: "
+                                          r"inputs must have the same shape"):
+        from_spec(["Add", {"Linear": {"out_features": 2}}], [(3,), (4,)])
 
 
 def test_nested_containers_and_append():

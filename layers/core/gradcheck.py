@@ -51,7 +51,10 @@ class GradcheckResult:
 def check_array(result, label, array, analytic, f, eps, kink_tol=1e-3):
     """Compare ``analytic`` with central differences of scalar ``f()`` w.r.t.
     ``array`` (perturbed in place and restored); update ``result``."""
-    if analytic is None or np.shape(analytic) != array.shape:
+    if analytic is None:
+        raise GradcheckError(f"gradcheck {result.name}: backward returned no gradient (None) for {label}, "
+                             f"expected one of shape {array.shape}")
+    if np.shape(analytic) != array.shape:
         raise GradcheckError(f"gradcheck {result.name}: gradient for {label} has shape "
                              f"{np.shape(analytic)}, expected {array.shape}")
     f0 = f()
@@ -93,15 +96,38 @@ def _generators(layer, seen=None):
     return seen
 
 
+def _as_tuple(Y):
+    return Y if isinstance(Y, tuple) else (Y,)
+
+
+def _upstream(Ys, grad_out, seed):
+    """One upstream gradient per output: ``grad_out`` (an array, or a tuple with
+    None for an output that gets no gradient: zeros), else seeded normals."""
+    if grad_out is None:
+        rng = np.random.default_rng(seed)
+        return tuple(rng.standard_normal(np.shape(Y)) for Y in Ys)
+    grads = _as_tuple(grad_out)
+    if len(grads) != len(Ys):
+        raise GradcheckError(f"gradcheck: grad_out has {len(grads)} entries for {len(Ys)} outputs")
+    return tuple(np.zeros(np.shape(Y)) if G is None else np.array(G, dtype=np.float64) for Y, G in zip(Ys, grads))
+
+
 def gradcheck(layer, X, grad_out=None, eps=1e-6, tol=1e-5, seed=0, params=True, raise_on_fail=True) -> GradcheckResult:
     """Check ``layer.backward`` against finite differences, for the input and
     (if ``params``) every parameter, in float64.
+
+    ``X`` is the input batch, or a tuple of inputs for a layer with several
+    (``forward(X1, X2, ...)``, whose backward returns ``(dX1, dX2, ...)``; they
+    are reported as "input 0", "input 1", ...). A layer with several outputs
+    gets one upstream gradient per output (``grad_out`` may be a tuple, None
+    for an output that gets no gradient: zeros are passed) and the checked
+    scalar is the sum over outputs of ``sum(Y_k * R_k)``.
 
     The layer is converted to float64 for the check and back to its original
     dtype afterwards (its arrays are rebound, so build optimizers after).
     Random layers (dropout) see the same random stream on every forward.
     Integer inputs (indices, e.g. for Embedding) have no gradient: only the
-    parameters are checked then.
+    other inputs and the parameters are checked then.
     Returns a GradcheckResult; raises GradcheckError if it fails and
     ``raise_on_fail``.
     """
@@ -110,28 +136,37 @@ def gradcheck(layer, X, grad_out=None, eps=1e-6, tol=1e-5, seed=0, params=True, 
     dtypes = {n: p.dtype for n, p in layer.named_parameters()}
     orig_dtype = next(iter(dtypes.values()), None)
     layer.astype(np.float64)
-    indices = np.issubdtype(np.asarray(X).dtype, np.integer)
-    X = np.array(X) if indices else np.array(X, dtype=np.float64)
+    several = isinstance(X, tuple)
+    Xs = X if several else (X,)
+    indices = [np.issubdtype(np.asarray(x).dtype, np.integer) for x in Xs]
+    Xs = tuple(np.array(x) if ints else np.array(x, dtype=np.float64) for x, ints in zip(Xs, indices))
+    labels = [f"input {i}" for i in range(len(Xs))] if several else ["input"]
     gens = [krandom.get_rng()] + _generators(layer)
     states = [g.bit_generator.state for g in gens]
 
     def run():
         for g, s in zip(gens, states):
             g.bit_generator.state = s
-        return layer.forward(X)
+        return _as_tuple(layer.forward(*Xs))
 
     try:
-        Y = run()
-        R = (np.random.default_rng(seed).standard_normal(np.shape(Y)) if grad_out is None
-             else np.array(grad_out, dtype=np.float64))
+        Ys = run()
+        Rs = _upstream(Ys, grad_out, seed)
         layer.zero_grad()
-        dX = layer.backward(R.copy())
-        analytic = [] if indices else [("input", X, dX)]
+        dXs = layer.backward(*(R.copy() for R in Rs))
+        if several:
+            if not isinstance(dXs, tuple) or len(dXs) != len(Xs):
+                raise GradcheckError(f"gradcheck {_name(layer)}: backward of {len(Xs)} inputs must return a tuple "
+                                     f"of {len(Xs)} gradients, got {type(dXs).__name__}"
+                                     + (f" of {len(dXs)}" if isinstance(dXs, tuple) else ""))
+        else:
+            dXs = (dXs,)
+        analytic = [(label, x, d) for label, x, d, ints in zip(labels, Xs, dXs, indices) if not ints]
         if params:
             analytic += [(n, p.data, p.grad.copy()) for n, p in layer.named_parameters()]
 
         def loss():
-            return float(np.sum(run() * R))
+            return float(sum(np.sum(Y * R) for Y, R in zip(run(), Rs)))
 
         result = GradcheckResult(name=_name(layer), tol=tol)
         for label, array, grad in analytic:

@@ -17,8 +17,23 @@ False (``set_propagate_down(False)``, e.g. for the first layer of a net, whose
 input is data), the layer may skip computing dX and return None from backward.
 Linear and Conv2d do, saving a whole GEMM per step.
 
-Input policy, applied to every layer's ``forward`` by ``Layer.__init_subclass__``
-(so a new layer gets it without code):
+Several inputs, several outputs (merge layers, cells, graphs):
+
+    Y = layer.forward(X1, X2, ...)        # inputs positionally
+    dX1, dX2, ... = layer.backward(G)     # one gradient per input, a tuple in input order
+    Y1, Y2 = layer.forward(X)             # num_outputs > 1: a tuple of outputs
+    dX = layer.backward(G1, G2)           # one gradient per output, in output order
+
+A layer with several outputs says so with ``num_outputs`` (a class or instance
+attribute; 1 by default) and its ``output_shape(*input_shapes)`` returns a tuple
+of that many per-sample shapes; ``output_shapes(*input_shapes)`` gives a list of
+shapes for any layer. An output that gets no gradient from the loss receives
+zeros (as PyTorch materializes them for a custom Function), never None, so a
+layer's backward needs no special case. With ``propagate_down`` False a
+multi-input layer may return None (or None entries) instead of the tuple.
+
+Input policy, applied to every positional array input of every layer's
+``forward`` by ``Layer.__init_subclass__`` (so a new layer gets it without code):
 
 - dtype: a layer with parameters (or float buffers) casts an input array of
   another dtype to its own (float64 data into a float32 net gives float32
@@ -27,8 +42,9 @@ Input policy, applied to every layer's ``forward`` by ``Layer.__init_subclass__`
   keep the input dtype.
   ``astype(np.float64)`` (gradcheck) moves the layer and its input policy together.
 - empty batch: a leaf layer refuses an input with 0 samples with a ValueError
-  naming the layer (losses do the same), rather than returning NaNs or
-  failing deep inside NumPy.
+  naming the layer (and which input, when there are several; losses do the
+  same), rather than returning NaNs or failing deep inside NumPy.
+- keyword arguments (e.g. a mask) are passed as they are.
 """
 import functools
 from typing import List, Optional, Tuple
@@ -53,15 +69,33 @@ def read_cache(owner, names):
     return values if len(values) > 1 else values[0]
 
 
+def _admit(layer, X, which):
+    """One positional input under the input policy: the empty batch refused,
+    the dtype cast (``which``: "" for a single input, " 1" for input 1)."""
+    if X.ndim and not X.shape[0] and not layer._children:
+        raise ValueError(f"{type(layer).__name__}: got an empty batch (input{which} of shape {X.shape}, "
+                         f"0 samples); give at least one sample")
+    if layer._param_names or layer._buffer_names or layer._children:
+        dtype = layer.input_dtype()         # parameter-free leaves: no cast
+        if dtype is not None and X.dtype != dtype:
+            X = X.astype(dtype)
+    return X
+
+
 def checked_forward(forward):
-    """``forward`` wrapped with the input policy of the module docstring."""
+    """``forward`` wrapped with the input policy of the module docstring,
+    applied to every positional array input."""
     @functools.wraps(forward)
     def wrapper(self, X, *args, **kwargs):
-        if isinstance(X, np.ndarray):
+        if args:
+            args = tuple(_admit(self, A, f" {i}") if isinstance(A, np.ndarray) else A
+                         for i, A in enumerate(args, 1))
+            if isinstance(X, np.ndarray):
+                X = _admit(self, X, " 0")
+        elif isinstance(X, np.ndarray):      # the common case, written out: it runs on every forward
             if X.ndim and not X.shape[0] and not self._children:
-                raise ValueError(f"{type(self).__name__}: got an empty batch (input of shape {X.shape}, "
-                                 f"0 samples); give at least one sample")
-            if self._param_names or self._buffer_names or self._children:   # parameter-free leaves: no cast
+                _admit(self, X, "")                                         # raises
+            if self._param_names or self._buffer_names or self._children:
                 dtype = self.input_dtype()
                 if dtype is not None and X.dtype != dtype:
                     X = X.astype(dtype)
@@ -82,6 +116,8 @@ class Layer:
     ``add_child`` in ``__init__`` and override ``forward``, ``backward`` and,
     when the shape changes, ``output_shape`` (per-sample shapes).
     """
+
+    num_outputs = 1     # a layer whose forward returns a tuple of k outputs sets k
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -154,26 +190,46 @@ class Layer:
 
     # -- the contract ---------------------------------------------------------
     def forward(self, X: np.ndarray) -> np.ndarray:
-        """Compute ``Y = f(X)`` for a batch (axis 0) and cache what backward needs."""
+        """Compute ``Y = f(X)`` for a batch (axis 0) and cache what backward needs.
+        A layer with several inputs takes them positionally, ``forward(X1, X2, ...)``;
+        one with several outputs (``num_outputs``) returns a tuple."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
 
     def backward(self, grad_Y: np.ndarray) -> Optional[np.ndarray]:
         """The vector-Jacobian product ``dX = J(X)^T dY`` from the cached values;
         adds dL/dparameter into each ``Parameter.grad``. ``dX.shape == X.shape``
-        (None when ``propagate_down`` is False and the layer skips dX)."""
+        (None when ``propagate_down`` is False and the layer skips dX).
+        Several inputs: returns the tuple ``(dX1, dX2, ...)``; several outputs:
+        takes one gradient per output, ``backward(G1, G2, ...)``."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
 
-    def __call__(self, X):
-        return self.forward(X)
+    def __call__(self, *inputs, **kwargs):
+        return self.forward(*inputs, **kwargs)
 
     def output_shape(self, input_shape: Tuple[int, ...]) -> Tuple[int, ...]:
-        """Per-sample output shape for a per-sample input shape (default: same)."""
+        """Per-sample output shape for a per-sample input shape (default: same).
+        A layer with several inputs takes one shape per input,
+        ``output_shape(shape1, shape2, ...)``; one with several outputs
+        (``num_outputs`` > 1) returns a tuple of ``num_outputs`` shapes."""
         return tuple(input_shape)
 
+    def output_shapes(self, *input_shapes) -> List[Tuple[int, ...]]:
+        """The per-sample shape of every output, as a list (one entry for a
+        single-output layer): ``output_shape`` read the same way for any layer."""
+        out = self.output_shape(*(tuple(s) for s in input_shapes))
+        if self.num_outputs == 1:
+            return [tuple(out)]
+        out = list(out)
+        if len(out) != self.num_outputs or not all(isinstance(s, (tuple, list)) for s in out):
+            raise TypeError(f"{type(self).__name__}.output_shape must return a tuple of {self.num_outputs} "
+                            f"shapes (num_outputs = {self.num_outputs}), got {out!r}")
+        return [tuple(s) for s in out]
+
     @classmethod
-    def infer_args(cls, input_shape):
+    def infer_args(cls, input_shape, *more_shapes):
         """Constructor arguments a config may leave out, inferred from the
-        per-sample input shape (e.g. Linear's ``in_features``)."""
+        per-sample input shape (e.g. Linear's ``in_features``); a layer with
+        several inputs gets one shape per input."""
         return {}
 
     # -- helpers for subclasses -------------------------------------------------

@@ -53,3 +53,21 @@ def produced_by(entry, path, shape):
 
 def prev_text(prev):
     return "the data" if prev is None else prev
+
+
+def input_shapes(shape):
+    """The input shapes of a layer as a list: ``[shape]`` for one per-sample shape
+    (a tuple), the list itself for a layer with several inputs (a list of shapes)."""
+    return [tuple(s) for s in shape] if isinstance(shape, list) else [tuple(shape)]
+
+
+def show_shape(shape):
+    """'(64,)' for one shape, '(3,), (4,)' for several."""
+    return ", ".join(str(s) for s in input_shapes(shape))
+
+
+def output_shape_of(layer, shape):
+    """``layer``'s per-sample output for input ``shape`` (one shape, or a list for
+    several inputs): a tuple for one output, a list of tuples for several."""
+    out = [tuple(int(d) for d in s) for s in layer.output_shapes(*input_shapes(shape))]
+    return out[0] if len(out) == 1 else out

@@ -12,7 +12,7 @@ import inspect
 
 from ..config import ConfigError
 from .arguments import call, check_args, check_missing, strip_name
-from .entries import prev_text
+from .entries import input_shapes, prev_text, show_shape
 
 SHORTHAND_OPTIONAL = ("p",)     # optional arguments a single value may still set
 
@@ -41,17 +41,19 @@ def _check_shorthand(name, param, value, inferred, here):
 
 
 def build_leaf(cls, name, value, shape, here, prev):
-    """``cls`` built from the entry ``value`` for per-sample input ``shape``.
+    """``cls`` built from the entry ``value`` for per-sample input ``shape`` (a list of
+    shapes for a layer with several inputs: ``infer_args`` gets one per input).
     Positional values fill the parameters that are not inferred; an explicit
     value of an inferred argument must equal the inferred one."""
     args, kwargs = entry_args(value)
     params = check_args(cls, kwargs, here)
     positional = [n for n, p in params.items() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
     has_var = any(p.kind is p.VAR_POSITIONAL for p in inspect.signature(cls).parameters.values())
+    shapes = input_shapes(shape)
     try:
-        inferred = dict(cls.infer_args(tuple(shape)))
+        inferred = dict(cls.infer_args(*shapes))
     except (ValueError, TypeError, IndexError, KeyError) as e:
-        raise ConfigError(f"cannot take input of shape {tuple(shape)} from {prev_text(prev)}: "
+        raise ConfigError(f"cannot take input of shape {show_shape(shape)} from {prev_text(prev)}: "
                           f"{strip_name(str(e), name)}", here) from None
     if args and not has_var:
         free = [n for n in positional if n not in inferred and n not in kwargs]
@@ -69,7 +71,7 @@ def build_leaf(cls, name, value, shape, here, prev):
             kwargs[key] = value_inferred
         elif not _same(kwargs[key], value_inferred) and differs is None:
             differs = ConfigError(f"{key} is {kwargs[key]!r}, but the input from {prev_text(prev)} has shape "
-                                  f"{tuple(shape)}, so {key} must be {value_inferred!r} (or be left out)",
+                                  f"{show_shape(shape)}, so {key} must be {value_inferred!r} (or be left out)",
                                   here + (key,))
     if not args:
         check_missing(params, kwargs, here)
@@ -77,7 +79,7 @@ def build_leaf(cls, name, value, shape, here, prev):
         return call(cls, args, kwargs, here, name)
     try:        # another value that fits the input too (LayerNorm over the last two axes) is kept
         layer = call(cls, args, kwargs, here, name)
-        layer.output_shape(tuple(shape))
+        layer.output_shape(*shapes)
         return layer
     except (ConfigError, ValueError, TypeError, IndexError):
         raise differs from None

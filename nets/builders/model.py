@@ -13,15 +13,17 @@ from ...layers import LAYERS
 from ..config import ConfigError, format_path
 from ..containers.sequential import Sequential
 from .arguments import call, check_args, lookup, strip_name
-from .entries import CHILD_KEYS, LAYER_ARGS, container_flow, parse_entry, prev_text, produced_by
+from .entries import (CHILD_KEYS, LAYER_ARGS, container_flow, output_shape_of, parse_entry, prev_text, produced_by,
+                      show_shape)
 from .leaf import build_leaf
 from .summary import Row
 
 
 def build_layer(entry, shape, path, prev=None, rows=None, depth=0):
     """Build one entry for per-sample input ``shape``; returns (layer, output shape).
-    ``prev`` names the entry that produced ``shape`` (for messages); ``rows``
-    collects the summary rows."""
+    A layer with several inputs gets a list of shapes (and one with several
+    outputs gives one). ``prev`` names the entry that produced ``shape`` (for
+    messages); ``rows`` collects the summary rows."""
     name, value = parse_entry(entry, path)
     cls = lookup(LAYERS, name, path)
     here = path + (name,)
@@ -33,10 +35,10 @@ def build_layer(entry, shape, path, prev=None, rows=None, depth=0):
     else:
         layer = build_leaf(cls, name, value, shape, here, prev)
     try:
-        out = tuple(int(d) for d in layer.output_shape(tuple(shape)))
+        out = output_shape_of(layer, shape)
     except (ValueError, TypeError, IndexError) as e:
-        raise ConfigError(f"does not fit its input {tuple(shape)} from {prev_text(prev)}: {strip_name(str(e), name)}",
-                          here) from None
+        raise ConfigError(f"does not fit its input {show_shape(shape)} from {prev_text(prev)}: "
+                          f"{strip_name(str(e), name)}", here) from None
     row.layer, row.output_shape = layer, out
     return layer, out
 
@@ -62,18 +64,18 @@ def _children(cls, value, here):
 
 def _build_container(cls, name, value, shape, here, prev, rows, depth):
     children, child_path, kwargs = _children(cls, value, here)
-    built, cur, prev_child = [], tuple(shape), prev
+    built, cur, prev_child = [], shape, prev
     parallel = container_flow(cls) == "parallel"
     for i, child in enumerate(children):
         cpath = child_path + (i,)
-        layer, out = build_layer(child, tuple(shape) if parallel else cur, cpath,
+        layer, out = build_layer(child, shape if parallel else cur, cpath,
                                  prev if parallel else prev_child, rows, depth + 1)
         built.append(layer)
         if not parallel:
             cur, prev_child = out, produced_by(child, cpath, out)
     for key in LAYER_ARGS:
         if kwargs.get(key) is not None:
-            kwargs[key], _ = build_layer(kwargs[key], tuple(shape), here + (key,), prev, rows, depth + 1)
+            kwargs[key], _ = build_layer(kwargs[key], shape, here + (key,), prev, rows, depth + 1)
     sig = inspect.signature(cls).parameters.values()
     if any(p.kind is p.VAR_POSITIONAL for p in sig):
         return call(cls, built, kwargs, here, name)
@@ -84,10 +86,12 @@ def _build_container(cls, name, value, shape, here, prev, rows, depth):
 
 def build_model(model_cfg, input_shape):
     """The model: a Sequential of the entries; returns (net, summary rows, output shape).
-    The net's first layer is told its input is data (no input gradient)."""
+    The net's first layer is told its input is data (no input gradient). A list of
+    per-sample shapes as ``input_shape`` feeds a first layer with several inputs."""
     if not isinstance(model_cfg, list) or not model_cfg:
         raise ConfigError("expected a non-empty list of layers", ("model",))
-    rows, built, shape, prev = [], [], tuple(input_shape), None
+    shape = [tuple(s) for s in input_shape] if isinstance(input_shape, list) else tuple(input_shape)
+    rows, built, prev = [], [], None
     for i, entry in enumerate(model_cfg):
         layer, shape = build_layer(entry, shape, ("model", i), prev, rows)
         built.append(layer)
@@ -98,9 +102,10 @@ def build_model(model_cfg, input_shape):
 
 def from_spec(spec, input_shape):
     """The net an entry (``layer.spec()``) describes, built for the per-sample ``input_shape``
-    by the config's model builder (fresh weights): a list gives a Sequential, one entry
-    that layer. A mistake is a ConfigError naming the entry."""
+    (a list of shapes for a net with several inputs) by the config's model builder (fresh
+    weights): a list gives a Sequential, one entry that layer. A mistake is a ConfigError
+    naming the entry."""
     if isinstance(spec, list):
-        return build_model(spec, tuple(input_shape))[0]
-    net = build_model([spec], tuple(input_shape))[0][0]
+        return build_model(spec, input_shape)[0]
+    net = build_model([spec], input_shape)[0][0]
     return net.set_propagate_down(False)

@@ -9,6 +9,8 @@
     kubik gradcheck [NAME ...]
     kubik predict CHECKPOINT_OR_RUN INPUT [-o OUT] [--batch-size N]
     kubik export CHECKPOINT_OR_RUN OUT.onnx [--with-preprocessing]
+    kubik sweep CONFIG [--param KEY=SPACE ...] [--trials N] [--jobs J] [--storage URL] [--out DIR]
+    kubik sweep DIR [--report]
 
 train, eval, summary, gradcheck, predict and export take ``--import MODULE``.
 
@@ -22,6 +24,7 @@ checkpoint (one line on stderr, no traceback), 130 interrupted by Ctrl-C
     inspection  kubik summary, layers, gradcheck    common    exit codes, loading and building
     predict     kubik predict                       export    kubik export (ONNX)
     plot        kubik plot                          report    kubik eval --report
+    sweep       kubik sweep (nets.sweep)
 """
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from .entry import COMMANDS, main, run
@@ -32,3 +35,4 @@ from .parser import UsageError
 from .train import cmd_train
 from .predict import cmd_predict
 from .export import cmd_export
+from .sweep import cmd_sweep

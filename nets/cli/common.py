@@ -14,10 +14,10 @@ def out(text=""):
     print(text, flush=True)
 
 
-def build_experiment(cfg, source):
-    """``nets.build.build(cfg)`` and ``check_experiment``, a ConfigError placed with ``source``."""
+def build_experiment(cfg, source, data=None):
+    """``nets.build.build(cfg, data)`` and ``check_experiment``, a ConfigError placed with ``source``."""
     with source.placing():
-        exp = build(cfg)
+        exp = build(cfg, data)
         check_experiment(exp)
         return exp
 

@@ -16,10 +16,12 @@ from .train import cmd_train
 from .predict import cmd_predict
 from .export import cmd_export
 from .sample import cmd_sample
+from .sweep import cmd_sweep
+from ..sweep.backend import SweepError
 
 COMMANDS = {"train": cmd_train, "eval": cmd_eval, "summary": cmd_summary, "layers": cmd_layers,
             "gradcheck": cmd_gradcheck, "predict": cmd_predict, "export": cmd_export, "plot": cmd_plot,
-            "sample": cmd_sample}
+            "sample": cmd_sample, "sweep": cmd_sweep}
 
 
 def main(argv=None):
@@ -44,7 +46,7 @@ def _main(argv):
         if not args.command:
             raise UsageError(f"kubik: missing command: {', '.join(COMMANDS)} (see kubik --help)")
         return COMMANDS[args.command](args)
-    except (UsageError, ConfigError, checkpoint.CheckpointError, DistributedError) as e:
+    except (UsageError, ConfigError, checkpoint.CheckpointError, DistributedError, SweepError) as e:
         print(f"error: {e}".replace("\n", " "), file=sys.stderr, flush=True)
         return EXIT_USAGE
     except Diverged as e:

@@ -88,6 +88,28 @@ def parser():
                    help="put the input scaling into the graph (it then takes raw inputs)")
     x.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17)")
     _add_imports(x)
+    w = sub.add_parser("sweep", help="a hyperparameter sweep of a config on Optuna (needs the [sweep] extra); "
+                       "rerun to continue, --report for the table and best.yaml")
+    w.add_argument("config", metavar="CONFIG|DIR", help="a config (its sweep: section and/or --param), or a sweep "
+                   "folder to continue or --report")
+    w.add_argument("--param", action="append", default=[], metavar="KEY=SPACE",
+                   help="vary a config entry (a --set path) over loguniform(a, b), uniform(a, b), int(a, b) or "
+                        "choice(x, y, ...) (repeatable)")
+    _add_sets(w, help="override a config entry for every trial (repeatable)")
+    w.add_argument("--trials", type=int, metavar="N", help="finished trials the study should hold (default 20)")
+    w.add_argument("--jobs", type=int, metavar="J", help="worker processes on this machine (default 1)")
+    w.add_argument("--storage", metavar="URL", help="where the study lives: an Optuna storage URL (sqlite:///..., "
+                   "postgresql://...) or journal:FILE (default sqlite:///DIR/study.db)")
+    w.add_argument("--study", metavar="NAME", help="the study's name (default: the config file's name)")
+    w.add_argument("--direction", choices=("min", "max"), help="minimize or maximize the metric "
+                   "(default: max for val_accuracy, else min)")
+    w.add_argument("--metric", metavar="M", help="val_loss (default), val_accuracy or train_loss")
+    w.add_argument("--out", metavar="DIR", help="the sweep folder (default <train.out>/<config name>[-sweep])")
+    w.add_argument("--no-prune", action="store_true", help="never stop a trial early")
+    w.add_argument("--sampler-seed", type=int, metavar="S", help="seeds the sampler (default: the config's seed)")
+    w.add_argument("--report", action="store_true", help="with a sweep folder: the table of trials, the best one, "
+                   "best.yaml")
+    _add_imports(w)
     m = sub.add_parser("sample", help="generate text from a character model (text or shakespeare data set)")
     m.add_argument("run", help="a run folder (best.npz, else last.npz) or a checkpoint")
     m.add_argument("--length", type=int, default=200, help="characters to generate (default 200)")

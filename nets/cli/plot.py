@@ -2,7 +2,9 @@
 run folders overlaid (and, where diagnostics.csv exists, a second PNG
 ``<file>-gradients.png`` of the gradient norm per layer); ``kubik plot RUN
 --boundary [-o file.png]``: the decision boundary of a model with two input
-features over its training points. matplotlib is imported only here."""
+features over its training points; ``kubik plot SWEEP_DIR [-o file.png]``: a
+sweep's optimization history and each parameter against the metric
+(default SWEEP_DIR/sweep.png). matplotlib is imported only here."""
 from pathlib import Path
 
 from .evaluate import experiment_from_checkpoint
@@ -31,10 +33,23 @@ def _boundary(args, plot):
                                f"{run.resolve().name}: decision boundary ({ckpt.name}) and training points")]
 
 
+def _sweep(args, plot):
+    from .. import sweep
+    if len(args.runs) != 1 or args.boundary:
+        raise UsageError("kubik plot: a sweep folder is drawn alone (no other RUN, no --boundary)")
+    folder = Path(args.runs[0])
+    rows, s = sweep.trials(folder)
+    path = Path(args.o) if args.o else folder / "sweep.png"
+    return [plot.plot_sweep(rows, sweep.scales(s), s.metric, s.direction, path,
+                            f"sweep {folder.resolve().name}: study {s.study!r}, {len(rows)} trials")]
+
+
 def cmd_plot(args):
     from .. import plot
     try:
-        if args.boundary:
+        if any((Path(r) / "sweep.yaml").is_file() for r in args.runs):
+            written = _sweep(args, plot)
+        elif args.boundary:
             written = _boundary(args, plot)
         else:
             runs = [plot.read_run(r) for r in args.runs]

@@ -11,9 +11,13 @@ from .validate import normalize, require_mapping
 from .yaml_text import parse_yaml
 
 
-def load(path, sets=(), text=None) -> tuple:
+def load(path, sets=(), text=None, flagged=()) -> tuple:
     """Read a config file, apply ``--set`` overrides and validate the schema.
-    Returns (config dict, Source). Raises ConfigError already placed (file:line)."""
+    Returns (config dict, Source). Raises ConfigError already placed (file:line).
+    ``text``: the config's YAML instead of reading ``path`` (which then only names it);
+    ``flagged``: further overrides (flag, KEY=VALUE, label) applied after ``sets``, an error
+    placed at ``label`` (e.g. ``kubik sweep``'s ("--param", "optimizer.lr=0.01",
+    "--param optimizer.lr=loguniform(1e-4, 1e-1)"))."""
     name = str(path)
     if text is None:
         try:
@@ -30,18 +34,22 @@ def load(path, sets=(), text=None) -> tuple:
             require_mapping(raw)
         raw = {} if raw is None and sets else raw
         for s in sets:
-            source.overrides.append((apply_set(raw, s), s))
+            source.overrides.append((apply_set(raw, s), f"--set {s}"))
+        for flag, s, label in flagged:
+            source.overrides.append((apply_set(raw, s, flag), label or f"{flag} {s}"))
         return normalize(raw), source
 
 
 def config_hash(cfg):
     """SHA-256 of everything that determines the trained weights; train.epochs,
-    train.out, train.progress, train.monitor (diagnostics never change the
-    weights) and train.threads are left out, so a run can be extended, watched
-    or not, and resumed with another thread count; ``imports`` too (where code
-    comes from, not what it trains)."""
+    train.out, train.progress, train.monitor and train.log (diagnostics and logs
+    never change the weights) and train.threads are left out, so a run can be
+    extended, watched or not, and resumed with another thread count; ``imports``
+    too (where code comes from, not what it trains), and ``sweep`` (what
+    ``kubik sweep`` varies, not what one run trains)."""
     c = copy.deepcopy(cfg)
     c.pop("imports", None)
-    for k in ("epochs", "out", "progress", "monitor", "threads"):
+    c.pop("sweep", None)
+    for k in ("epochs", "out", "progress", "monitor", "threads", "log"):
         c.get("train", {}).pop(k, None)
     return hashlib.sha256(json.dumps(c, sort_keys=True, default=str).encode()).hexdigest()[:16]

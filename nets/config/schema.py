@@ -9,6 +9,7 @@ of value and description (documented in docs/guide/config.md, "Config schema"):
     schedule   null or {name: StepLR, interval: epoch | step, ...arguments}
     train      epochs, batch_size, val_split, ... (see TRAIN below)
     imports    list of modules / ./files.py imported before building (nets.imports)
+    sweep      kubik sweep's settings: params, trials, metric, ... (see SWEEP; kubik train ignores it)
 
 plus ``expect``, the check that a value is of an allowed kind.
 """
@@ -27,6 +28,7 @@ TOP = {
     "schedule": (None, ("dict", "str", "null"), "a learning-rate schedule"),
     "train": ({}, ("dict",), "the training loop"),
     "imports": ([], ("list",), "Python modules (or .py files relative to the config) imported before building"),
+    "sweep": (None, ("dict", "null"), "kubik sweep's settings (params, trials, metric, ...); kubik train ignores it"),
 }
 DATA = {
     "name": (REQUIRED, ("str",), "digits, breast_cancer, spirals, xor, circles, idx (mnist), npz, csv"),
@@ -52,6 +54,8 @@ TRAIN = {
     "progress": (True, ("bool",), "tqdm progress bars (on a terminal)"),
     "monitor": ({}, ("dict",), "per-layer diagnostics written to diagnostics.csv"),
     "threads": ("auto", ("int", "str"), "BLAS/kernel threads: an integer >= 1, or auto (1 below 100k parameters)"),
+    "log": (["csv"], ("list",), "where metrics go: csv (metrics.csv, always written) and tensorboard (event files "
+                                "in the run folder; the [tensorboard] extra)"),
 }
 EARLY = {
     "patience": (0, ("int",), "epochs without improvement before stopping; 0 = off"),
@@ -67,6 +71,21 @@ MONITOR = {
     "what": (["grad_norm", "update_ratio", "weight_norm", "activations"], ("list",), "which diagnostics"),
 }
 MONITOR_WHAT = ("grad_norm", "update_ratio", "weight_norm", "activations")
+LOGS = ("csv", "tensorboard")
+SWEEP = {
+    "params": ({}, ("dict",), "KEY: SPACE, the --param of kubik sweep: optimizer.lr: loguniform(1e-4, 1e-1)"),
+    "trials": (20, ("int",), "finished (complete or pruned) trials the study should hold"),
+    "jobs": (1, ("int",), "worker processes on this machine"),
+    "metric": ("val_loss", ("str",), "what a trial is judged by: val_loss, val_accuracy or train_loss"),
+    "direction": (None, ("str", "null"), "min or max (default: max for an accuracy, else min)"),
+    "study": (None, ("str", "null"), "the study's name (default: the config file's name)"),
+    "storage": (None, ("str", "null"), "an Optuna storage URL or journal:FILE (default sqlite:///OUT/study.db)"),
+    "out": (None, ("str", "null"), "the sweep folder (default <train.out>/<config name>[-sweep])"),
+    "pruner": ("MedianPruner", ("str", "dict", "null"), "an Optuna pruner, by name or {name: ..., args}; null: none"),
+    "sampler": ("TPESampler", ("str", "dict"), "an Optuna sampler: TPESampler, RandomSampler or QMCSampler"),
+    "sampler_seed": (None, ("int", "null"), "seeds the sampler (default: the config's seed)"),
+    "seeds": ("vary", ("str",), "vary: trial k trains with seed + k; fixed: every trial with the config's seed"),
+}
 MONITORS = ("val_loss", "val_accuracy")
 SCHEDULE_INTERVALS = ("epoch", "step")
 

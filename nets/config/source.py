@@ -1,5 +1,6 @@
 """Where a config came from, so that an error can be placed: the file name,
-the YAML line of every entry and the ``--set`` overrides."""
+the YAML line of every entry and the overrides (``--set KEY=VALUE``, a sweep's
+``--param KEY=SPACE``), each recorded as (path, the text that names it)."""
 from contextlib import contextmanager
 
 from .errors import ConfigError
@@ -14,11 +15,11 @@ class Source:
 
     def where(self, path):
         """'file.yaml:7' for the longest known prefix of ``path`` (or the
-        --set that supplied it)."""
+        override that supplied it: '--set optimizer.lr=0.5')."""
         path = tuple(path)
         for spath, text in reversed(self.overrides):
             if path[:len(spath)] == spath or spath[:len(path)] == path and path:
-                return f"--set {text}"
+                return text
         for n in range(len(path), -1, -1):
             if path[:n] in self.lines:
                 return f"{self.name}:{self.lines[path[:n]]}"

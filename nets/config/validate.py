@@ -8,8 +8,8 @@ import copy
 import math
 
 from .errors import ConfigError, suggest, unknown
-from .schema import (CHECKPOINT, DATA, EARLY, MONITOR, MONITOR_WHAT, MONITORS, REQUIRED, SCALES,
-                     SCHEDULE_INTERVALS, TOP, TRAIN, expect)
+from .schema import (CHECKPOINT, DATA, EARLY, LOGS, MONITOR, MONITOR_WHAT, MONITORS, REQUIRED, SCALES,
+                     SCHEDULE_INTERVALS, SWEEP, TOP, TRAIN, expect)
 
 
 def require_mapping(raw):
@@ -101,6 +101,8 @@ def _train(given):
     _at_least(train["monitor"]["every_steps"], 0, ("train", "monitor", "every_steps"))
     for i, what in enumerate(train["monitor"]["what"]):
         _one_of(what, MONITOR_WHAT, "diagnostic", ("train", "monitor", "what", i))
+    for i, where in enumerate(train["log"]):
+        _one_of(where, LOGS, "log", ("train", "log", i))
     return train
 
 
@@ -149,4 +151,8 @@ def normalize(raw):
             raise ConfigError(f"must be 'epoch' or 'step', got {cfg['schedule']['interval']!r}",
                               ("schedule", "interval"))
     cfg["train"] = _train(cfg["train"])
+    if cfg["sweep"] is None:      # written only where a config has one
+        del cfg["sweep"]
+    else:                         # its keys and kinds; nets.sweep reads their meaning
+        cfg["sweep"] = merge_section(cfg["sweep"], SWEEP, ("sweep",))
     return cfg

@@ -33,6 +33,11 @@ class Sequential(Layer):
     dX = J_0ᵀ(J_1ᵀ(... J_nᵀ G)). Parameters are named "0.weight", "0.bias", ...
 
     An error raised inside a child is re-raised naming the child's index and type.
+
+    Several inputs and outputs pass along the chain positionally: ``forward(X1, X2)``
+    feeds the first child both, a child that returns a tuple feeds the next one
+    its items, and backward does the same in reverse (a chain that ends in a
+    layer with several outputs takes one gradient per output).
     """
 
     def __init__(self, *layers):
@@ -73,30 +78,39 @@ class Sequential(Layer):
     def __iter__(self):
         return iter(self._seq)
 
-    def forward(self, X):
+    @property
+    def num_outputs(self):
+        """The last child's number of outputs (1 for an empty chain)."""
+        return self._seq[-1].num_outputs if self._seq else 1
+
+    def forward(self, X, *more):
+        if more:
+            X = (X,) + more
         for i, layer in enumerate(self._seq):
             try:
-                X = layer.forward(X)
+                X = layer.forward(*X) if type(X) is tuple else layer.forward(X)
             except (ValueError, TypeError, RuntimeError) as e:
                 _reraise(self, i, layer, e)
         return X
 
-    def backward(self, G):
+    def backward(self, G, *more):
+        if more:
+            G = (G,) + more
         for i in range(len(self._seq) - 1, -1, -1):
             try:
-                G = self._seq[i].backward(G)
+                G = self._seq[i].backward(*G) if type(G) is tuple else self._seq[i].backward(G)
             except (ValueError, TypeError, RuntimeError) as e:
                 _reraise(self, i, self._seq[i], e)
         return G
 
-    def output_shape(self, input_shape):
-        shape = tuple(input_shape)
+    def output_shape(self, input_shape, *more):
+        shapes = [tuple(input_shape)] + [tuple(s) for s in more]
         for i, layer in enumerate(self._seq):
             try:
-                shape = tuple(layer.output_shape(shape))
+                shapes = layer.output_shapes(*shapes)
             except (ValueError, TypeError) as e:
                 _reraise(self, i, layer, e)
-        return shape
+        return shapes[0] if len(shapes) == 1 else tuple(shapes)
 
     def __repr__(self):
         return describe(self)

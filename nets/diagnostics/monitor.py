@@ -20,6 +20,11 @@ callback points call, with the number of the optimizer step:
     diag.before_update(step)   after backward, before clipping and optimizer.step() (step = the one being taken)
     diag.after_update(step)    after optimizer.step()
 
+``sinks``: further receivers of each monitored step's rows (``sink.diagnostics(step,
+rows)``) and, where ``sink.wants_histograms()``, of the gradients (``grad``, with
+grad_norm) and weights (``weight``, with weight_norm) themselves
+(``sink.histograms(step, kind, [(name, array)])``): nets.TensorBoard is one.
+
 Nothing is computed, copied or wrapped on other steps. For a monitored step the
 activation layers get an instance-level ``forward`` that records the statistics of
 the first training-mode output and removes itself; the update ratio needs a copy of
@@ -59,13 +64,13 @@ def named_layers(layer, prefix=""):
 class Diagnostics:
     """Diagnostics of ``net`` written to ``run_dir/diagnostics.csv`` every ``every_steps`` steps."""
 
-    def __init__(self, net, run_dir, every_steps=0, what=WHAT):
+    def __init__(self, net, run_dir, every_steps=0, what=WHAT, sinks=()):
         unknown = sorted(set(what) - set(WHAT))
         if unknown:
             raise ValueError(f"Diagnostics: unknown 'what' {unknown}; known: {', '.join(WHAT)}")
         if isinstance(every_steps, bool) or not isinstance(every_steps, int) or every_steps < 0:
             raise ValueError(f"Diagnostics: every_steps must be an int >= 0 (0 = off), got {every_steps!r}")
-        self.net, self.every, self.what = net, int(every_steps), set(what)
+        self.net, self.every, self.what, self.sinks = net, int(every_steps), set(what), list(sinks)
         self.log = DiagnosticsLog(Path(run_dir) / "diagnostics.csv")
         self._params = net.named_parameters()      # Parameter objects stay; their .data is read when used
         self._acts = ([(f"{path}.{type(la).__name__}", la) for path, la in named_layers(net) if is_activation(la)]
@@ -73,10 +78,10 @@ class Diagnostics:
         self._stats, self._rows, self._before = {}, None, None
 
     @classmethod
-    def from_config(cls, exp, run_dir):
+    def from_config(cls, exp, run_dir, sinks=()):
         """The diagnostics a built experiment's ``train.monitor`` asks for."""
         m = exp.config["train"].get("monitor") or {}
-        return cls(exp.net, run_dir, m.get("every_steps", 0), m.get("what", WHAT))
+        return cls(exp.net, run_dir, m.get("every_steps", 0), m.get("what", WHAT), sinks)
 
     # -- as a training callback ----------------------------------------------------------
     def on_fit_start(self, trainer):
@@ -114,6 +119,8 @@ class Diagnostics:
         self._disarm()
         params = self._params
         rows = [(n, "grad_norm", _norm(p.grad)) for n, p in params] if "grad_norm" in self.what else []
+        if "grad_norm" in self.what:
+            self._histograms(step, "grad", [(n, p.grad) for n, p in params])
         self._before = [p.data.copy() for _, p in params] if "update_ratio" in self.what else None
         for name, _ in self._acts:
             rows += [(name, k, v) for k, v in self._stats.pop(name, {}).items()]
@@ -128,13 +135,21 @@ class Diagnostics:
             params = self._params
             if "weight_norm" in self.what:
                 rows += [(n, "weight_norm", _norm(p.data)) for n, p in params]
+                self._histograms(step, "weight", [(n, p.data) for n, p in params])
             if self._before is not None:
                 for (n, p), old in zip(params, self._before):
                     size = _norm(old)
                     rows.append((n, "update_ratio", _norm(p.data - old) / size if size else float("nan")))
                 self._before = None
             self.log.append(step, rows)
+            for sink in self.sinks:
+                sink.diagnostics(step, rows)
         self._arm(step + 1)
+
+    def _histograms(self, step, kind, named_arrays):
+        for sink in self.sinks:
+            if sink.wants_histograms():
+                sink.histograms(step, kind, named_arrays)
 
     # -- capturing activation outputs ---------------------------------------------------
     def _arm(self, step):

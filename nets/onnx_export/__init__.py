@@ -30,10 +30,13 @@ def _onnx():
 def export_net(net, input_shape, path=None, preprocessing=None, opset=17):
     """An onnx.ModelProto of ``net`` (in eval mode) for per-sample ``input_shape``;
     written to ``path`` when given. ``preprocessing``: a nets.inference.preprocessing
-    record whose scaling becomes the graph's first nodes."""
+    record whose scaling becomes the graph's first nodes. A net with several inputs
+    (its first layer a merge layer) takes a list of per-sample shapes; its graph
+    inputs are ``input_0``, ``input_1``, ..."""
     _onnx()
     from .model import build_model
-    model = build_model(net, tuple(input_shape), preprocessing, opset)
+    shape = [tuple(s) for s in input_shape] if isinstance(input_shape, list) else tuple(input_shape)
+    model = build_model(net, shape, preprocessing, opset)
     if path is not None:
         import onnx
         onnx.save(model, str(path))

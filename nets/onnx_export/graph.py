@@ -13,7 +13,8 @@ CONVERTERS = {}
 
 
 def converts(*classes):
-    """Decorator: register ``fn(g, layer, x, shape) -> output name`` for ``classes``."""
+    """Decorator: register ``fn(g, layer, x, shape, where) -> output name`` for ``classes``
+    (a layer with several inputs: ``x`` a list of value names, ``shape`` a list of shapes)."""
     def add(fn):
         for c in classes:
             CONVERTERS[c] = fn
@@ -43,10 +44,12 @@ class GraphBuilder:
 
 
 def convert(g, layer, x, shape, where="model"):
-    """Add ``layer`` applied to value ``x`` (per-sample ``shape``); returns its output name."""
+    """Add ``layer`` applied to value ``x`` (per-sample ``shape``); returns its output name.
+    A layer with several inputs gets a list of value names and a list of shapes."""
+    shape = [tuple(s) for s in shape] if isinstance(x, list) else tuple(shape)
     for cls in type(layer).__mro__:
         if cls in CONVERTERS:
-            return CONVERTERS[cls](g, layer, x, tuple(shape), where)
+            return CONVERTERS[cls](g, layer, x, shape, where)
         if cls is Layer:
             break
     raise ValueError(f"{where}: layer {type(layer).__name__} cannot be exported to ONNX (no converter for it; "

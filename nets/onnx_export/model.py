@@ -19,6 +19,8 @@ def build_model(net, input_shape, preprocessing=None, opset=17):
 
 
 def _build(net, input_shape, preprocessing, opset):
+    if isinstance(input_shape, list):          # several inputs: a list of per-sample shapes
+        return _build_several(net, input_shape, preprocessing, opset)
     g = GraphBuilder(opset)
     x = "input"
     if preprocessing is not None:
@@ -30,10 +32,28 @@ def _build(net, input_shape, preprocessing, opset):
         x = g.op("Div", [x, g.const(scale, "scale")], "scaled")
     y = convert(g, net, x, input_shape)
     out_shape = tuple(net.output_shape(tuple(input_shape)))
-    g.nodes.append(helper.make_node("Identity", [y], ["output"], name="output_identity"))
+    return _finish(g, [("input", input_shape)], [(y, "output", out_shape)], opset)
+
+
+def _build_several(net, input_shapes, preprocessing, opset):
+    """A net with several inputs: graph inputs ``input_0``, ``input_1``, ..."""
+    if preprocessing is not None:
+        raise ValueError("input scaling in the ONNX graph is for a net with one input")
+    g = GraphBuilder(opset)
+    names = [f"input_{i}" for i in range(len(input_shapes))]
+    y = convert(g, net, names, input_shapes)
+    out_shape = tuple(net.output_shape(*input_shapes))
+    return _finish(g, list(zip(names, input_shapes)), [(y, "output", out_shape)], opset)
+
+
+def _finish(g, inputs, outputs, opset):
+    """The checked ModelProto: graph ``inputs`` (name, per-sample shape) and
+    ``outputs`` (value, graph output name, per-sample shape)."""
+    for y, name, _ in outputs:
+        g.nodes.append(helper.make_node("Identity", [y], [name], name=f"{name}_identity"))
     graph = helper.make_graph(
-        g.nodes, "kubik", [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", *input_shape])],
-        [helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", *out_shape])], g.initializers)
+        g.nodes, "kubik", [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", *s]) for n, s in inputs],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", *s]) for _, n, s in outputs], g.initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="kubik")
     model.ir_version = min(model.ir_version, 9)   # readable by older onnxruntime releases
     try:

@@ -7,6 +7,7 @@
     gradients gradient norm per layer over the steps (log scale), one panel per run
     boundary  the decision boundary of a model with two input features
     confusion the confusion matrix as a picture
+    sweep     a sweep's optimization history and each parameter against the metric
 """
 from .backend import PlotError, pyplot
 from .runs import Run, read_run
@@ -14,3 +15,4 @@ from .curves import plot_curves
 from .gradients import plot_gradients
 from .boundary import plot_boundary
 from .confusion import plot_confusion
+from .sweep import plot_sweep

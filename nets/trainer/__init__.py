@@ -11,6 +11,7 @@ DataLoader.
     step         micro-batch weights of an accumulated step; the clipped update
     monitoring   best epoch and early stopping
     metrics_log  metrics.csv and the per-epoch line;  files  atomic text writes
+    tensorboard  TensorBoard: event files of the metrics (train.log), and of diagnostics as their sink
     evaluation   evaluate, predict, LabelTask
     outcome      Result, History, Diverged
     stopping     the Ctrl-C handler and the Result of a stopped or interrupted run
@@ -26,3 +27,4 @@ from .metrics_log import METRICS
 from .outcome import Diverged, History, Result
 from .run_state import RunState
 from .settings import check_settings
+from .tensorboard import TensorBoard

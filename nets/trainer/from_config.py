@@ -1,13 +1,15 @@
 """Training an experiment built from a config (nets.build.Experiment): its
 settings (the ``train`` section; a bad value is a ConfigError naming the
 entry), its training DataLoader (order seeded by ``seed``, the generator a
-checkpoint calls "data") and its validation split."""
+checkpoint calls "data"), its validation split, and the callbacks its
+``train.log`` (TensorBoard) and ``train.monitor`` (Diagnostics) ask for."""
 import numpy as np
 
 from ..config import ConfigError, config_hash
 from .dataloader import DataLoader
 from ..diagnostics import Diagnostics
 from .settings import check_settings, from_config
+from .tensorboard import TensorBoard
 
 # where a setting lives in a config, for errors of a YAML run
 _CONFIG_KEYS = {"clip_norm": ("train", "clip_norm"), "clip_value": ("train", "clip_value"),
@@ -44,8 +46,15 @@ class FromExperiment:
     def _init_experiment(self, exp, run_dir, progress, log, callbacks):
         cfg, d = exp.config, exp.data
         settings = _settings_of_config(cfg, progress)
+        sinks = []
+        if "tensorboard" in cfg["train"].get("log", ()) and run_dir is not None:
+            try:
+                sinks.append(TensorBoard())
+            except ImportError as e:
+                raise ConfigError(str(e), ("train", "log")) from None
+            callbacks = [*callbacks, *sinks]
         if (cfg["train"].get("monitor") or {}).get("every_steps") and run_dir is not None:
-            callbacks = [*callbacks, Diagnostics.from_config(exp, run_dir)]
+            callbacks = [*callbacks, Diagnostics.from_config(exp, run_dir, sinks)]
         self._setup(exp.net, exp.loss, exp.optimizer, exp.schedule, settings, run_dir, exp.task, cfg,
                     config_hash(cfg), log, callbacks)
         t, n = cfg["train"], len(d.X_train)
