@@ -6,7 +6,7 @@ layers themselves and the gradient checker.
     conv/            Conv2d, Conv1d and their engines (im2col, Winograd)
     pooling/         MaxPool2d, AvgPool2d, adaptive / global average pools, 1-d pools
     normalization/   BatchNorm1d, BatchNorm2d, LayerNorm
-    recurrent/       RNN, LSTM, GRU, Embedding, LastStep, MeanOverTime
+    recurrent/       RNN, LSTM, GRU, RNNCell, GRUCell, LSTMCell, Embedding, LastStep, MeanOverTime
     attention/       MultiheadAttention, TransformerEncoderLayer, SinusoidalPositionalEncoding, PositionalEmbedding
     merge/           Add, Multiply, Concatenate: several inputs joined into one
     linear, shape, dropout   Linear; Flatten, Identity, Reshape, Permute; Dropout
@@ -24,7 +24,7 @@ from .dropout import Dropout
 from .conv import Conv1d, Conv2d
 from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
-from .recurrent import GRU, LSTM, RNN, Embedding, LastStep, MeanOverTime
+from .recurrent import GRU, LSTM, RNN, Embedding, GRUCell, LastStep, LSTMCell, MeanOverTime, RNNCell
 from .attention import MultiheadAttention, PositionalEmbedding, SinusoidalPositionalEncoding, TransformerEncoderLayer
 from .merge import Add, Concatenate, Multiply
 from . import testing  # noqa: E402  (check_layer: the conformance check for your own layers)
