@@ -68,7 +68,7 @@ class MultiheadAttention(Layer):
         self.attn_weights = None
 
     @classmethod
-    def infer_args(cls, input_shape):
+    def infer_args(cls, input_shape, *key_value_shapes):
         return {"embed_dim": input_shape[-1]}
 
     def output_shape(self, *input_shapes):
@@ -83,6 +83,9 @@ class MultiheadAttention(Layer):
 
     def _check(self, name, X, N=None):
         E = self.embed_dim
+        if getattr(X, "ndim", 0) == 3 and not X.shape[0]:
+            raise ValueError(f"{type(self).__name__}: got an empty batch ({name} of shape {X.shape}, 0 samples); "
+                             f"give at least one sample")
         if getattr(X, "ndim", 0) != 3 or X.shape[-1] != E or (N is not None and X.shape[0] != N) or not X.shape[1]:
             want = f"({'N' if N is None else N}, T >= 1, {E})"
             raise ValueError(f"{self!r}: {name} must have shape {want}, got {getattr(X, 'shape', type(X).__name__)}")

@@ -88,6 +88,9 @@ class TransformerEncoderLayer(Layer):
     def forward(self, X, key_padding_mask=None):
         if getattr(X, "ndim", 0) != 3 or X.shape[-1] != self.d_model or not X.shape[1]:
             raise self._shape_error(f"(N, T, {self.d_model})", X)
+        if not X.shape[0]:
+            raise ValueError(f"{type(self).__name__}: got an empty batch (input of shape {X.shape}, 0 samples); "
+                             f"give at least one sample")
         self._shape = X.shape
         if self.norm_first:
             X = X + self._sa(self.norm1.forward(X), key_padding_mask)

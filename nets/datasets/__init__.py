@@ -14,7 +14,7 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
     base       DATASETS, Raw, Data
     bundled    digits, breast_cancer           synthetic  spirals, xor, circles
     sequences  adding, parity                text_files text (next-character windows)
-    digit_strips  digit_strips (CTC)         shakespeare  shakespeare (next character at every position)
+    strips     digit_strips (CTC)            tiny_shakespeare  shakespeare (next character at every step)
     idx_files  idx / mnist, read_idx           files      npz, csv
     scaling    fit_scaler, apply_scaler        prepare    split_indices, prepare
     loading    load (from Python), load_raw
@@ -22,7 +22,7 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
 """
 from .base import DATA_DIR, DATASETS, SPLIT_KEYS, Data, Raw, loader_kwargs
 from . import bundled, synthetic, idx_files, files  # noqa: F401  (register the loaders, in this order)
-from . import sequences, text_files, digit_strips, shakespeare  # noqa: F401
+from . import sequences, text_files, strips, tiny_shakespeare  # noqa: F401
 from .bundled import breast_cancer, digits
 from .checks import check_features, check_targets
 from .files import csv_file, npz
@@ -33,7 +33,7 @@ from .scaling import apply_scaler, fit_scaler
 from .synthetic import circles, spirals, xor
 from .sequences import ADDING_BASELINE_MSE, adding, parity
 from .text_files import encode as encode_text, text
-from .digit_strips import strip_lengths
-from .shakespeare import read_text as shakespeare_text
+from .strips import digit_strips, strip_lengths
+from .tiny_shakespeare import read_text as shakespeare_text, shakespeare
 
 CHARACTER_SETS = ("text", "shakespeare")   # character indices in, data.vocab recorded in the run's config

@@ -5,7 +5,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from . import elementwise, recurrent, sequence, spatial, structure  # noqa: F401  (register the converters)
+from . import attention, cells, elementwise, recurrent, sequence, spatial, structure  # noqa: F401  (the converters)
 from .graph import GraphBuilder, convert
 
 
@@ -31,8 +31,7 @@ def _build(net, input_shape, preprocessing, opset):
         x = g.op("Sub", [x, g.const(shift, "shift")], "centered")
         x = g.op("Div", [x, g.const(scale, "scale")], "scaled")
     y = convert(g, net, x, input_shape)
-    out_shape = tuple(net.output_shape(tuple(input_shape)))
-    return _finish(g, [("input", input_shape)], [(y, "output", out_shape)], opset)
+    return _finish(g, [("input", input_shape)], _outputs(net, y, [tuple(input_shape)]), opset)
 
 
 def _build_several(net, input_shapes, preprocessing, opset):
@@ -42,8 +41,16 @@ def _build_several(net, input_shapes, preprocessing, opset):
     g = GraphBuilder(opset)
     names = [f"input_{i}" for i in range(len(input_shapes))]
     y = convert(g, net, names, input_shapes)
-    out_shape = tuple(net.output_shape(*input_shapes))
-    return _finish(g, list(zip(names, input_shapes)), [(y, "output", out_shape)], opset)
+    return _finish(g, list(zip(names, input_shapes)), _outputs(net, y, input_shapes), opset)
+
+
+def _outputs(net, y, input_shapes):
+    """(value, graph output name, per-sample shape) of each output: ``output``, or ``output_0``,
+    ``output_1``, ... for a net with several (a converter then returns a list of values)."""
+    shapes = net.output_shapes(*input_shapes)
+    if len(shapes) == 1:
+        return [(y, "output", shapes[0])]
+    return [(v, f"output_{i}", s) for i, (v, s) in enumerate(zip(y, shapes))]
 
 
 def _finish(g, inputs, outputs, opset):
