@@ -114,6 +114,3 @@ class TransformerEncoderLayer(Layer):
             f"dropout={self.dropout_p}, activation={self.activation_name!r}"
         s += ", norm_first=True" if self.norm_first else ""
         return s + (", causal=True" if self.causal else "")
-
-    def __repr__(self):
-        return f"{type(self).__name__}({self.extra_repr()})"
