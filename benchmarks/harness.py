@@ -1,5 +1,6 @@
 """Measuring: interleaved timing, statistics, the GEMM roofline, BLAS threads,
 peak memory in fresh subprocesses, and the table / JSON output."""
+import datetime
 import gc
 import json
 import os
@@ -259,6 +260,16 @@ def memory_table(results, target):
         rows.append(row)
     return table(rows, ["workload", "kubik peak MB", "imports", "workload", "torch peak MB", "imports",
                         "workload", "peak ratio", "workload ratio", "target"])
+
+
+def save_results(kind, options, results, path=None):
+    """Write {time, options, results} as JSON to ``path`` (default
+    benchmarks/results/<kind>-<time>.json) and print where; returns the path."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path = path or ROOT / "benchmarks" / "results" / f"{kind}-{stamp}.json"
+    path = write_json({"time": stamp, "options": vars(options), "results": results}, path)
+    print(f"\nJSON written to {path}")
+    return path
 
 
 def write_json(report, path):

@@ -9,7 +9,6 @@ update that got slower than numpy's passes: numba left Adam's loop scalar, 3x
 slower than numpy, until its kernels used the numpy error model.
 """
 import argparse
-import datetime
 import importlib.util
 import sys
 
@@ -29,6 +28,11 @@ CONFIGS = {  # name: (kubik/torch class name, arguments both accept)
     "AdamW": ("AdamW", dict(lr=1e-3, weight_decay=0.01)),
     "RMSprop": ("RMSprop", dict(lr=1e-3)),
     "Adagrad": ("Adagrad", dict(lr=1e-2)),
+    "Adadelta": ("Adadelta", dict(lr=1.0)),          # these five: numpy passes only (no compiled kernel)
+    "Adamax": ("Adamax", dict(lr=2e-3)),
+    "NAdam": ("NAdam", dict(lr=2e-3)),
+    "RAdam": ("RAdam", dict(lr=1e-3)),
+    "Rprop": ("Rprop", dict(lr=1e-2)),
 }
 SIZES = ((784, 512), (512, 256), (256, 10))
 
@@ -120,9 +124,7 @@ def main(argv=None):
           f"µs, median of {a.repeats} rounds of {a.steps} steps\n")
     print(harness.table(rows, ["optimizer", "torch µs", "numpy µs", "fast µs", "fast/numpy",
                                "numpy/torch", "fast/torch"]))
-    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path = a.json or harness.ROOT / "benchmarks" / "results" / f"optimizers-{stamp}.json"
-    print(f"\nJSON written to {harness.write_json({'time': stamp, 'options': vars(a), 'results': report}, path)}")
+    harness.save_results("optimizers", a, report, a.json)
     return report
 
 

@@ -141,3 +141,9 @@ SPECS["attention_b32"] = Spec(
 SPECS["ctc_b32"] = Spec("ctc_b32", "CTC loss + gradient, log_probs (32, 50, 20) batch first (torch: its time-first "
                                    "transpose), 10 labels per sample, blank 0, reduction mean",
                         32, (50, 20), "ctc", (), steps=200, target=1.5, classes=20, output_shape=(10,))
+# Transposed convolution (issue 26): a decoder's upsampling step, the VJP pair of a strided conv.
+# Its GEMMs: forward (Cout·k², Cin) x (Cin, N·H·W); backward dX (Cin, Cout·k²) x (Cout·k², N·H·W) and dW.
+SPECS["deconv"] = Spec("deconv", "one ConvTranspose2d 64-32, kernel 4, stride 2, padding 1, 16x16 -> 32x32 maps, "
+                                 "batch 32, forward + backward (fixed dL/dY, input gradient too, no optimizer)",
+                       32, (64, 16, 16), "grad", ((32 * 16 * 16, 32 * 16, 64),), steps=6, target=1.2,
+                       output_shape=(32, 32, 32))

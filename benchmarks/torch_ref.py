@@ -31,6 +31,8 @@ def _model(spec):
         return _MeanEncoder(128, 4, 512, 10)
     if spec.name == "attention_b32":
         return _SelfAttention(128, 4)
+    if spec.name == "deconv":
+        return nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1)
     raise KeyError(spec.name)
 
 

@@ -39,6 +39,9 @@ def _model(spec):
     if spec.name == "conv3x3":
         (Conv2d,) = _need("Conv2d")
         return Conv2d(64, 64, 3, padding=1)
+    if spec.name == "deconv":
+        (ConvTranspose2d,) = _need("ConvTranspose2d")
+        return ConvTranspose2d(64, 32, 4, stride=2, padding=1)
     if spec.name == "lstm_b64":
         LSTM, LastStep = _need("LSTM", "LastStep")
         return nets.Sequential(LSTM(64, 256), LastStep(), L.Linear(256, 10))

@@ -2,14 +2,14 @@
 layers themselves and the gradient checker.
 
     core/            Layer, Parameter, the registry and plugins, spec, init, random, gradcheck
-    activations/     ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Softplus, GELU, Softmax, LogSoftmax
-    conv/            Conv2d, Conv1d and their engines (im2col, Winograd)
-    pooling/         MaxPool2d, AvgPool2d, adaptive / global average pools, 1-d pools
-    normalization/   BatchNorm1d, BatchNorm2d, LayerNorm
+    activations/     ReLU, LeakyReLU, ELU, Hardtanh, PReLU, Sigmoid, Tanh, Softplus, GELU, SiLU, Mish, Softmax, ...
+    conv/            Conv2d, Conv1d, ConvTranspose2d, ConvTranspose1d and their engines (im2col, Winograd)
+    pooling/         MaxPool2d, AvgPool2d, adaptive / global average pools, 1-d pools; Upsample, ZeroPad2d
+    normalization/   BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
     recurrent/       RNN, LSTM, GRU, RNNCell, GRUCell, LSTMCell, Embedding, LastStep, MeanOverTime
     attention/       MultiheadAttention, TransformerEncoderLayer, SinusoidalPositionalEncoding, PositionalEmbedding
     merge/           Add, Multiply, Concatenate: several inputs joined into one
-    linear, shape, dropout   Linear; Flatten, Identity, Reshape, Permute; Dropout
+    linear, shape, dropout   Linear; Flatten, Identity, Reshape, Permute; Dropout, Dropout2d
     testing          check_layer: the conformance check for your own layers
     runtime/         threads, samples split between threads, scratch buffers, flat parameters
     kernels/         the optional compiled (numba) kernels
@@ -19,11 +19,13 @@ from .core import (INITS, LAYERS, PLUGIN_GROUP, GradcheckError, GradcheckResult,
 
 from .linear import Linear
 from .shape import Flatten, Identity, Permute, Reshape
-from .activations import ELU, GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
-from .dropout import Dropout
-from .conv import Conv1d, Conv2d
-from .pooling import AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d
-from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
+from .activations import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, PReLU, ReLU, Sigmoid, SiLU, Softmax,
+                          Softplus, Tanh)
+from .dropout import Dropout, Dropout2d
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .pooling import (AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d, Upsample,
+                      ZeroPad2d)
+from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .recurrent import GRU, LSTM, RNN, Embedding, GRUCell, LastStep, LSTMCell, MeanOverTime, RNNCell
 from .attention import MultiheadAttention, PositionalEmbedding, SinusoidalPositionalEncoding, TransformerEncoderLayer
 from .merge import Add, Concatenate, Multiply

@@ -8,7 +8,7 @@ from .loss import Loss, register
 class BCE(Loss):
     """L = −Σ [t log p + (1 − t) log(1 − p)] / n, n = number of elements
     ('mean') or 1 ('sum'); each log is clamped at −100 as in PyTorch, so
-    p = 0 or 1 gives a finite loss.
+    p = 0 or 1 gives a finite loss; reduction='none': the elementwise values.
 
     dL/dp = (p − t) / max(p (1 − p), 1e-12) / n.
     """
@@ -30,6 +30,8 @@ class BCE(Loss):
             raise ValueError(f"{self!r}: pred must hold probabilities in [0, 1] (use BCEWithLogits for logits), "
                              f"got min {P.min():.4g} max {P.max():.4g}")
         self._P, self._T, self._s = P, T, self._scale(P.size)
+        if self.reduction == "none":
+            return np.negative(logp, out=logp)
         return total * self._s
 
     def backward(self):
@@ -46,7 +48,7 @@ class BCE(Loss):
 @register
 class BCEWithLogits(Loss):
     """L = Σ [max(x, 0) − x t + log(1 + e^−|x|)] / n  (= BCE(σ(x), t), stable
-    for any logit x); dL/dx = (σ(x) − t) / n."""
+    for any logit x); dL/dx = (σ(x) − t) / n; reduction='none': the elementwise values."""
 
     def forward(self, pred, target):
         X, T = self._same_shape(pred, target)
@@ -54,6 +56,8 @@ class BCEWithLogits(Loss):
         L += np.maximum(X, 0)
         L -= X * T
         self._X, self._T, self._s = X, T, self._scale(X.size)
+        if self.reduction == "none":
+            return L
         return float(L.sum()) * self._s
 
     def backward(self):

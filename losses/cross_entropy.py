@@ -5,7 +5,9 @@ so a per-step Linear on a sequence (N, T, H) feeds them directly. Positions whos
 label equals ``ignore_index`` (default −100, as PyTorch) count neither in the sum
 nor in the mean's denominator and get zero gradient; with reduction 'mean' the
 loss is the sum over the M counted positions divided by M (a batch in which every
-label is ignored gives nan and a zero gradient, as PyTorch does).
+label is ignored gives nan and a zero gradient, as PyTorch does). With reduction
+'none' the loss is the array of per-position values, shaped like the labels
+(N, ...), 0 at ignored positions.
 """
 import numpy as np
 
@@ -50,7 +52,8 @@ def _ignore_index(owner, value):
 @register
 class CrossEntropy(Loss):
     """L = −Σᵢ Σ_c qᵢc log softmax(Zᵢ)_c / n over the positions i of logits Z (N, ..., C),
-    n = the number of counted positions ('mean') or 1 ('sum'), with q the one-hot label
+    n = the number of counted positions ('mean') or 1 ('sum') ('none': the per-position
+    values, shaped like the labels, 0 at ignored positions), with q the one-hot label
     (integer targets (N, ...)), or the given class probabilities (target shaped like
     the logits; n = the number of positions), optionally smoothed:
     q ← (1 − ε) q + ε / C  (``label_smoothing`` ε).
@@ -58,6 +61,8 @@ class CrossEntropy(Loss):
     dL/dZ = (softmax(Z) − q) / n (zero at ignored positions) — log-softmax and the
     loss are fused, and logits are shifted by their row maximum, so ±1e4 logits are exact.
     """
+
+    takes_labels = True
 
     def __init__(self, reduction="mean", label_smoothing=0.0, ignore_index=-100):
         super().__init__(reduction)
@@ -92,16 +97,22 @@ class CrossEntropy(Loss):
         s = P.sum(axis=1, keepdims=True)
         P /= s
         logZ = np.log(s)  # log-softmax = Z - logZ
+        none = self.reduction == "none"
         if soft:
-            total = float((Q * (logZ - Z)).sum())
+            per_row = (Q * (logZ - Z)).sum(axis=1) if none else None
+            total = 0.0 if none else float((Q * (logZ - Z)).sum())
         else:
             per_row = logZ[:, 0] - picked
             if eps:
                 per_row = (1 - eps) * per_row + eps / C * (C * logZ[:, 0] - Zsum)
-            total = float(per_row.sum() if counted is None else per_row[counted].sum())
+            if none and counted is not None:
+                per_row *= counted
+            total = 0.0 if none else float(per_row.sum() if counted is None else per_row[counted].sum())
         n = N if counted is None else int(counted.sum())
         self._P, self._Q, self._y, self._counted, self._shape = P, Q, target, counted, shape
-        self._s = self._scale(n) if n or self.reduction == "sum" else 0.0
+        self._s = self._scale(n) if n or self.reduction != "mean" else 0.0
+        if none:
+            return per_row.reshape(shape[:-1])
         return total * self._s if self._s or self.reduction == "sum" else float("nan")
 
     def backward(self):
@@ -127,8 +138,11 @@ class CrossEntropy(Loss):
 @register
 class NLL(Loss):
     """L = −Σᵢ Yᵢ,yᵢ / n for log-probabilities Y (N, ..., C) and integer labels y (N, ...),
-    n = the number of counted positions ('mean') or 1 ('sum');
+    n = the number of counted positions ('mean') or 1 ('sum'); reduction='none': the
+    per-position values −Yᵢ,yᵢ (0 at ignored positions), shaped like y.
     dL/dY = −onehot(y) / n (zero at ignored positions)."""
+
+    takes_labels = True
 
     def __init__(self, reduction="mean", ignore_index=-100):
         super().__init__(reduction)
@@ -140,7 +154,10 @@ class NLL(Loss):
         picked = pred[np.arange(pred.shape[0]), target]
         n = pred.shape[0] if counted is None else int(counted.sum())
         self._shape, self._dtype, self._y, self._counted = shape, pred.dtype, target, counted
-        self._s = self._scale(n) if n or self.reduction == "sum" else 0.0
+        self._s = self._scale(n) if n or self.reduction != "mean" else 0.0
+        if self.reduction == "none":
+            per = -picked if counted is None else -picked * counted
+            return per.reshape(shape[:-1])
         total = -float(picked.sum() if counted is None else picked[counted].sum())
         return total * self._s if self._s or self.reduction == "sum" else float("nan")
 

@@ -6,8 +6,6 @@ import numpy as np
 from .ctc_inputs import check_ctc_inputs
 from .loss import Loss, register
 
-_REDUCTIONS = ("mean", "sum", "none")
-
 
 @register
 class CTC(Loss):
@@ -42,12 +40,19 @@ class CTC(Loss):
     Memory: α and β, (T, N, 2S+1) each.
     """
 
+    predictions = ("log_probs",)
+
     def __init__(self, blank=0, reduction="mean", zero_infinity=False):
-        if reduction not in _REDUCTIONS:
-            raise ValueError(f"CTC: reduction must be one of {', '.join(_REDUCTIONS)}, got {reduction!r}")
+        super().__init__(reduction)
         if isinstance(blank, bool) or not isinstance(blank, (int, np.integer)) or blank < 0:
             raise ValueError(f"CTC: blank must be a class index >= 0, got {blank!r}")
-        self.reduction, self.blank, self.zero_infinity = reduction, int(blank), bool(zero_infinity)
+        self.blank, self.zero_infinity = int(blank), bool(zero_infinity)
+
+    @classmethod
+    def arguments(cls):
+        """The prediction and the target a caller such as the trainer passes (the lengths are
+        optional: T, and each label row up to its padding)."""
+        return ("log_probs", "targets")
 
     def forward(self, log_probs, targets, input_lengths=None, target_lengths=None):
         lp, tg, T_n, S_n = check_ctc_inputs(self, log_probs, targets, input_lengths, target_lengths)

@@ -3,7 +3,8 @@ data sets and the ``kubik`` command line.
 
     containers/              Sequential, Residual, Concat; a container as a config entry
     config/                  YAML configs: schema, loading with line numbers, --set, ConfigError
-    datasets/                bundled, synthetic and file data sets; splits and scaling
+    datasets/                bundled, synthetic and file data sets (CIFAR-10's binary batches too); splits, scaling
+    augment/                 transforms of training batches (RandomCrop, RandomFlip, ...; data.augment)
     builders/, build         model (shape inference), loss, optimizer, schedule -> Experiment; from_spec
     trainer/                 the resumable training loop (Trainer, Callback, TensorBoard), evaluate, predict, DataLoader
     trainer/fit              fit: train from Python; python_run, python_resume: what its checkpoints record
@@ -25,6 +26,8 @@ from .build import build as build_experiment
 from .build import summary_table
 from .builders.summary import summary
 from .datasets import DATASETS
+from . import augment
+from .augment import TRANSFORMS
 from .trainer import Trainer, evaluate
 from .trainer.dataloader import DataLoader
 from .trainer.fit import fit

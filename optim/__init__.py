@@ -5,6 +5,12 @@ from .sgd import SGD
 from .adam import Adam, AdamW
 from .rmsprop import RMSprop
 from .adagrad import Adagrad
+from .adadelta import Adadelta
+from .adamax import Adamax
+from .nadam import NAdam
+from .radam import RAdam
+from .rprop import Rprop
+from .lbfgs import LBFGS
 from .groups import param_groups_no_decay
 from .clip import clip_grad_norm, clip_grad_value
 from .accumulate import GradientAccumulator

@@ -8,6 +8,18 @@ from ..layers.kernels import kernel
 from .optimizer import Optimizer, flat_arrays, register
 
 
+def update_moments(m, v, g, b1, b2, d):
+    """Adam's moments, in place: m ← m + (1 − β₁)(g − m), v ← β₂·v + (1 − β₂)·g²
+    (``d``: a scratch array shaped like g). Shared by Adam, NAdam and RAdam."""
+    np.multiply(g, g, out=d)            # v ← β₂·v + (1 − β₂)·g²
+    d *= 1.0 - b2
+    v *= b2
+    v += d
+    np.subtract(g, m, out=d)            # m ← m + (1 − β₁)(g − m)
+    d *= 1.0 - b1
+    m += d
+
+
 @register
 class Adam(Optimizer):
     """The update of ``torch.optim.Adam`` (g = grad, θ = parameter, t = this
@@ -55,18 +67,8 @@ class Adam(Optimizer):
                   T(math.sqrt(1.0 - b2 ** t)), T(lr / (1.0 - b1 ** t)), T(group["eps"]), bool(group["amsgrad"]))
             return
         d = self.work(p, state, 1)
-        if wd and self.decoupled:           # AdamW: θ ← θ(1 − lr·wd), not through the gradient
-            p.data *= 1.0 - lr * wd
-            g = p.grad
-        else:
-            g = self.coupled_grad(p, state, wd)
-        np.multiply(g, g, out=d)            # v ← β₂·v + (1 − β₂)·g²
-        d *= 1.0 - b2
-        v *= b2
-        v += d
-        np.subtract(g, m, out=d)            # m ← m + (1 − β₁)(g − m)
-        d *= 1.0 - b1
-        m += d
+        g = self.decayed_grad(p, state, lr, wd, self.decoupled)   # AdamW: θ ← θ(1 − lr·wd), not through g
+        update_moments(m, v, g, b1, b2, d)
         if group["amsgrad"]:
             vmax = self.init_state(p, state, "max_exp_avg_sq")
             np.maximum(vmax, v, out=vmax)

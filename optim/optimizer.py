@@ -47,6 +47,8 @@ class Optimizer:
     nothing once warm. A subclass's constructor arguments are recorded (as a
     layer's, layers/core/spec.py) so a run can name the optimizer (optim/spec.py)."""
 
+    real_state = ()       # per-parameter state entries that are real numbers (NAdam's mu_product)
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         record_init(cls)      # its constructor arguments, for spec(): layers/core/spec.py
@@ -177,6 +179,14 @@ class Optimizer:
         s += p.grad
         return s
 
+    def decayed_grad(self, p, state, lr, wd, decoupled):
+        """The gradient to step with under weight decay ``wd``: decoupled (AdamW's:
+        θ ← θ·(1 − lr·wd) here, the gradient as it is) or coupled (``coupled_grad``)."""
+        if wd and decoupled:
+            p.data *= 1.0 - lr * wd
+            return p.grad
+        return self.coupled_grad(p, state, wd)
+
     def work(self, p, state, k=0):
         """Scratch array number ``k`` shaped like ``p``: a view of a flat buffer
         shared by all parameters (cached in ``state`` under a private key)."""
@@ -259,10 +269,16 @@ class Optimizer:
 
     def _check_state(self, i, key, value):
         """ValueError unless the saved state ``key`` of parameter ``i`` fits: a
-        counter (SCALAR_STATE) is a whole number >= 0; every other entry an
+        counter (SCALAR_STATE) is a whole number >= 0, a real (``real_state``) a finite
+        number; every other entry an
         array of the parameter's exact shape and dtype (as Layer.load_state_dict)."""
         name, p = type(self).__name__, self._entries[i][0]
         v = np.asarray(value)
+        if key in self.real_state:
+            if v.ndim or v.dtype.kind not in "iuf" or not np.isfinite(v):
+                raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {i} must be a finite number, "
+                                 f"got {v.dtype} {v.shape} {v.ravel()[:3]}")
+            return
         if key in SCALAR_STATE:
             if v.ndim or v.dtype.kind not in "iuf" or not np.isfinite(v) or v < 0 or v != np.round(v):
                 raise ValueError(f"{name}.load_state_dict: state {key!r} of parameter {i} must be a whole "

@@ -25,14 +25,15 @@ def data(tmp_path_factory):
 
 
 def sgd_run(out, train, val, epochs, resume=False, callbacks=()):
-    """SGD with momentum, a warmup then StepLR per step, clipping, accumulation and Dropout's own generator."""
+    """SGD with momentum, a warmup then StepLR per step, clipping, accumulation, Dropout's own generator and
+    training transforms (noise and flips drawing from the loader's generator)."""
     layers.seed(4)
     net = nets.Sequential(layers.Linear(64, 32), layers.ReLU(), layers.Dropout(0.2, rng=5), layers.Linear(32, 10))
     opt = optim.SGD(net.parameters(), lr=0.05, momentum=0.9, nesterov=True)
     sched = optim.LinearWarmup(opt, 5, after=optim.StepLR(opt, step_size=20, gamma=0.7))
     nets.fit(net, losses.CrossEntropy(), opt, train, val=val, epochs=epochs, batch_size=16, accumulate=2,
              clip_norm=1.0, schedule=sched, schedule_interval="step", out=out, resume=resume, callbacks=callbacks,
-             **QUIET)
+             augment=[nets.augment.RandomNoise(0.05), nets.augment.RandomFlip()], **QUIET)
 
 
 def adam_run(out, train, val, epochs, resume=False):

@@ -139,8 +139,61 @@ def test_optimizers_benchmark_times_every_path(tmp_path, capsys):
     assert "535818 float32 parameters" in out and "Adam" in out
     assert json.loads((tmp_path / "o.json").read_text())["results"][1]["optimizer"] == "Adam"
     try:
-        optimizers.parse(["Adamax"])
+        optimizers.parse(["Adamz"])
     except SystemExit as e:
         assert e.code == 2
     else:
         raise AssertionError("an unknown optimizer must be refused")
+
+
+def test_deconv_workload_builds_and_runs_a_step():
+    from benchmarks import workloads
+    spec = SPECS["deconv"]
+    runner = workloads.build(spec)
+    runner.run(1)
+    layer = runner.model
+    assert type(layer).__name__ == "ConvTranspose2d" and layer.weight.shape == (64, 32, 4, 4)
+    assert layer.output_shape(spec.input_shape) == spec.output_shape
+    assert np.isfinite(layer.weight.grad).all() and np.abs(layer.weight.grad).sum() > 0
+    assert spec.flops_per_step == 3 * 2 * (32 * 16 * 16) * (32 * 16) * 64
+
+
+def test_augment_overhead_benchmark_runs(capsys):
+    from benchmarks import augment_overhead
+    augment_overhead.main(["--repeats", "1", "--epochs", "1"])
+    out = capsys.readouterr().out
+    assert "RandomShift(max_pixels=1)" in out and "median ratio" in out and "direct: the transforms" in out
+
+
+def test_losses_benchmark_times_each_loss(tmp_path, capsys):
+    """python -m benchmarks.losses: forward + backward per loss on (1024, 100), kubik (and torch
+    when installed) interleaved, a ratio per loss against the 1.5 target, a JSON report."""
+    from benchmarks import losses as bench
+    report = bench.main(["TripletMargin", "GaussianNLL", "--repeats", "2", "--steps", "2", "--settle", "0",
+                         "--json", str(tmp_path / "l.json")])
+    assert [r["loss"] for r in report] == ["TripletMargin", "GaussianNLL"]
+    torch = importlib.util.find_spec("torch") is not None
+    for r in report:
+        assert r["new"] and r["us"]["kubik"]["median"] > 0 and ("kubik/torch" in r) == torch
+    assert "(1024, 100) float32" in capsys.readouterr().out
+    assert set(bench.NEW) <= set(bench.CASES)
+    assert json.loads((tmp_path / "l.json").read_text())["results"][0]["loss"] == "TripletMargin"
+    try:
+        bench.parse(["Triplet"])
+    except SystemExit as e:
+        assert e.code == 2
+    else:
+        raise AssertionError("an unknown loss must be refused")
+
+
+def test_lbfgs_benchmark_reports_the_overhead_beyond_the_closure(tmp_path, capsys):
+    """python -m benchmarks.lbfgs: per iteration, the time outside the closure against a closure call."""
+    from benchmarks import lbfgs
+    report = lbfgs.main(["breast_cancer", "--repeats", "1", "--iters", "3", "--no-torch",
+                         "--json", str(tmp_path / "b.json")])
+    assert [(r["history_size"], r["line_search_fn"]) for r in report] == [(10, None), (10, "strong_wolfe")]
+    for r in report:
+        k = r["kubik"]
+        assert k["closure_us"] > 0 and k["overhead_us"] > 0
+        assert abs(k["fraction"] - k["overhead_us"] / k["closure_us"]) < 1e-9
+    assert "target kubik overhead < 20%" in capsys.readouterr().out

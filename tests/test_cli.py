@@ -2,7 +2,7 @@
 (``python -m kubik`` is ``kubik``): the shipped configs, --set, summary,
 eval, layers, gradcheck, broken configs and command lines (exit 2, one line,
 no traceback), corrupted checkpoints, and resume after SIGKILL / SIGINT giving
-bit-identical weights."""
+bit-identical weights (with every data.augment transform drawing on the way)."""
 import os
 import signal
 import subprocess
@@ -40,11 +40,13 @@ def assert_same_weights(a, b):
 SHORT = {"digits_mlp": ["train.epochs=2"], "breast_cancer": ["train.epochs=2"], "spirals": ["train.epochs=2"],
          "digits_cnn": ["train.epochs=1"], "deep_sigmoid": ["train.epochs=1"], "deep_relu": ["train.epochs=1"]}
 SHORT.update({"digits_lstm": ["train.epochs=1"], "adding_lstm": ["train.epochs=1"]})   # sequence configs (issue 14)
+SHORT.update({"digits_cnn_augmented": ["train.epochs=1"], "digits_autoencoder": ["train.epochs=1"]})   # issue 26
+SHORT["breast_cancer_lbfgs"] = ["train.epochs=2"]                                      # full-batch LBFGS (issue 25)
 
 
 def test_every_shipped_config_is_tested():
     shipped = {p.stem for p in CONFIGS.glob("*.yaml")}
-    assert shipped == set(SHORT) | {"mnist_mlp"}
+    assert shipped == set(SHORT) | {"mnist_mlp", "cifar10_resnet"}    # those two: test_data, test_cifar
 
 
 @pytest.mark.parametrize("name", sorted(SHORT))
@@ -187,8 +189,17 @@ def test_mistakes_give_one_line_and_exit_2(tmp_path, args, fragment):
 
 RESUME = """\
 seed: 2
-data: {name: digits}
+data:
+  name: digits
+  image: true
+  augment:                  # every transform: the resumed run must continue their random stream exactly
+    - {RandomCrop: {size: 8, padding: 1, padding_mode: reflect}}
+    - {RandomShift: 1}
+    - RandomFlip
+    - {Cutout: 2}
+    - {RandomNoise: {std: 0.1}}
 model:
+  - Flatten
   - Linear: {out_features: 256}
   - ReLU
   - Dropout: 0.2

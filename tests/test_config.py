@@ -42,7 +42,7 @@ def test_defaults_are_merged():
     assert cfg["seed"] == 0 and cfg["loss"] == {"name": "CrossEntropy"}
     assert cfg["optimizer"]["name"] == "SGD" and cfg["schedule"] is None
     assert cfg["train"]["epochs"] == 10 and cfg["train"]["early_stopping"]["patience"] == 0
-    assert cfg["data"] == {"name": "digits", "test_split": 0.2, "seed": 0, "scale": "standard"}
+    assert cfg["data"] == {"name": "digits", "test_split": 0.2, "seed": 0, "scale": "standard", "augment": []}
 
 
 def test_resolve_fills_signature_defaults():
@@ -110,7 +110,7 @@ BROKEN = [
     (MINI + "schedule: {name: LinearWarmup, warmup_steps: 2, after: {Cosine: {T_max: 3}}}\n",
      "schedule.after: unknown schedule 'Cosine'", 6),
     (MINI + "train: {epochs: 0}\n", "train.epochs: must be >= 1, got 0", 6),
-    (MINI + "train: {batch_size: 32.5}\n", "train.batch_size: expected an integer, got 32.5", 6),
+    (MINI + "train: {batch_size: 32.5}\n", "train.batch_size: expected an integer or full (the whole training part), got 32.5", 6),
     (MINI + "train: {val_split: 1.5}\n", "train.val_split: must be in [0, 1)", 6),
     (MINI + "train: {early_stopping: {monitor: val_acc}}\n",
      "train.early_stopping.monitor: unknown metric 'val_acc' (did you mean 'val_accuracy'?)", 6),

@@ -206,7 +206,7 @@ def test_bad_arguments_are_named(args, message):
 
 
 def test_bad_constructor_arguments():
-    with pytest.raises(ValueError, match="CTC: reduction must be one of mean, sum, none, got 'avg'"):
+    with pytest.raises(ValueError, match="CTC: reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         losses.CTC(reduction="avg")
     with pytest.raises(ValueError, match="CTC: blank must be a class index >= 0"):
         losses.CTC(blank=-1)

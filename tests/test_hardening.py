@@ -202,8 +202,9 @@ def test_every_layer_refuses_an_empty_batch_naming_itself(name, case, factory):
 @pytest.mark.parametrize("name,case,factory", LOSSES, ids=[f"{n}-{c}" for n, c, _ in LOSSES])
 def test_every_loss_refuses_an_empty_batch_naming_itself(name, case, factory):
     loss, pred, target = factory()
+    preds = [p[:0] for p in pred] if isinstance(pred, tuple) else [pred[:0]]
     with pytest.raises(ValueError, match=f"{type(loss).__name__}: got an empty batch"):
-        loss.forward(pred[:0], target[:0])
+        loss.forward(*loss.call_arguments(preds, None if target is None else target[:0]))
 
 
 @pytest.mark.parametrize("name,case,factory", LAYERS, ids=[f"{n}-{c}" for n, c, _ in LAYERS])

@@ -128,7 +128,7 @@ def test_backward_before_forward(loss):
 
 
 def test_bad_reduction_and_registry_aliases():
-    with pytest.raises(ValueError, match="reduction must be 'mean' or 'sum'"):
+    with pytest.raises(ValueError, match="reduction must be 'mean', 'sum' or 'none', got 'avg'"):
         MSE(reduction="avg")
     assert losses.LOSSES.get("CrossEntropyLoss") is CrossEntropy
     with pytest.raises(ValueError, match="did you mean 'CrossEntropy'"):

@@ -100,7 +100,52 @@ def cases():
                                                        projection=L.Conv2d(3, 4, 1, rng=1)), img),
         ("Concat", lambda: nets.Concat(L.Linear(5, 2, rng=0), nets.Sequential(L.Linear(5, 3, rng=1), L.GELU())), (5,)),
         ("Concat-channels", lambda: nets.Concat(L.Conv2d(3, 2, 1, rng=0), L.MaxPool2d(3, 1, 1)), img),
-    ] + sequence_cases()
+    ] + sequence_cases() + vision_cases()
+
+
+def vision_cases():
+    """The vision blocks of issue 26 (ConvTranspose, Resize, Pad, GroupNorm, PRelu, ...)."""
+    img, sig = (3, 5, 6), (3, 7)
+
+    def gn(G, C, affine=True):
+        layer = L.GroupNorm(G, C, affine=affine)
+        for p in layer.parameters():
+            p.data[...] = np.random.default_rng(5).uniform(0.5, 1.5, p.data.shape)
+        return layer
+
+    def prelu(n):
+        layer = L.PReLU(n)
+        layer.weight.data[...] = np.linspace(0.05, 0.5, n)
+        return layer
+    return [
+        ("ConvTranspose2d", lambda: L.ConvTranspose2d(3, 4, 3, rng=0), img),
+        ("ConvTranspose2d-k4-s2-p1", lambda: L.ConvTranspose2d(3, 2, 4, stride=2, padding=1, rng=0), img),
+        ("ConvTranspose2d-outpad-groups-dil-nobias", lambda: L.ConvTranspose2d(
+            4, 6, (3, 2), stride=(2, 3), padding=(1, 0), output_padding=(1, 2), groups=2, dilation=(2, 1),
+            bias=False, rng=0), (4, 4, 5)),
+        ("ConvTranspose1d", lambda: L.ConvTranspose1d(3, 4, 3, rng=0), sig),
+        ("ConvTranspose1d-stride-outpad-groups", lambda: L.ConvTranspose1d(4, 2, 4, stride=2, padding=1,
+                                                                           output_padding=1, groups=2, rng=0), (4, 6)),
+        ("Upsample-nearest", lambda: L.Upsample(scale_factor=2), img),
+        ("Upsample-nearest-size", lambda: L.Upsample(size=(7, 13)), img),
+        ("Upsample-nearest-fraction", lambda: L.Upsample(scale_factor=(1.5, 2.5)), img),
+        ("Upsample-nearest-3d", lambda: L.Upsample(scale_factor=3), sig),
+        ("Upsample-bilinear", lambda: L.Upsample(scale_factor=2, mode="bilinear"), img),
+        ("Upsample-bilinear-size-align", lambda: L.Upsample(size=(9, 4), mode="bilinear", align_corners=True), img),
+        ("Upsample-bilinear-down", lambda: L.Upsample(size=(3, 4), mode="bilinear"), img),
+        ("Upsample-linear-3d", lambda: L.Upsample(scale_factor=1.5, mode="linear"), sig),
+        ("ZeroPad2d", lambda: L.ZeroPad2d(1), img),
+        ("ZeroPad2d-crop", lambda: L.ZeroPad2d((2, -1, -2, 1)), img),
+        ("GroupNorm", lambda: gn(3, 3), img), ("GroupNorm-vector", lambda: gn(2, 6), (6,)),
+        ("GroupNorm-noaffine", lambda: gn(1, 3, affine=False), sig),
+        ("Dropout2d", lambda: L.Dropout2d(0.5, rng=0), img),
+        ("PReLU", lambda: prelu(1), (6,)), ("PReLU-channels", lambda: prelu(3), img),
+        ("SiLU", L.SiLU, (6,)), ("Mish", L.Mish, img),
+        ("Hardtanh", L.Hardtanh, (6,)), ("Hardtanh-bounds", lambda: L.Hardtanh(-0.3, 0.8), img),
+        ("Sequential-decoder", lambda: nets.Sequential(L.ConvTranspose2d(3, 4, 2, stride=2, rng=0), L.GroupNorm(2, 4),
+                                                       L.SiLU(), L.Upsample(scale_factor=2, mode="bilinear"),
+                                                       L.Conv2d(4, 1, 3, padding=1, rng=1)), img),
+    ]
 
 
 def sequence_cases():
@@ -222,9 +267,10 @@ def test_every_builtin_layer_has_a_converter_or_case():
     assert builtin <= tested, builtin - tested
 
 
-SHIPPED = {"digits_mlp": (64,), "digits_cnn": (1, 8, 8), "breast_cancer": (30,), "spirals": (2,),
-           "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,),
-           "digits_lstm": (8, 8), "adding_lstm": (50, 2), "digit_strips_crnn": (1, 8, 48),
+SHIPPED = {"digits_mlp": (64,), "digits_cnn": (1, 8, 8), "breast_cancer": (30,), "breast_cancer_lbfgs": (30,),
+           "spirals": (2,), "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,),
+           "digits_lstm": (8, 8), "adding_lstm": (50, 2), "digits_cnn_augmented": (1, 8, 8),
+           "digits_autoencoder": (1, 8, 8), "cifar10_resnet": (3, 32, 32), "digit_strips_crnn": (1, 8, 48),
            "shakespeare_transformer": (128,), "shakespeare_lstm": (128,)}
 VOCABULARY = {"shakespeare_transformer": 65, "shakespeare_lstm": 65}    # character indices in
 

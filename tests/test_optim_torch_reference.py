@@ -4,14 +4,19 @@ A (2, 3) float64 parameter starts at θ₀[j] = 0.5 − 0.3·j; at step t = 1..5
 gradient is g_t[j] = sin(0.7·t + 1.3·j)·(1 + 0.5·j) (the last element's is 0).
 The reference numbers were recorded once with torch 2.13 (float64,
 foreach=False) running the same optimizer with the same arguments; the test
-does not import torch.
+does not import torch. The optimizers added later (Adadelta, Adamax, NAdam,
+RAdam, Rprop) and LBFGS (its closure interface, both line searches, on the
+textbook net and on the Rosenbrock function) are checked at every step against
+tests/data/torch_optim_reference.npz, written by tests/torch_reference/record_optim.py.
 """
+import json
 import math
+import pathlib
 
 import numpy as np
 import pytest
 
-from kubik import optim
+from kubik import layers, losses, nets, optim
 from kubik.layers import Parameter
 
 pytestmark = pytest.mark.usefixtures("backend")  # every test on the numpy and the numba path
@@ -118,3 +123,108 @@ def test_trajectory_check_can_fail():
         p.grad[...] = gradient(t)
         opt.step()
     assert not np.allclose(p.data.ravel(), expected[10], rtol=1e-11, atol=1e-13)
+
+
+# -- recorded by tests/torch_reference/record_optim.py (tests/data/torch_optim_reference.npz) ----------------
+DATA = pathlib.Path(__file__).parent / "data" / "torch_optim_reference.npz"
+with np.load(DATA, allow_pickle=False) as _f:
+    REF = {k: _f[k] for k in _f.files}
+RULE_CASES = sorted(k.split("/")[0] for k in REF if k.endswith("/theta"))
+LBFGS_CASES = sorted(k.split("/")[0] for k in REF if k.endswith("/problem"))
+
+
+def _kwargs(case):
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(str(REF[f"{case}/kwargs"])).items()}
+
+
+def _rule_trajectory(case, cls=None, **override):
+    p = Parameter(np.array([0.5 - 0.3 * j for j in range(6)]).reshape(2, 3))
+    opt = (cls or optim.OPTIMIZERS.get(str(REF[f"{case}/name"])))([p], **{**_kwargs(case), **override})
+    out = []
+    for t in range(1, 51):
+        p.grad[...] = gradient(t)
+        opt.step()
+        out.append(p.data.ravel().copy())
+    return np.array(out)
+
+
+@pytest.mark.parametrize("case", RULE_CASES)
+def test_recorded_trajectory_matches_torch_at_every_step(case):
+    np.testing.assert_allclose(_rule_trajectory(case), REF[f"{case}/theta"], rtol=1e-11, atol=1e-13, err_msg=case)
+
+
+def test_every_optimizer_has_a_torch_trajectory():
+    recorded = {n for n, _, _ in TORCH} | {str(REF[f"{c}/name"]) for c in RULE_CASES + LBFGS_CASES}
+    registered = {n for n, cls in optim.OPTIMIZERS.items() if cls.__name__ == n}
+    assert registered <= recorded, f"optimizers without a torch trajectory: {sorted(registered - recorded)}"
+
+
+def test_recorded_trajectory_check_can_fail():
+    """Negative controls: another argument, or NAdam without its momentum schedule, misses."""
+    assert not np.allclose(_rule_trajectory("adadelta", rho=0.85), REF["adadelta/theta"], rtol=1e-11, atol=1e-13)
+
+    class NoSchedule(optim.NAdam):          # μₜ fixed at β₁: NAdam's momentum_decay ignored
+        def update(self, p, state, lr, wd, group):
+            super().update(p, state, lr, wd, {**group, "momentum_decay": 0.0})
+    assert not np.allclose(_rule_trajectory("nadam_momentum_decay", cls=NoSchedule),
+                           REF["nadam_momentum_decay/theta"], rtol=1e-11, atol=1e-13)
+
+
+def lbfgs_problem(problem):
+    """(parameters, closure) of a recorded LBFGS problem, in float64."""
+    if problem == "net":
+        X, y = REF["net/X"], REF["net/y"]
+        net = nets.Sequential(layers.Linear(5, 8), layers.Sigmoid(), layers.Linear(8, 1), layers.Sigmoid())
+        net.astype(np.float64)
+        net.load_state_dict({k: v.T if k.endswith("weight") else v for k, v in
+                             ((k.split("/", 2)[2], REF[k]) for k in REF if k.startswith("net/init/"))})
+        loss = losses.BCE()
+
+        def closure():
+            net.zero_grad()
+            value = loss.forward(net.forward(X), y)
+            net.backward(loss.backward())
+            return value
+        # torch's flat order: each Linear's weight (out, in) row-major, then its bias
+        return net, closure, lambda: np.concatenate([net[0].weight.data.T.ravel(), net[0].bias.data,
+                                                     net[2].weight.data.T.ravel(), net[2].bias.data])
+    x = Parameter(np.linspace(-1.0, 1.5, 6))
+
+    def closure():
+        x.zero_grad()
+        v = x.data
+        g = np.zeros_like(v)
+        g[:-1] += -400 * v[:-1] * (v[1:] - v[:-1] ** 2) - 2 * (1 - v[:-1])
+        g[1:] += 200 * (v[1:] - v[:-1] ** 2)
+        x.grad[...] += g
+        return float(np.sum(100 * (v[1:] - v[:-1] ** 2) ** 2 + (1 - v[:-1]) ** 2))
+    return x, closure, lambda: x.data.copy()
+
+
+@pytest.mark.parametrize("case", LBFGS_CASES)
+def test_lbfgs_matches_torch_over_20_steps(case):
+    owner, closure, flat = lbfgs_problem(str(REF[f"{case}/problem"]))
+    params = owner.parameters() if hasattr(owner, "parameters") else [owner]
+    opt = optim.LBFGS(params, **_kwargs(case))
+    for step in range(20):
+        value = opt.step(closure)
+        assert value == pytest.approx(REF[f"{case}/loss"][step], rel=1e-8, abs=1e-12), (case, step)
+        np.testing.assert_allclose(flat(), REF[f"{case}/x"][step], rtol=0, atol=1e-8, err_msg=f"{case} step {step}")
+        assert (opt.func_evals, opt.n_iter) == (REF[f"{case}/evals"][step], REF[f"{case}/iters"][step]), (case, step)
+
+
+def test_lbfgs_check_can_fail():
+    """Negative control: the first direction not scaled by H_diag (a plain gradient step
+    in the memory's place) misses torch's trajectory."""
+    from kubik.optim.lbfgs_history import History
+    case = "lbfgs_net_strong_wolfe"
+    owner, closure, flat = lbfgs_problem("net")
+    opt = optim.LBFGS(owner.parameters(), **_kwargs(case))
+    real = History.direction
+    try:
+        History.direction = lambda self, g, H_diag: real(self, g, 1.0)
+        for _ in range(5):
+            opt.step(closure)
+    finally:
+        History.direction = real
+    assert np.abs(flat() - REF[f"{case}/x"][4]).max() > 1e-8

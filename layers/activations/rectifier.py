@@ -127,3 +127,25 @@ class ELU(_Elementwise):
 
     def extra_repr(self):
         return f"alpha={self.alpha}"
+
+
+@register
+class Hardtanh(_Elementwise):
+    """Y = min(max(X, min_val), max_val);  dX = G ⊙ [min_val < X < max_val] (as PyTorch: zero
+    at and beyond the bounds). max_val must exceed min_val."""
+
+    def __init__(self, min_val=-1.0, max_val=1.0):
+        super().__init__()
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (min_val, max_val)):
+            raise ValueError(f"Hardtanh: min_val and max_val must be numbers, got {min_val!r}, {max_val!r}")
+        if not max_val > min_val:
+            raise ValueError(f"Hardtanh: max_val ({max_val}) must be greater than min_val ({min_val})")
+        self.min_val, self.max_val = float(min_val), float(max_val)
+
+    def forward(self, X):
+        lo, hi = np.asarray(self.min_val, X.dtype), np.asarray(self.max_val, X.dtype)
+        self._D = ((X > lo) & (X < hi)).astype(X.dtype if X.dtype.kind == "f" else np.float64)
+        return np.clip(X, lo, hi)
+
+    def extra_repr(self):
+        return f"min_val={self.min_val}, max_val={self.max_val}"

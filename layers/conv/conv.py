@@ -3,7 +3,7 @@ import numpy as np
 
 from ..runtime import parallel
 from .conv_backward import ConvBackward
-from .im2col import Geometry, im2col, pair
+from .im2col import Geometry, channels, im2col, pair
 from ..core.init import check_init, init_weight
 from ..core.layer import Layer
 from ..core.random import get_rng
@@ -61,13 +61,7 @@ class Conv2d(WinogradConv, ConvBackward, Layer):
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
                  bias=True, rng=None, dtype=np.float32, init="default", algo="auto"):
         super().__init__()
-        for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"Conv2d: {name} must be a positive int, got {v!r}")
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) "
-                             f"must both be divisible by groups ({groups})")
-        self.in_channels, self.out_channels, self.groups = int(in_channels), int(out_channels), int(groups)
+        self.in_channels, self.out_channels, self.groups = channels("Conv2d", in_channels, out_channels, groups)
         self.kernel_size = pair("Conv2d", "kernel_size", kernel_size, 1)
         self.stride = pair("Conv2d", "stride", stride, 1)
         self.padding = pair("Conv2d", "padding", padding, 0)

@@ -24,6 +24,17 @@ def pair(owner, name, value, minimum):
     return int(v[0]), int(v[1])
 
 
+def channels(owner, in_channels, out_channels, groups):
+    """(in_channels, out_channels, groups) as ints: positive, both channel counts divisible by groups."""
+    for name, v in (("in_channels", in_channels), ("out_channels", out_channels), ("groups", groups)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"{owner}: {name} must be a positive int, got {v!r}")
+    if in_channels % groups or out_channels % groups:
+        raise ValueError(f"{owner}: in_channels ({in_channels}) and out_channels ({out_channels}) "
+                         f"must both be divisible by groups ({groups})")
+    return int(in_channels), int(out_channels), int(groups)
+
+
 def out_size(size, kernel, stride, padding, dilation):
     """Output length along one axis (floor mode, as PyTorch)."""
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1

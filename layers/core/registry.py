@@ -79,7 +79,9 @@ class Registry:
     def unknown_message(self, name):
         """The error text for an unknown ``name``: a close match and every known name."""
         msg = f"unknown {self.kind} {name!r}"
-        close = difflib.get_close_matches(str(name), self._table, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(str(name), self._table, n=3, cutoff=0.6)
+        swapped = [c for c in close if sorted(c) == sorted(str(name))]   # 'Adma' -> 'Adam', not 'Adamax'
+        close = swapped or close[:1]
         if not close:  # case-insensitive fallback: 'relu' -> 'ReLU'
             lower = {k.lower(): k for k in self._table}
             close = [lower[str(name).lower()]] if str(name).lower() in lower else []

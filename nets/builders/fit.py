@@ -6,11 +6,14 @@ ConfigError at the entry that causes it:
       NLL needs log-probabilities: the model must end in LogSoftmax.
       (CrossEntropy and BCEWithLogits take raw scores.)
     - train.drop_last with a batch larger than the training part.
+    - an optimizer that takes a closure (LBFGS) with mini-batches, gradient
+      accumulation or clipping (it needs the full batch and the exact gradient).
 
 ``check_experiment(exp)`` raises the ConfigError with a path; the CLI places
 it at the YAML line or ``--set`` (nets.cli.common.build_experiment).
 """
-from ..config import ConfigError, format_path
+from ..config import ConfigError, batch_size_of, format_path
+from ..trainer.closure_step import check_closure_settings, needs_closure
 from .entries import entry_path
 
 # loss -> (what its input must be, the layers that make it)
@@ -49,13 +52,26 @@ def check_loss_fits(loss, net, model_cfg):
 
 def check_batches(train_cfg, n_train):
     """ConfigError at train.batch_size if drop_last would leave no batch."""
-    bs = train_cfg["batch_size"]
+    bs = batch_size_of(train_cfg, n_train)
     if train_cfg["drop_last"] and n_train < bs:
         raise ConfigError(f"{bs} is larger than the {n_train} training samples, and drop_last is on",
                           ("train", "batch_size"))
+
+
+def check_closure_optimizer(optimizer, train_cfg, n_train):
+    """ConfigError at the train entry that an LBFGS-like optimizer cannot honour."""
+    if not needs_closure(optimizer):
+        return
+    settings = {"accumulate": train_cfg["accumulate"], "clip_norm": train_cfg["clip_norm"],
+                "clip_value": train_cfg["clip_value"]}
+    problems = check_closure_settings(optimizer, settings, batch_size_of(train_cfg, n_train), n_train)
+    if problems:
+        key, text = problems[0]
+        raise ConfigError(text, ("train", key))
 
 
 def check_experiment(exp):
     """Every whole-experiment check above; ConfigError with the entry's path."""
     check_loss_fits(exp.loss, exp.net, exp.config["model"])
     check_batches(exp.config["train"], len(exp.data.X_train))
+    check_closure_optimizer(exp.optimizer, exp.config["train"], len(exp.data.X_train))

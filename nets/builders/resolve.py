@@ -6,7 +6,8 @@ import inspect
 from ... import losses
 from ... import optim
 
-from ..datasets import DATASETS, SPLIT_KEYS, loader_kwargs
+from ..config import ConfigError
+from ..datasets import DATASETS, SPLIT_KEYS, TARGET_INPUT, loader_kwargs
 from .arguments import check_args, check_complete, lookup, section_kwargs
 
 # section -> (registry, signature parameters the config does not give)
@@ -20,6 +21,10 @@ def loader_args(data_section):
     against its signature."""
     loader = lookup(DATASETS, data_section["name"], ("data", "name"))
     args = loader_kwargs(data_section)
+    if "target" in args and "target" not in inspect.signature(loader).parameters:
+        raise ConfigError(f"the {data_section['name']} data set has no target argument; target: {TARGET_INPUT} "
+                          f"makes the input its own target (an autoencoder), got {args['target']!r}",
+                          ("data", "target"))
     check_complete(loader, args, ("data",), skip=("rng",), also=SPLIT_KEYS)
     return args
 

@@ -9,20 +9,31 @@ from .arguments import call, check_complete, lookup, section_kwargs
 
 
 def build_loss(section):
-    """The loss named by a normalized ``loss`` section."""
+    """The loss named by a normalized ``loss`` section. A loss that compares several
+    predictions (MarginRanking, TripletMargin, GaussianNLL, ...) needs a model with
+    several outputs, and reduction 'none' gives no single number to train on: both are a
+    ConfigError at the entry."""
     cls = lookup(losses.LOSSES, section["name"], ("loss", "name"))
     kwargs = section_kwargs(section, ("name",))
     check_complete(cls, kwargs, ("loss",))
-    return call(cls, (), kwargs, ("loss",), cls.__name__)
+    loss = call(cls, (), kwargs, ("loss",), cls.__name__)
+    if loss.reduction == "none":
+        raise ConfigError("'none' gives per-sample values, but training and evaluation need one number; "
+                          "use 'mean' or 'sum'", ("loss", "reduction"))
+    if len(cls.predictions) > 1:
+        raise ConfigError(f"{cls.__name__} compares {len(cls.predictions)} predictions "
+                          f"({', '.join(cls.predictions)}), but a model given as a list of layers has one output",
+                          ("loss", "name"))
+    return loss
 
 
 class Task:
     """Turns integer labels (or regression targets) into what the loss
     expects and model outputs into an accuracy.
 
-    CrossEntropy / NLL: integer labels, accuracy by argmax; a label per step
-    (targets (T,), outputs (T, C): a language model) gives the accuracy of every
-    step. CTC: label rows padded with the blank, outputs (T, C) log-probabilities;
+    CrossEntropy / NLL / MultiMargin (``loss.takes_labels``): integer labels, accuracy by argmax;
+    a label per step (targets (T,), outputs (T, C): a language model) gives the accuracy of
+    every step. CTC: label rows padded with the blank, outputs (T, C) log-probabilities;
     accuracy = whole sequences decoded right (greedy). BCE, BCEWithLogits,
     MSE on labels: a single output gets labels as (N, 1) floats (accuracy by
     thresholding at 0.5, or 0 for logits), several outputs get one-hot rows
@@ -30,7 +41,7 @@ class Task:
     """
 
     def __init__(self, loss, out_shape, num_classes, target_shape=(), where=("model",)):
-        self.labels = isinstance(loss, (losses.CrossEntropy, losses.NLL))
+        self.labels = bool(getattr(loss, "takes_labels", False))
         self.out_shape, self.num_classes = tuple(out_shape), num_classes
         self.threshold = 0.0 if isinstance(loss, losses.BCEWithLogits) else 0.5
         self.ctc = self.blank = None

@@ -80,7 +80,7 @@ def check_trainer_state(ckpt, n_train, train_cfg=None):
     name = label(ckpt.path)
     n_batches = None
     if train_cfg is not None:
-        bs = train_cfg["batch_size"]
+        bs = max(n_train, 1) if train_cfg["batch_size"] == "full" else train_cfg["batch_size"]
         n_batches = n_train // bs if train_cfg.get("drop_last") else -(-n_train // bs)
     st = ckpt.trainer
     order = st.get("order")

@@ -5,6 +5,7 @@ loaders a config's ``data`` section uses (nets.datasets):
     SOURCE = a data set name (digits, breast_cancer, ...)   its own test split if it has one
              | FILE.npz (arrays X, y) | FILE.csv (target: the last column)   every sample
              | FOLDER of MNIST-style IDX files               its test (t10k) files
+             | FOLDER of CIFAR-10's binary batches           its test_batch.bin
 
 Inputs go through the checkpoint's stored preprocessing (kubik.load's
 Model.transform: a YAML run's training scaling, none for a run trained from
@@ -40,7 +41,8 @@ def read_source(source, flag="kubik eval --data", train=False):
     when it cannot be read. ``train``: every training sample (not a set's own test split)."""
     p = Path(os.path.expanduser(source))
     if p.is_dir():
-        name, args = "idx", {"path": str(p)}
+        name = "cifar10" if (p / "test_batch.bin").is_file() or (p / "test_batch").is_file() else "idx"
+        args = {"path": str(p)}
     elif p.is_file():
         if p.suffix.lower() not in _LOADERS:
             raise UsageError(f"{flag}: '{source}' is not an .npz or .csv file (IDX data: give the folder "

@@ -1,7 +1,9 @@
 """``kubik eval CHECKPOINT_OR_RUN [--split test|val|train] [--report [-o confusion.png]]``:
 rebuild the model from the config a checkpoint holds, load its weights, report
 loss and accuracy (and, with --report, the confusion matrix and per-class
-precision / recall / F1, see cli.report). ``--data SOURCE`` evaluates on other
+precision / recall / F1, see cli.report). A run whose target is its input
+(``data.target: input``) also gets its reconstruction MSE next to PCA's with
+the same code size, fitted on the training split (nets.inference.reconstruction). ``--data SOURCE`` evaluates on other
 data instead (cli.eval_data), as a run trained from Python requires."""
 from .. import checkpoint
 from ..checkpoint.format import label
@@ -35,6 +37,16 @@ def experiment_from_checkpoint(path, imports=(), python_hint=""):
     return ckpt, cfg, exp
 
 
+def _reconstruction_line(exp, X, batch_size, scale):
+    from ..inference.reconstruction import code_size, pca_mse, reconstruction_mse
+    from ..trainer import predict
+    k = code_size(exp.rows)
+    mse = reconstruction_mse(predict(exp.net, X, batch_size), X)
+    return (f"reconstruction MSE {mse:.4f} (data scaled: {scale}); PCA with {k} components (the code size: "
+            f"the narrowest layer's output), fitted on the training split: {pca_mse(exp.data.X_train, X, k):.4f}; "
+            f"the mean training image: {pca_mse(exp.data.X_train, X, 0):.4f}")
+
+
 def cmd_eval(args):
     if args.o and not args.report:
         raise UsageError("kubik eval: -o draws the confusion matrix of --report; add --report")
@@ -56,6 +68,8 @@ def cmd_eval(args):
     acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
     out(f"{ckpt.path} (epoch {tr.get('epoch')}, step {tr.get('step')}): {args.split} split, {len(X)} samples: "
         f"loss {loss:.4f}{acc_text}{sequence_text(exp.net, exp.task, X, y, cfg['train']['eval_batch_size'])}")
+    if y is X:
+        out(_reconstruction_line(exp, X, cfg["train"]["eval_batch_size"], cfg["data"].get("scale")))
     if args.report and getattr(exp.task, "ctc", None) is not None:
         raise UsageError("kubik eval --report: the confusion matrix is for classification; a CTC model's "
                          "sequence and label accuracy are printed above")

@@ -10,6 +10,7 @@ from ... import optim
 
 from ..builders import summary, summary_table
 from ..config import ConfigError
+from ..augment import TRANSFORMS
 from ..datasets import DATASETS
 from ..imports import import_modules
 from ..gradcheck_all import describe_signature, run_all
@@ -43,7 +44,7 @@ def _load_plugins():
 def cmd_layers(args):
     _load_plugins()
     for title, reg in (("layers", layers.LAYERS), ("losses", losses.LOSSES), ("optimizers", optim.OPTIMIZERS),
-                       ("schedules", optim.SCHEDULES), ("data sets", DATASETS)):
+                       ("schedules", optim.SCHEDULES), ("data sets", DATASETS), ("data transforms", TRANSFORMS)):
         out(f"{title} ({len(reg)}):")
         for name, obj in reg.items():
             out(f"  {name}{describe_signature(obj)}")

@@ -69,7 +69,12 @@ def parser():
     pl.add_argument("runs", nargs="+", metavar="RUN", help="run folders (several are overlaid)")
     pl.add_argument("-o", metavar="FILE.png", help="output PNG (default RUN/plot.png, or ./plot.png for several runs)")
     _add_imports(pl)
-    pl.add_argument("--boundary", action="store_true", help="decision boundary of a 2-feature model (one RUN)")
+    shown = pl.add_mutually_exclusive_group()
+    shown.add_argument("--boundary", action="store_true", help="decision boundary of a 2-feature model (one RUN)")
+    shown.add_argument("--augment", action="store_true",
+                       help="training images before and after the run's data.augment transforms (one RUN)")
+    shown.add_argument("--reconstructions", action="store_true",
+                       help="test inputs above their reconstructions, for a run with data.target: input (one RUN)")
     g = sub.add_parser("gradcheck", help="gradient check of every registered layer (and loss)")
     g.add_argument("names", nargs="*", help="only these layers/losses")
     _add_imports(g)

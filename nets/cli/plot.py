@@ -2,14 +2,15 @@
 run folders overlaid (and, where diagnostics.csv exists, a second PNG
 ``<file>-gradients.png`` of the gradient norm per layer); ``kubik plot RUN
 --boundary [-o file.png]``: the decision boundary of a model with two input
-features over its training points; ``kubik plot SWEEP_DIR [-o file.png]``: a
+features over its training points; ``--augment`` and ``--reconstructions``:
+pictures of images (cli.plot_images); ``kubik plot SWEEP_DIR [-o file.png]``: a
 sweep's optimization history and each parameter against the metric
 (default SWEEP_DIR/sweep.png). matplotlib is imported only here."""
 from pathlib import Path
 
-from .evaluate import experiment_from_checkpoint
 from .common import out
 from .parser import UsageError
+from .plot_images import augmented, reconstructions, run_experiment
 
 
 def _default_out(runs, name):
@@ -17,13 +18,7 @@ def _default_out(runs, name):
 
 
 def _boundary(args, plot):
-    if len(args.runs) != 1:
-        raise UsageError("kubik plot --boundary: give one run folder")
-    run = Path(args.runs[0])
-    ckpt = next((run / n for n in ("best.npz", "last.npz") if (run / n).is_file()), None)
-    if ckpt is None:
-        raise UsageError(f"kubik plot --boundary: '{run}' has no best.npz or last.npz")
-    exp = experiment_from_checkpoint(ckpt, args.imports, " (--boundary draws the model over its training data)")[2]
+    run, ckpt, exp = run_experiment(args, "--boundary", "draws the model over its training data")
     if exp.task.num_classes is None:
         raise UsageError("kubik plot --boundary: the model is a regression (no classes)")
     from ..inference.report import predict
@@ -51,6 +46,10 @@ def cmd_plot(args):
             written = _sweep(args, plot)
         elif args.boundary:
             written = _boundary(args, plot)
+        elif args.augment:
+            written = augmented(args, plot)
+        elif args.reconstructions:
+            written = reconstructions(args, plot)
         else:
             runs = [plot.read_run(r) for r in args.runs]
             path = Path(args.o) if args.o else _default_out(args.runs, "plot.png")

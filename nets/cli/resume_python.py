@@ -15,6 +15,8 @@ import numpy as np
 
 from .. import checkpoint
 from ..checkpoint.format import label
+from ..augment import build_augment
+from ..config import ConfigError
 from ..trainer.dataloader import DataLoader
 from ..trainer.fit import fit
 from ..imports import import_modules
@@ -106,7 +108,16 @@ def _pieces(args, run_dir, ckpt):
     except (KeyError, ValueError, TypeError) as e:
         raise checkpoint.CheckpointError(f"{label(ckpt.path)}: its optimizer or schedule does not build: {e}") \
             from None
-    return net.train(), loss, opt, sched, dict(rec["settings"]), DataLoader(X, y, **rec["loader"]), val
+    loader_args = dict(rec["loader"])
+    if loader_args.pop("target_is_input", False):
+        y = X                                          # the input was its own target (an autoencoder)
+    try:
+        augment = build_augment(loader_args.pop("augment", None) or [], X.shape[1:])
+    except ConfigError as e:
+        raise checkpoint.CheckpointError(f"{label(ckpt.path)}: its training transforms do not build: "
+                                         f"{e.message}") from None
+    loader = DataLoader(X, y, augment=augment, **loader_args)
+    return net.train(), loss, opt, sched, dict(rec["settings"]), loader, val
 
 
 def resume_python(args, run_dir, ckpt, out):

@@ -11,7 +11,7 @@ import datetime
 from pathlib import Path
 
 from .. import checkpoint
-from ..config import dump
+from ..config import batch_size_of, dump
 from ..distributed import broadcast_json, world
 from ..trainer import Trainer, evaluate
 from ..trainer.evaluation import _evaluate
@@ -129,7 +129,7 @@ def cmd_train(args):
     if args.epochs is not None:
         args.set.append(f"train.epochs={args.epochs}")
     cfg, exp, trainer, run_dir = _resume(args) if args.resume else _start(args)
-    _world_line(cfg["train"]["batch_size"])
+    _world_line(batch_size_of(cfg["train"], len(exp.data.X_train)))
     result = trainer.fit()
     if result.status == "already_done":
         out(result.message)

@@ -18,8 +18,8 @@ against the signature of the loader / class they name (nets.builders does that).
 from .errors import ConfigError, format_path, suggest
 from .loading import config_hash, load
 from .overrides import apply_set, parse_set_path
-from .schema import (CHECKPOINT, DATA, EARLY, MONITORS, REQUIRED, SCALES, SCHEDULE_INTERVALS, TOP, TRAIN, expect,
-                     kind_ok)
+from .schema import (CHECKPOINT, DATA, EARLY, FULL_BATCH, MONITORS, REQUIRED, SCALES, SCHEDULE_INTERVALS, TOP, TRAIN,
+                     batch_size_of, expect, kind_ok)
 from .source import Source
 from .validate import merge_section, named_section, normalize
 from .yaml_text import SafeLoader, dump, parse_yaml, safe_load

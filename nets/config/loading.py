@@ -46,10 +46,13 @@ def config_hash(cfg):
     never change the weights) and train.threads are left out, so a run can be
     extended, watched or not, and resumed with another thread count; ``imports``
     too (where code comes from, not what it trains), and ``sweep`` (what
-    ``kubik sweep`` varies, not what one run trains)."""
+    ``kubik sweep`` varies, not what one run trains). An empty ``data.augment``
+    (the default) is left out too, so runs from before it existed keep their hash."""
     c = copy.deepcopy(cfg)
     c.pop("imports", None)
     c.pop("sweep", None)
+    if isinstance(c.get("data"), dict) and not c["data"].get("augment"):
+        c["data"].pop("augment", None)
     for k in ("epochs", "out", "progress", "monitor", "threads", "log"):
         c.get("train", {}).pop(k, None)
     return hashlib.sha256(json.dumps(c, sort_keys=True, default=str).encode()).hexdigest()[:16]

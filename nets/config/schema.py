@@ -2,7 +2,7 @@
 of value and description (documented in docs/guide/config.md, "Config schema"):
 
     seed       int: initialization, dropout and shuffling
-    data       {name: <data set>, test_split, seed, scale, ...loader arguments}
+    data       {name: <data set>, test_split, seed, scale, augment, target: input, ...loader arguments}
     model      list of layers: ``{Linear: {out_features: 10}}`` or ``ReLU``
     loss       {name: CrossEntropy, ...arguments}           (or just a name)
     optimizer  {name: SGD, lr: 0.1, no_decay: false, ...arguments}
@@ -32,15 +32,17 @@ TOP = {
 }
 DATA = {
     "name": (REQUIRED, ("str",), "digits, breast_cancer, spirals, xor, circles, adding, parity, text, "
-                                  "digit_strips, shakespeare, idx (mnist), npz, csv"),
+                                  "digit_strips, shakespeare, idx (mnist), cifar10, npz, csv, ..."),
     "test_split": (0.2, ("float",), "held-out test fraction (ignored when the data has its own test set)"),
     "seed": (0, ("int",), "seeds synthetic data and the test/validation splits"),
     "scale": ("standard", ("str",), "none, standard, minmax or max"),
+    "augment": ([], ("list",), "transforms of the training batches (nets.augment), e.g. [RandomFlip]"),
 }
 SCALES = ("none", "standard", "minmax", "max")
 TRAIN = {
     "epochs": (10, ("int",), "passes over the training data"),
-    "batch_size": (32, ("int",), "samples per micro-batch"),
+    "batch_size": (32, ("int", "full"), "samples per micro-batch, or full: the whole training part as one batch "
+                                        "(what LBFGS needs)"),
     "accumulate": (1, ("int",), "micro-batches per optimizer step"),
     "shuffle": (True, ("bool",), "reshuffle the training data every epoch"),
     "drop_last": (False, ("bool",), "drop a last incomplete batch"),
@@ -88,10 +90,11 @@ SWEEP = {
     "seeds": ("vary", ("str",), "vary: trial k trains with seed + k; fixed: every trial with the config's seed"),
 }
 MONITORS = ("val_loss", "val_accuracy")
+FULL_BATCH = "full"
 SCHEDULE_INTERVALS = ("epoch", "step")
 
 _KIND_NAMES = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string",
-               "list": "a list", "dict": "a mapping", "null": "null"}
+               "list": "a list", "dict": "a mapping", "null": "null", "full": "full (the whole training part)"}
 _TYPES = {"str": str, "list": list, "dict": dict}
 
 
@@ -99,6 +102,8 @@ def kind_ok(value, kinds):
     """Whether ``value`` is one of ``kinds`` (bools are not numbers; ints are floats)."""
     for k in kinds:
         if k == "null" and value is None:
+            return True
+        if k == "full" and value == FULL_BATCH:
             return True
         if k == "bool" and isinstance(value, bool):
             return True
@@ -109,6 +114,13 @@ def kind_ok(value, kinds):
         if k in _TYPES and isinstance(value, _TYPES[k]):
             return True
     return False
+
+
+def batch_size_of(train, n_train):
+    """The samples per batch of a normalized ``train`` section for ``n_train`` training
+    samples (``batch_size: full`` is all of them, at least 1)."""
+    bs = train["batch_size"]
+    return max(int(n_train), 1) if bs == FULL_BATCH else bs
 
 
 def expect(value, kinds, path):

@@ -8,7 +8,7 @@ import copy
 import math
 
 from .errors import ConfigError, suggest, unknown
-from .schema import (CHECKPOINT, DATA, EARLY, LOGS, MONITOR, MONITOR_WHAT, MONITORS, REQUIRED, SCALES,
+from .schema import (CHECKPOINT, DATA, EARLY, FULL_BATCH, LOGS, MONITOR, MONITOR_WHAT, MONITORS, REQUIRED, SCALES,
                      SCHEDULE_INTERVALS, SWEEP, TOP, TRAIN, expect)
 
 
@@ -83,7 +83,9 @@ def _train(given):
     train = merge_section(given, TRAIN, ("train",))
     train["early_stopping"] = merge_section(train["early_stopping"], EARLY, ("train", "early_stopping"))
     train["checkpoint"] = merge_section(train["checkpoint"], CHECKPOINT, ("train", "checkpoint"))
-    for key, low in (("epochs", 1), ("batch_size", 1), ("accumulate", 1), ("val_interval", 1), ("eval_batch_size", 1)):
+    if train["batch_size"] != FULL_BATCH:
+        _at_least(train["batch_size"], 1, ("train", "batch_size"))
+    for key, low in (("epochs", 1), ("accumulate", 1), ("val_interval", 1), ("eval_batch_size", 1)):
         _at_least(train[key], low, ("train", key))
     _fraction(train["val_split"], ("train", "val_split"))
     if train["threads"] != "auto" and not (isinstance(train["threads"], int) and train["threads"] >= 1):

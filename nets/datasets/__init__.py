@@ -1,6 +1,6 @@
 """Data sets: the bundled digits and breast-cancer sets, synthetic sets
-(spirals, XOR, circles), MNIST-style IDX files and the user's own .npz / .csv,
-plus seeded splitting and scaling.
+(spirals, XOR, circles), MNIST-style IDX files, CIFAR-10's binary batches and
+the user's own .npz / .csv, plus seeded splitting and scaling.
 
     X, y = load("digits", image=True)             # raw samples (.X_test, .y_test: a set's own test split)
     X_test, y_test = load("mnist", split="test")  # a set's own test split
@@ -16,15 +16,17 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
     sequences  adding, parity                text_files text (next-character windows)
     strips     digit_strips (CTC)            tiny_shakespeare  shakespeare (next character at every step)
     idx_files  idx / mnist, read_idx           files      npz, csv
+    cifar      cifar10 (the binary version; the pickled Python version is refused), read_batch
     scaling    fit_scaler, apply_scaler        prepare    split_indices, prepare
     loading    load (from Python), load_raw
     checks     check_features, check_targets (finite numbers, labels >= 0)
 """
-from .base import DATA_DIR, DATASETS, SPLIT_KEYS, Data, Raw, loader_kwargs
+from .base import DATA_DIR, DATASETS, SPLIT_KEYS, TARGET_INPUT, Data, Raw, loader_kwargs, target_is_input
 from . import bundled, synthetic, idx_files, files  # noqa: F401  (register the loaders, in this order)
-from . import sequences, text_files, strips, tiny_shakespeare  # noqa: F401
+from . import sequences, text_files, cifar, strips, tiny_shakespeare  # noqa: F401
 from .bundled import breast_cancer, digits
 from .checks import check_features, check_targets
+from .cifar import cifar10, read_batch as read_cifar_batch
 from .files import csv_file, npz
 from .idx_files import idx, read_idx
 from .loading import Samples, load, load_raw

@@ -13,12 +13,20 @@ from ..config import ConfigError
 
 DATASETS = Registry("data set")
 DATA_DIR = Path(__file__).parent.parent / "data"
-SPLIT_KEYS = ("name", "test_split", "seed", "scale")   # the data section's own keys; the rest goes to the loader
+SPLIT_KEYS = ("name", "test_split", "seed", "scale", "augment")   # the data section's own keys; the rest: loader's
+TARGET_INPUT = "input"
+
+
+def target_is_input(data_section):
+    """Whether ``data.target: input`` makes the input its own target (an autoencoder). Another
+    ``target`` value is the loader's own argument (csv: the target column)."""
+    return data_section.get("target") == TARGET_INPUT
 
 
 def loader_kwargs(data_section):
-    """The arguments a ``data`` section gives its loader (all but SPLIT_KEYS)."""
-    return {k: v for k, v in data_section.items() if k not in SPLIT_KEYS}
+    """The arguments a ``data`` section gives its loader (all but SPLIT_KEYS and ``target: input``)."""
+    return {k: v for k, v in data_section.items()
+            if k not in SPLIT_KEYS and not (k == "target" and v == TARGET_INPUT)}
 
 
 @dataclass

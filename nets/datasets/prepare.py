@@ -6,12 +6,14 @@ depends only on the seed and the number of samples), the validation split
 from the remaining samples with a second stream (a set with its own test or
 validation split, e.g. ``shakespeare``'s parts of the text, uses those instead), so neither changes with the
 training seed or the validation fraction. Scaling statistics come from the
-training part only.
+training part only. With ``target: input`` every split's target is its scaled
+input itself (the same array: an autoencoder; the DataLoader then moves the
+target with the input under geometric transforms), a regression target.
 """
 import numpy as np
 
 from ..config import ConfigError
-from .base import Data, loader_kwargs
+from .base import Data, loader_kwargs, target_is_input
 from .checks import check_features, check_targets
 from .loading import load_raw
 from .scaling import apply_scaler, fit_scaler
@@ -49,6 +51,10 @@ def prepare(data_cfg, val_split=0.0, loader_args=None):
     if not len(X):
         raise ConfigError("no training samples left after the test and validation splits", ("data", "test_split"))
     shift, scale = fit_scaler(X, data_cfg.get("scale", "standard"))
+    if target_is_input(data_cfg):
+        parts = [apply_scaler(A, shift, scale) for A in (X, X_val, X_test)]
+        return Data(parts[0], parts[0], parts[1], parts[1], parts[2], parts[2], None, None, shift, scale,
+                    getattr(raw, "features", None), None, getattr(raw, "layout", None))
     classify = y.dtype.kind in "iu"
     num_classes = int(max(y.max(), y_test.max() if len(y_test) else 0, y_val.max() if len(y_val) else 0)) + 1 if classify else None
     return Data(apply_scaler(X, shift, scale), y, apply_scaler(X_val, shift, scale), y_val,

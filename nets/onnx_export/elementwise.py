@@ -1,14 +1,13 @@
 """Converters of the layers that act per element or only move data: Linear
 (MatMul + Add, any leading axes), the activations (GELU as its erf or tanh
-formula), Softmax/LogSoftmax, Dropout and Identity (Identity), Flatten and
+formula), Softmax/LogSoftmax, Dropout, Dropout2d and Identity (Identity), Flatten and
 Reshape (Reshape, batch axis kept), Permute (Transpose)."""
 import math
 
 import numpy as np
 
-from ...layers import (ELU, GELU, Dropout, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, Permute, ReLU, Reshape,
-                       Sigmoid,
-                       Softmax, Softplus, Tanh)
+from ...layers import (ELU, GELU, Dropout, Dropout2d, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, Permute, ReLU,
+                       Reshape, Sigmoid, Softmax, Softplus, Tanh)
 
 from .graph import converts
 
@@ -79,7 +78,7 @@ def log_softmax(g, layer, x, shape, where):
     return g.op("LogSoftmax", [x], axis=layer.dim)
 
 
-@converts(Dropout, Identity)
+@converts(Dropout, Dropout2d, Identity)
 def identity(g, layer, x, shape, where):
     return g.op("Identity", [x])
 

@@ -5,7 +5,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from . import attention, cells, elementwise, recurrent, sequence, spatial, structure  # noqa: F401  (the converters)
+from . import attention, cells, elementwise, recurrent, sequence, spatial, structure, vision  # noqa: F401  (converters)
 from .graph import GraphBuilder, convert
 
 

@@ -7,6 +7,7 @@
     gradients gradient norm per layer over the steps (log scale), one panel per run
     boundary  the decision boundary of a model with two input features
     confusion the confusion matrix as a picture
+    images    rows of images: training batches before / after their transforms, inputs / reconstructions
     sweep     a sweep's optimization history and each parameter against the metric
 """
 from .backend import PlotError, pyplot
@@ -15,4 +16,5 @@ from .curves import plot_curves
 from .gradients import plot_gradients
 from .boundary import plot_boundary
 from .confusion import plot_confusion
+from .images import plot_image_rows
 from .sweep import plot_sweep

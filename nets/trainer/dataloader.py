@@ -16,10 +16,20 @@ many batches were handed out, and iterating again after a ``break``
 continues that epoch (a finished epoch starts the next one). ``state_dict()``
 / ``load_state_dict()`` hold that order, position, the epoch count and the
 generator's state.
+
+``augment`` (a list of nets.augment transforms, or an Augment) transforms each
+batch's X as it is handed out, drawing from the same generator after the
+epoch's order: a run is reproducible bit for bit, and a loader restored from
+``state_dict()`` continues the very stream (the generator's state is saved
+between batches). When y is X itself (a net whose target is its input), the
+transforms that move pixels move the target batch too; noise and cutout
+change the input alone (a denoising autoencoder). Only the training loader
+gets transforms: validation, test and predicted data never do.
 """
 import numpy as np
 
 from ...layers import get_rng
+from ..augment import Augment
 
 
 def _check_rows(X, y):
@@ -36,9 +46,10 @@ class DataLoader:
 
     rng: a np.random.Generator, an int seed, or None for a generator seeded
     from the package generator (``layers.seed``) when the loader is made.
+    augment: transforms applied to each batch's X (see the module docstring).
     """
 
-    def __init__(self, X, y=None, batch_size=32, shuffle=False, drop_last=False, rng=None):
+    def __init__(self, X, y=None, batch_size=32, shuffle=False, drop_last=False, rng=None, augment=None):
         X = np.asarray(X) if isinstance(X, (list, tuple)) else X
         y = np.asarray(y) if isinstance(y, (list, tuple)) else y
         _check_rows(X, y)
@@ -53,6 +64,12 @@ class DataLoader:
             rng = np.random.default_rng(get_rng().integers(2 ** 63))
         self.rng = get_rng(rng)
         self.epoch, self.pos, self.order = 0, 0, None
+        self.augment = Augment(augment or ())
+        if self.augment:
+            try:
+                self.augment.check(X.shape[1:])
+            except ValueError as e:
+                raise ValueError(f"DataLoader: {e}") from None
 
     @property
     def num_samples(self):
@@ -75,8 +92,17 @@ class DataLoader:
         while self.pos < nb:
             idx = self.batch_indices(self.pos)
             self.pos += 1
-            yield self.X[idx] if self.y is None else (self.X[idx], self.y[idx])
+            yield self._batch(idx)
         self.epoch, self.pos, self.order = self.epoch + 1, 0, None
+
+    def _batch(self, idx):
+        X = self.X[idx]                          # a copy: transforms may change it in place
+        if not self.augment:
+            return X if self.y is None else (X, self.y[idx])
+        if self.y is self.X:                     # the target is the input: pixels move together
+            return self.augment(X, self.rng, target=self.X[idx])
+        X = self.augment(X, self.rng)
+        return X if self.y is None else (X, self.y[idx])
 
     def state_dict(self):
         """epoch, pos (batches handed out this epoch), order (None before the epoch starts), rng state."""
@@ -101,5 +127,6 @@ class DataLoader:
             self.rng.bit_generator.state = state["rng"]
 
     def __repr__(self):
+        aug = f", augment={self.augment.transforms!r}" if self.augment else ""
         return (f"DataLoader({len(self.X)} samples, batch_size={self.batch_size}, shuffle={self.shuffle}, "
-                f"drop_last={self.drop_last}, {len(self)} batches)")
+                f"drop_last={self.drop_last}, {len(self)} batches{aug})")

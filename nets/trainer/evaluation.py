@@ -5,7 +5,7 @@ is restored after).
 Accuracy needs a ``task`` that turns labels into the loss's targets and
 outputs into correct counts. A config's experiment has one (nets.builders.Task);
 from Python, ``LabelTask`` is the default: targets are given as they are, and
-accuracy is the argmax for CrossEntropy / NLL on integer labels, or the
+accuracy is the argmax for CrossEntropy / NLL / MultiMargin on integer labels, or the
 output thresholded (0.5, or 0 for BCEWithLogits) for one output of BCE /
 BCEWithLogits; otherwise (MSE, ...) there is no accuracy.
 """
@@ -18,7 +18,7 @@ class LabelTask:
     """The task of a net trained from Python: targets as given, accuracy where the loss implies one."""
 
     def __init__(self, loss):
-        self.argmax = isinstance(loss, (losses.CrossEntropy, losses.NLL))
+        self.argmax = bool(getattr(loss, "takes_labels", False))
         self.threshold = 0.0 if isinstance(loss, losses.BCEWithLogits) else (
             0.5 if isinstance(loss, losses.BCE) else None)
 
@@ -58,7 +58,15 @@ def evaluate(net, loss, data=None, batch_size: int = 1000, task=None) -> tuple:
     return _evaluate(net, loss, X, Y, batch_size, task or LabelTask(loss))
 
 
+def refuse_per_sample(loss, who):
+    """ValueError when ``loss`` has reduction='none' (per-sample values, no single number)."""
+    if getattr(loss, "reduction", None) == "none":
+        raise ValueError(f"{who}: the loss {loss!r} gives per-sample values (reduction='none'); "
+                         f"training and evaluation need reduction 'mean' or 'sum'")
+
+
 def _evaluate(net, loss, X, y, batch_size, task):
+    refuse_per_sample(loss, "evaluate")
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"evaluate: batch_size must be an integer >= 1, got {batch_size!r}")
     if not len(X):

@@ -5,8 +5,11 @@
     history[-1]["val_accuracy"], history.as_dict()["train_loss"], history.result.status
 
 ``train`` and ``val`` are (X, y) tuples or DataLoaders; a tuple is batched
-with ``batch_size``, ``shuffle``, ``drop_last`` and ``rng`` (these apply to
-tuples only). The other settings are the Trainer's (nets.trainer.settings):
+with ``batch_size`` (default 32; "full", and the default for an optimizer
+that takes a closure such as LBFGS: the whole set as one batch), ``shuffle``,
+``drop_last``, ``rng`` and ``augment`` (training transforms, nets.augment: a list
+of them; these apply to tuples only, a DataLoader brings its own). The other
+settings are the Trainer's (nets.trainer.settings):
 accumulate, clip_norm, clip_value, val_interval, eval_batch_size,
 early_stopping, checkpoint_every, monitor, schedule_interval, progress.
 
@@ -28,16 +31,26 @@ from pathlib import Path
 
 from .. import checkpoint
 from .dataloader import DataLoader
+from .closure_step import needs_closure
 from .loop import Trainer
 
 
-def fit(net, loss, optimizer, train, val=None, *, epochs=10, batch_size=32, shuffle=True, drop_last=False,
-        rng=None, schedule=None, callbacks=(), out=None, resume=False, task=None, log=print, **settings) -> "History":
+def fit(net, loss, optimizer, train, val=None, *, epochs=10, batch_size=None, shuffle=True, drop_last=False,
+        rng=None, augment=None, schedule=None, callbacks=(), out=None, resume=False, task=None, log=print,
+        **settings) -> "History":
     """Train and return the History (one dict per epoch; ``.result``: the Result)."""
     if not isinstance(train, DataLoader):
         if not isinstance(train, (tuple, list)) or len(train) != 2:
             raise TypeError(f"fit: train must be an (X, y) tuple or a nets.DataLoader, got {type(train).__name__}")
-        train = DataLoader(train[0], train[1], batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, rng=rng)
+        if batch_size is None:
+            batch_size = "full" if needs_closure(optimizer) else 32
+        if batch_size == "full":
+            batch_size = max(len(train[0]), 1)
+        train = DataLoader(train[0], train[1], batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, rng=rng,
+                           augment=augment)
+    elif augment is not None:
+        raise TypeError("fit: augment= applies to an (X, y) tuple; a DataLoader brings its own "
+                        "(DataLoader(..., augment=...))")
     trainer = Trainer(net, loss, optimizer, schedule, out=out, callbacks=callbacks, task=task, log=log,
                       epochs=epochs, **settings)
     log = trainer.log           # under MPI: rank 0's alone

@@ -1,11 +1,12 @@
 """Training an experiment built from a config (nets.build.Experiment): its
 settings (the ``train`` section; a bad value is a ConfigError naming the
-entry), its training DataLoader (order seeded by ``seed``, the generator a
-checkpoint calls "data"), its validation split, and the callbacks its
-``train.log`` (TensorBoard) and ``train.monitor`` (Diagnostics) ask for."""
+entry), its training DataLoader (order and ``data.augment`` transforms seeded
+by ``seed``, the generator a checkpoint calls "data"), its validation split, and
+the callbacks its ``train.log`` (TensorBoard) and ``train.monitor`` (Diagnostics)
+ask for."""
 import numpy as np
 
-from ..config import ConfigError, config_hash
+from ..config import ConfigError, batch_size_of, config_hash
 from .dataloader import DataLoader
 from ..diagnostics import Diagnostics
 from .settings import check_settings, from_config
@@ -58,10 +59,11 @@ class FromExperiment:
         self._setup(exp.net, exp.loss, exp.optimizer, exp.schedule, settings, run_dir, exp.task, cfg,
                     config_hash(cfg), log, callbacks)
         t, n = cfg["train"], len(d.X_train)
-        if t["drop_last"] and n < t["batch_size"]:
-            raise ConfigError(f"{t['batch_size']} is larger than the {n} training samples, and drop_last is on",
+        bs = batch_size_of(t, n)
+        if t["drop_last"] and n < bs:
+            raise ConfigError(f"{bs} is larger than the {n} training samples, and drop_last is on",
                               ("train", "batch_size"))
         self.exp = exp
-        self.train_data = DataLoader(d.X_train, d.y_train, t["batch_size"], t["shuffle"], t["drop_last"],
-                                     rng=np.random.default_rng([int(cfg["seed"]), 7]))
+        self.train_data = DataLoader(d.X_train, d.y_train, bs, t["shuffle"], t["drop_last"],
+                                     rng=np.random.default_rng([int(cfg["seed"]), 7]), augment=exp.augment)
         self.val_data = (d.X_val, d.y_val)

@@ -36,8 +36,9 @@ from ..config import config_hash
 from .dataloader import DataLoader
 from ..distributed import DataParallel, world
 from .callbacks import PeriodicCheckpoint, call, checked
+from .closure_step import ClosureStep, check_closure_settings, needs_closure
 from .epoch_end import EpochEnd
-from .evaluation import LabelTask, _arrays
+from .evaluation import LabelTask, _arrays, refuse_per_sample
 from .from_config import FromExperiment
 from .metrics_log import MetricsLog
 from .outcome import Diverged, History, diverged_message, kept_text
@@ -47,7 +48,7 @@ from .step import group_share, update
 from .stopping import Stopping
 
 
-class Trainer(Stopping, FromExperiment, EpochEnd, RunState):
+class Trainer(Stopping, FromExperiment, EpochEnd, ClosureStep, RunState):
     """Trains ``net`` on ``loss`` with ``optimizer`` (and ``schedule``); the
     settings are nets.trainer.settings' (epochs, accumulate, clip_norm, ...).
     ``out``: the run folder (None: nothing is written); ``task``: how labels
@@ -58,7 +59,9 @@ class Trainer(Stopping, FromExperiment, EpochEnd, RunState):
     communicator (default ``nets.distributed.world()``: MPI under a launcher,
     else one process); with several ranks the batches are global batches
     shared among them (nets.distributed.data_parallel), and only rank 0
-    writes files, logs and shows progress."""
+    writes files, logs and shows progress. An optimizer that takes a closure
+    (LBFGS) trains on the full batch, one ``step(closure)`` per epoch
+    (nets.trainer.closure_step); the progress bar then counts function evaluations."""
 
     def __init__(self, net, loss=None, optimizer=None, schedule=None, *, out=None, callbacks=(), task=None,
                  config=None, log=print, comm=None, **settings):
@@ -72,6 +75,7 @@ class Trainer(Stopping, FromExperiment, EpochEnd, RunState):
     def _setup(self, net, loss, optimizer, schedule, settings, out, task, config, hash_, log, callbacks):
         if loss is None or optimizer is None:
             raise TypeError("Trainer: needs net, loss and optimizer")
+        refuse_per_sample(loss, "Trainer")
         if not hasattr(self, "dist"):
             self.dist = DataParallel(world())
         RunState.__init__(self, net, optimizer, schedule, out, config, hash_ or settings_hash(settings))
@@ -126,6 +130,11 @@ class Trainer(Stopping, FromExperiment, EpochEnd, RunState):
             raise ValueError("Trainer.fit: the training DataLoader has no targets (y=None)")
         if len(loader) == 0:
             raise ValueError(f"Trainer.fit: the training data has no batch ({loader.num_samples} samples)")
+        if needs_closure(self.optimizer) and self.exp is None:
+            problems = check_closure_settings(self.optimizer, self.t, loader.batch_size, loader.num_samples)
+            if problems:
+                key, text = problems[0]
+                raise ValueError(f"Trainer.fit: {key}: {text}")
         return loader
 
     def fit(self, train=None, val=None):
@@ -184,16 +193,34 @@ class Trainer(Stopping, FromExperiment, EpochEnd, RunState):
         n, bs, nb = loader.num_samples, loader.batch_size, len(loader)
         k = t["accumulate"]
         per_step = sched is not None and t["schedule_interval"] == "step"
+        closure = needs_closure(opt)
         net.train()
         while st["epoch"] < t["epochs"]:
             epoch = st["epoch"]
-            bar = tqdm(total=nb, initial=loader.pos, desc=f"epoch {epoch + 1}/{t['epochs']}", leave=False,
-                       unit="batch", disable=None if self.progress else True, file=sys.stderr)
+            bar = tqdm(total=None if closure else nb, initial=0 if closure else loader.pos,
+                       desc=f"epoch {epoch + 1}/{t['epochs']}", leave=False, unit="eval" if closure else "batch",
+                       disable=None if self.progress else True, file=sys.stderr)
             try:
                 group_start = loader.pos
                 for xb, yb in loader:
                     b = loader.pos - 1
                     xb, yb = self.dist.local(xb, yb)       # this rank's share of the global batch
+                    if closure:             # LBFGS: step(closure) on the full batch, as often as it asks
+                        value, loss_sum, count, stop = self._closure_step(
+                            xb, yb, bar, f"epoch {epoch + 1}, batch {b + 1}/{nb}")
+                        st["loss_sum"] += loss_sum
+                        st["loss_count"] += count
+                        self._last_batch = (xb, yb)
+                        st["step"] += 1
+                        st["pos"] = b + 1
+                        st["last_lr"] = opt.lr
+                        if per_step:
+                            sched.step(value) if sched.needs_metric else sched.step()
+                        call(self.callbacks, "on_step_end", self, value)
+                        if self._stop if self.dist.size == 1 else stop:
+                            self._stop = True
+                            return self._interrupted(f"at step {st['step']} (epoch {epoch + 1})")
+                        continue
                     value = loss.forward(net.forward(xb), task.targets(yb))
                     value, loss_sum, count, nonfinite, stop = self.dist.sync_batch(value, len(yb), self._stop)
                     if nonfinite:

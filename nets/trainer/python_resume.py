@@ -6,10 +6,11 @@ rebuild the rest of it without the script and continue it bit for bit:
         "optimizer": optim.spec.optimizer_entry (class, arguments, parameter groups by name)
         "schedule":  a config's schedule entry, or null
         "settings":  the Trainer's settings (nets.trainer.settings), without progress
-        "loader":    the training DataLoader's batch_size, shuffle, drop_last
+        "loader":    the training DataLoader's batch_size, shuffle, drop_last; its augment (the transforms'
+                     config entries) and target_is_input (y was X itself), where it has them
         "data", "val": fingerprints of the training / validation arrays (or null):
                      samples, sample shape and dtype of X and y, and a SHA-256 of their bytes
-        "imports":   modules outside kubik that define the optimizer's or schedule's class
+        "imports":   modules outside kubik that define the optimizer's, schedule's or a transform's class
         "why":       what cannot be rebuilt from the command line (empty: it can), e.g.
                      a user's callbacks (they live in the script) or an unregistered optimizer
     }
@@ -56,14 +57,19 @@ def describe_resume(trainer, loader, val):
     """The ``resume`` record of ``trainer`` training on ``loader`` (validating on ``val``: (X, y) or None)."""
     why = []
     opt, sched, t = trainer.optimizer, trainer.schedule, trainer.t
+    transforms = list(getattr(loader, "augment", None) or ())
     record = {
         "optimizer": _entry(lambda: optimizer_entry(opt, trainer.net), "optimizer", why),
         "schedule": None if sched is None else _entry(lambda: schedule_entry(sched), "schedule", why),
         "settings": {k: v for k, v in t.items() if k != "progress"},
         "loader": {"batch_size": loader.batch_size, "shuffle": loader.shuffle, "drop_last": loader.drop_last},
         "data": fingerprint(loader.X, loader.y), "val": None if val is None else fingerprint(*val),
-        "imports": _user_modules(opt, sched, getattr(sched, "after", None)),
+        "imports": _user_modules(opt, sched, getattr(sched, "after", None), *transforms),
     }
+    if transforms:
+        record["loader"]["augment"] = _entry(lambda: loader.augment.specs(), "training transforms (augment)", why)
+    if getattr(loader, "y", None) is loader.X:
+        record["loader"]["target_is_input"] = True
     if type(loader) is not DataLoader:
         why.append(f"the training data comes from a {type(loader).__name__} (a DataLoader subclass of the script)")
     user = trainer.callbacks[1:] if t["checkpoint_every"] else trainer.callbacks   # [0]: PeriodicCheckpoint
