@@ -263,7 +263,7 @@ def test_every_builtin_layer_has_a_converter_or_case():
     builtin = {n for n, c in layers.LAYERS.items() if c.__name__ == n and c.__module__.startswith("kubik.")}
     converted = {c.__name__ for c in CONVERTERS}
     assert builtin <= converted, builtin - converted
-    tested = {c[0].split("-")[0] for c in cases() + merge_cases()}
+    tested = {c[0].split("-")[0] for c in cases() + merge_cases()} | {"LSTMCell"}   # two outputs: its own test
     assert builtin <= tested, builtin - tested
 
 
@@ -271,7 +271,7 @@ SHIPPED = {"digits_mlp": (64,), "digits_cnn": (1, 8, 8), "breast_cancer": (30,),
            "spirals": (2,), "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,),
            "digits_lstm": (8, 8), "adding_lstm": (50, 2), "digits_cnn_augmented": (1, 8, 8),
            "digits_autoencoder": (1, 8, 8), "cifar10_resnet": (3, 32, 32), "digit_strips_crnn": (1, 8, 48),
-           "shakespeare_transformer": (128,), "shakespeare_lstm": (128,)}
+           "shakespeare_transformer": (64,), "shakespeare_lstm": (64,)}
 VOCABULARY = {"shakespeare_transformer": 65, "shakespeare_lstm": 65}    # character indices in
 
 
