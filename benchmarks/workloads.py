@@ -65,11 +65,25 @@ def _ctc(spec, seed):
     return Runner(step, make_data(spec, seed), None)
 
 
-def build(spec, seed=0):
+def as_graph(seq):
+    """The layers of the Sequential ``seq`` wired as a plain chain in a nets.Graph
+    (nodes n0, n1, ...): the same computation, for measuring what the Graph costs."""
+    g = nets.Graph(inputs=["x"])
+    prev = "x"
+    for i, layer in enumerate(seq):
+        g.add(f"n{i}", layer, prev)
+        prev = f"n{i}"
+    return g
+
+
+def build(spec, seed=0, graph=False):
+    """The workload's Runner; ``graph``: its layers as a chain in a nets.Graph instead of a Sequential."""
     layers.seed(seed)
     if spec.kind == "ctc":
         return _ctc(spec, seed)
     net = _model(spec)
+    if graph:
+        net = as_graph(net)
     n = threads.configured()
     if n is not None:   # as nets.build does: BLAS at one thread beside sample-parallel layers
         kubik.set_num_threads(n, blas=threads.blas_threads_for(net, n, spec.input_shape, spec.batch))

@@ -11,6 +11,7 @@ from .gaussian_nll import GaussianNLL
 from .margin_ranking import MarginRanking
 from .cosine_embedding import CosineEmbedding
 from .triplet_margin import TripletMargin
+from .contrastive import Contrastive
 from .multi_margin import MultiMargin
 from .gradcheck import gradcheck_loss
 from .ctc import CTC

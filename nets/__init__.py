@@ -1,7 +1,7 @@
 """kubik nets: containers, building nets from configs, training, checkpoints,
 data sets and the ``kubik`` command line.
 
-    containers/              Sequential, Residual, Concat; a container as a config entry
+    containers/              Sequential, Residual, Concat, Graph; a container as a config entry
     config/                  YAML configs: schema, loading with line numbers, --set, ConfigError
     datasets/                bundled, synthetic and file data sets (CIFAR-10's binary batches too); splits, scaling
     augment/                 transforms of training batches (RandomCrop, RandomFlip, ...; data.augment)
@@ -20,17 +20,20 @@ data sets and the ``kubik`` command line.
 """
 from .containers import Sequential
 from .containers import Concat, Residual
+from .containers import Graph, GraphError
 from .config import ConfigError
 from .config import load as load_config
 from .build import build as build_experiment
 from .build import summary_table
 from .builders.summary import summary
 from .datasets import DATASETS
+from .datasets.inputs import Inputs
 from . import augment
 from .augment import TRANSFORMS
 from .trainer import Trainer, evaluate
 from .trainer.dataloader import DataLoader
 from .trainer.fit import fit
+from .trainer.output_losses import OutputLosses
 from .trainer import Callback, Diverged, History, TensorBoard, predict
 from .inference import Model, load
 from .diagnostics import Diagnostics

@@ -3,13 +3,15 @@ input sizes inferred from the data's per-sample shape), the loss, the
 ``Task`` that relates labels to the loss, the optimizer and the schedule.
 The pieces are built by nets.builders."""
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import layers
 from ..layers import Layer
 from ..layers.runtime.threads import blas_threads_for, resolve_threads, set_num_threads
 
 from .config import ConfigError, batch_size_of
+from .containers.graph import Graph
+from .builders.task import build_graph_loss, graph_task
 from .builders import (CHILD_KEYS, CONTAINERS, LAYER_ARGS, Row, Task, build_layer, build_loss,  # noqa: F401
                        build_model, build_optimizer, build_schedule, check_args, fill_defaults, loader_args,
                        resolve, summary_table)
@@ -31,6 +33,28 @@ class Experiment:
     optimizer: object
     schedule: object
     augment: object = None     # nets.augment.Augment of the training batches (data.augment)
+    warnings: list = field(default_factory=list)    # ConfigErrors that only warn (a graph's unused node)
+
+
+def loss_and_task(cfg, net, out_shape, num_classes, target_shape):
+    """(loss, task) of a config's net with output shape(s) ``out_shape``: a plain loss
+    and Task for one output; for a graph with several outputs or a list of losses,
+    OutputLosses and a GraphTask."""
+    outputs = net.outputs if isinstance(net, Graph) else ["output"]
+    loss = build_loss(cfg["loss"], len(outputs))
+    if isinstance(net, Graph) and (len(outputs) > 1 or isinstance(cfg["loss"], list)):
+        loss = build_graph_loss(cfg["loss"], loss, outputs)
+        shapes = out_shape if isinstance(out_shape, list) else [out_shape]
+        return loss, graph_task(loss, shapes, num_classes, target_shape)
+    if isinstance(loss, list):
+        raise ConfigError("a list of losses is for a graph with outputs: [...]; this model has one output",
+                          ("loss",))
+    if isinstance(net, Graph):
+        where = ("model", "outputs")
+    else:
+        last = len(cfg["model"]) - 1
+        where = entry_path(cfg["model"][last], ("model", last))
+    return loss, Task(loss, out_shape, num_classes, target_shape, where)
 
 
 def build(cfg: dict, data=None) -> "Experiment":
@@ -46,19 +70,22 @@ def build(cfg: dict, data=None) -> "Experiment":
             cfg["data"]["path"] = os.path.abspath(os.path.expanduser(cfg["data"]["path"]))
         if cfg["data"]["name"] in CHARACTER_SETS and data.classes:   # the vocabulary travels in config.yaml and checkpoints
             cfg["data"]["vocab"] = "".join(data.classes)
+    if cfg["data"].get("augment") and data.input_names is not None:
+        raise ConfigError(f"the transforms take one input array; these data have {len(data.input_names)} inputs "
+                          f"({', '.join(data.input_names)})", ("data", "augment"))
     augment = build_augment(cfg["data"].get("augment"), data.input_shape)
     layers.seed(cfg["seed"])
-    net, rows, out_shape = build_model(cfg["model"], data.input_shape)
-    loss = build_loss(cfg["loss"])
-    last = len(cfg["model"]) - 1
-    where = entry_path(cfg["model"][last], ("model", last))
-    task = Task(loss, out_shape, data.num_classes, data.y_train.shape[1:], where)
+    warnings = []
+    net, rows, out_shape = build_model(cfg["model"], data.input_shape, data.input_names, warnings)
+    if isinstance(net, Graph) and data.input_names is not None:
+        data.select_inputs(net.inputs)          # the data's inputs in the graph's order (mapped by name)
+    loss, task = loss_and_task(cfg, net, out_shape, data.num_classes, data.y_train.shape[1:])
     threads = resolve_threads(cfg["train"]["threads"], net.num_parameters())
     blas = blas_threads_for(net, threads, data.input_shape, batch_size_of(cfg["train"], len(data.X_train)))
     cfg["train"]["threads"] = set_num_threads(threads, blas=blas)
     net.flatten_parameters()  # fused optimizer updates over one flat buffer (layers/runtime/flat.py)
     opt = build_optimizer(cfg["optimizer"], net)
     sched = build_schedule(cfg["schedule"], opt)
-    exp = Experiment(cfg, data, net, rows, loss, task, opt, sched, augment)
+    exp = Experiment(cfg, data, net, rows, loss, task, opt, sched, augment, warnings)
     net.preprocessing = describe_preprocessing(exp)   # stored in every checkpoint (nets.inference.preprocessing)
     return exp

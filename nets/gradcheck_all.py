@@ -33,7 +33,17 @@ EXAMPLE_ARGS.update(hidden_size=3, num_embeddings=6, embedding_dim=3, num_groups
 # Upsample needs one of size and scale_factor (both optional in its signature).
 EXAMPLES = {"Embedding": lambda: (layers.Embedding(6, 3, rng=0), np.array([[0, 5, 2], [2, 2, 1], [4, 3, 3]])),
             "Upsample": lambda: (layers.Upsample(scale_factor=1.5, mode="bilinear"), _input((2, 4, 3))),
-            "TransformerEncoderLayer": lambda: (layers.TransformerEncoderLayer(4, 2, 6, rng=0), _input((3, 4)))}
+            "TransformerEncoderLayer": lambda: (layers.TransformerEncoderLayer(4, 2, 6, rng=0), _input((3, 4))),
+            "Graph": lambda: _graph_example()}
+
+
+def _graph_example():
+    """A small graph whose paths fork and meet: x -> Linear, Tanh -> Linear; their sum."""
+    from .containers.graph import Graph
+    g = Graph(inputs=["x"], outputs=["sum"])
+    g.add("a", Linear(5, 4, rng=0), "x").add("t", Tanh(), "x").add("b", Linear(5, 4, rng=1), "t")
+    g.add("sum", layers.Add(), ["a", "b"])
+    return g, _input(SHAPES[0])
 BATCH = 3
 
 

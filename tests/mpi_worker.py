@@ -8,7 +8,8 @@ weights to OUT/rank<r>.npz.
 
 KIND: mlp (Linear-Tanh-Linear), bn (with BatchNorm1d and Dropout), syncbn
 (SyncBatchNorm in place of BatchNorm1d), plainbn (BatchNorm1d, no Dropout:
-the reference of syncbn). The global batch is 10 over 58 samples, so 3
+the reference of syncbn), graph (a Graph: two inputs through a shared
+encoder, two outputs under weighted losses). The global batch is 10 over 58 samples, so 3
 ranks get uneven shards (4, 3, 3; the last batch of 8: 3, 3, 2).
 """
 import argparse
@@ -20,6 +21,17 @@ import time
 import numpy as np
 
 from kubik import layers, losses, nets, optim
+
+
+def graph(dtype):
+    """Two inputs through one shared encoder, two outputs (logits, aux) under two weighted losses."""
+    layers.seed(0)
+    enc = nets.Sequential(layers.Linear(8, 16, dtype=dtype), layers.Tanh())
+    g = nets.Graph(inputs=["x1", "x2"], outputs=["logits", "aux"])
+    g.add("e1", enc, "x1").add("e2", enc, "x2").add("cat", layers.Concatenate(), ["e1", "e2"])
+    g.add("logits", layers.Linear(32, 3, dtype=dtype), "cat").add("aux", layers.Linear(16, 3, dtype=dtype), "e2")
+    loss = nets.OutputLosses([(losses.CrossEntropy(), "logits"), (losses.CrossEntropy(), "aux", 0.3)], g.outputs)
+    return g.set_propagate_down(False), loss
 
 
 def model(kind, dtype):
@@ -81,12 +93,15 @@ def main():
     y = (X @ rng.standard_normal((8, 3))).argmax(1)
     Xv = rng.standard_normal((13, 8)).astype(dtype)
     yv = (Xv @ rng.standard_normal((8, 3))).argmax(1)
-    net = model(a.kind, dtype)
+    net, loss = graph(dtype) if a.kind == "graph" else (model(a.kind, dtype), losses.CrossEntropy())
+    if a.kind == "graph":       # two inputs: a second block of features per sample
+        X, Xv = (X, np.random.default_rng(2).standard_normal(X.shape).astype(dtype)), \
+            (Xv, np.random.default_rng(3).standard_normal(Xv.shape).astype(dtype))
     opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9) if a.kind != "mlp" else optim.SGD(net.parameters(), lr=0.2)
     callbacks = [Crash(a.crash_rank)] if a.crash_rank is not None else []
     callbacks += [Crash(a.kill_rank, kill=True)] if a.kill_rank is not None else []
     callbacks += [StopOnRoot(a.stop_step)] if a.stop_step is not None else []
-    history = nets.fit(net, losses.CrossEntropy(), opt, (X, y), val=(Xv, yv), epochs=a.epochs, batch_size=a.batch,
+    history = nets.fit(net, loss, opt, (X, y), val=(Xv, yv), epochs=a.epochs, batch_size=a.batch,
                        rng=5, clip_norm=1.0, progress=False, accumulate=a.accumulate, out=a.run, resume=a.resume, callbacks=callbacks,
                        log=lambda *x: None)
     comm = nets.distributed.world()

@@ -123,3 +123,19 @@ def test_cells_from_a_config():
     net, _, shape = nets.build.build_model([{"GRUCell": {"hidden_size": 6}}, {"Linear": {"out_features": 2}}], (4,))
     assert shape == (2,) and net[0].input_size == 4
     assert net.spec()[0] == {"GRUCell": {"input_size": 4, "hidden_size": 6}}
+
+
+def test_cells_and_cross_attention_in_a_graph():
+    """A Graph wires a cell's states and an attention's keys by name; gradients of every
+    graph input and parameter check out (K and V from one input: their gradients add)."""
+    g = nets.Graph(inputs=["x", "h", "c", "memory"], outputs=["attn", "cell:1"])
+    g.add("cell", layers.LSTMCell(3, 4, rng=0), ["x", "h", "c"])
+    g.add("query", layers.Reshape(1, 4), "cell:0")                       # (N, 1, 4): one query per sample
+    g.add("attn", layers.MultiheadAttention(4, 2, rng=1), ["query", "memory", "memory"])
+    rng = np.random.default_rng(0)
+    X = (rng.standard_normal((2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4)),
+         rng.standard_normal((2, 5, 4)))
+    out, c1 = g.forward(*X)
+    assert out.shape == (2, 1, 4) and c1.shape == (2, 4)
+    result = layers.gradcheck(g, X, raise_on_fail=False)
+    assert result.ok, str(result)

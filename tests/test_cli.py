@@ -45,6 +45,7 @@ SHORT["breast_cancer_lbfgs"] = ["train.epochs=2"]                               
 SHORT.update({"digit_strips_crnn": ["train.epochs=1", "data.n_train=300", "data.n_test=50"],       # issue 27
               "shakespeare_transformer": ["train.epochs=1", "data.step=4000"],
               "shakespeare_lstm": ["train.epochs=1", "data.step=4000"]})
+SHORT.update({"digits_inception": ["train.epochs=1"], "digits_siamese": ["train.epochs=1"]})   # graphs (issue 24)
 
 
 def test_every_shipped_config_is_tested():

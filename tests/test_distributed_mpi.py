@@ -113,6 +113,20 @@ def test_two_ranks_float64_match_one_process_bitwise(tmp):
         "0.weight"]), "training changed nothing: the comparison would prove nothing"
 
 
+def test_a_graph_with_two_inputs_two_outputs_and_a_shared_layer_trains_data_parallel(tmp):
+    # As above, for a Graph fed Inputs and trained on OutputLosses. The shared encoder's gradient
+    # is the sum of its two uses, so the sums associate differently: (a1 + b1) + (a2 + b2) over
+    # the ranks, ((a1 + b1) + a2) + b2 accumulated in one process: equal to rounding.
+    micro = _train(tmp / "gmicro", "graph", "float64", None, "--batch", "5", "--accumulate", "2", "--samples", "60")[0]
+    two = _train(tmp / "gtwo", "graph", "float64", 2, "--samples", "60")
+    _same_on_every_rank(two)
+    assert {"e1.0.weight", "logits.weight", "aux.weight"} <= set(micro)
+    for k, v in _weights(micro).items():
+        np.testing.assert_allclose(two[0][k], v, rtol=1e-12, atol=1e-15, err_msg=k)
+    start = _train(tmp / "ginit", "graph", "float64", None, "--epochs", "1", "--samples", "60")[0]
+    assert not np.array_equal(start["e1.0.weight"], micro["e1.0.weight"])
+
+
 def test_three_ranks_uneven_shards_and_accumulation_float32_match_one_process(tmp):
     # accumulate 2: groups of 20 samples (7+7+6 a rank); the last group is one short batch of 8 (3+3+2)
     one = _train(tmp / "one32", "mlp", "float32", None, "--accumulate", "2")[0]

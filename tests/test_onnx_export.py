@@ -41,13 +41,27 @@ def run_onnx(model_proto, X):
 
 
 def assert_same(net, input_shape, batch=4, seed=0, X=None):
+    """kubik and onnxruntime agree (1e-5 relative, float32); ``input_shape`` a list of shapes
+    for several inputs, fed by the graph's input names (input_0, ... for a chain)."""
     net.eval()
-    if X is None:
-        X = np.random.default_rng(seed).standard_normal((batch,) + tuple(input_shape)).astype(np.float32)
-    ref = net.forward(X)
-    got = run_onnx(export_net(net, input_shape), X)
-    assert got.shape == ref.shape and got.dtype == np.float32
-    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5 * max(1.0, float(np.abs(ref).max())))
+    if isinstance(input_shape, list):
+        Xs = [np.random.default_rng(seed + i).standard_normal((batch,) + tuple(s)).astype(np.float32)
+              for i, s in enumerate(input_shape)]
+        model = export_net(net, input_shape)
+        sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        got = sess.run(None, {i.name: X for i, X in zip(model.graph.input, Xs)})
+        ref = net.forward(*Xs)
+    else:
+        if X is None:
+            X = np.random.default_rng(seed).standard_normal((batch,) + tuple(input_shape)).astype(np.float32)
+        ref = net.forward(X)
+        got = ort.InferenceSession(export_net(net, input_shape).SerializeToString(),
+                                   providers=["CPUExecutionProvider"]).run(None, {"input": X})
+    ref = ref if isinstance(ref, tuple) else (ref,)
+    assert len(got) == len(ref)
+    for g, r in zip(got, ref):
+        assert g.shape == r.shape and g.dtype == np.float32
+        np.testing.assert_allclose(g, r, rtol=1e-5, atol=1e-5 * max(1.0, float(np.abs(r).max())))
 
 
 def trained_bn(cls, C, shape):
@@ -217,7 +231,8 @@ def test_layer_matches_onnxruntime(case):
 
 
 def merge_cases():
-    """Layers with several inputs: (name, factory, per-sample input shapes)."""
+    """Layers with several inputs, and graphs: (name, factory, per-sample input shape(s))."""
+    import cases_graph as G
     img = [(3, 5, 5), (2, 5, 5)]
     return [
         ("Add", L.Add, [(6,), (6,), (6,)]), ("Multiply", L.Multiply, [(3, 4), (3, 4)]),
@@ -229,6 +244,11 @@ def merge_cases():
          [(5, 8), (5, 8), (5, 8)]),
         ("RNNCell-state", lambda: L.RNNCell(5, 4, rng=0), [(5,), (4,)]),
         ("GRUCell-state-nobias", lambda: L.GRUCell(5, 4, bias=False, rng=0), [(5,), (4,)]),
+        ("Graph-fan-out-in", G.fan_out_in, (5,)),
+        ("Graph-two-inputs-two-outputs", G.two_inputs_two_outputs, [(4,), (2,)]),
+        ("Graph-shared-twice", G.shared_twice, [(4,), (4,)]),
+        ("Graph-node-outputs", G.node_outputs, (4,)),
+        ("Graph-inside-sequential", G.nested, (5,)),
     ]
 
 
@@ -249,14 +269,19 @@ def test_lstm_cell_two_outputs_match_onnxruntime(states):
 def test_merge_layer_matches_onnxruntime(case):
     name, make, shapes = case
     net = make().eval()
-    Xs = [np.random.default_rng(i).standard_normal((4,) + s).astype(np.float32) for i, s in enumerate(shapes)]
-    ref = net.forward(*Xs)
-    model = export_net(net, shapes)
-    assert [i.name for i in model.graph.input] == [f"input_{i}" for i in range(len(shapes))]
-    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
-    got = sess.run(None, {f"input_{i}": X for i, X in enumerate(Xs)})[0]
-    assert got.shape == ref.shape
-    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
+    assert_same(net, shapes)
+    if isinstance(shapes, list):
+        names = [i.name for i in export_net(net, shapes).graph.input]
+        assert names == (list(net.inputs) if isinstance(net, nets.Graph) else [f"input_{i}" for i in range(len(shapes))])
+
+
+def test_a_shared_layer_is_stored_once_and_graph_outputs_keep_their_names():
+    import cases_graph as G
+    g = G.shared_twice()
+    model = export_net(g, [(4,), (4,)])
+    assert len(model.graph.initializer) == len(g.parameters())      # e1 and e2 read one set of weights
+    assert [o.name for o in export_net(G.two_inputs_two_outputs(), [(4,), (2,)]).graph.output] == ["y", "aux"]
+    assert [o.name for o in export_net(G.node_outputs().children()[1], (5,)).graph.output] == ["a", "b"]
 
 
 def test_every_builtin_layer_has_a_converter_or_case():
@@ -270,7 +295,8 @@ def test_every_builtin_layer_has_a_converter_or_case():
 SHIPPED = {"digits_mlp": (64,), "digits_cnn": (1, 8, 8), "breast_cancer": (30,), "breast_cancer_lbfgs": (30,),
            "spirals": (2,), "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,),
            "digits_lstm": (8, 8), "adding_lstm": (50, 2), "digits_cnn_augmented": (1, 8, 8),
-           "digits_autoencoder": (1, 8, 8), "cifar10_resnet": (3, 32, 32), "digit_strips_crnn": (1, 8, 48),
+           "digits_autoencoder": (1, 8, 8), "cifar10_resnet": (3, 32, 32),
+           "digits_inception": (1, 8, 8), "digits_siamese": [(1, 8, 8), (1, 8, 8)], "digit_strips_crnn": (1, 8, 48),
            "shakespeare_transformer": (64,), "shakespeare_lstm": (64,)}
 VOCABULARY = {"shakespeare_transformer": 65, "shakespeare_lstm": 65}    # character indices in
 
@@ -283,7 +309,7 @@ def test_every_shipped_config_is_listed():
 def test_shipped_config_matches_onnxruntime(name):
     cfg = normalize(yaml.safe_load((ROOT / "configs" / f"{name}.yaml").read_text()))
     layers.seed(0)
-    net, _, _ = build_model(cfg["model"], SHIPPED[name])
+    net, _, _ = build_model(cfg["model"], SHIPPED[name], ["x1", "x2"] if name == "digits_siamese" else None)
     X = None
     if name in VOCABULARY:
         X = np.random.default_rng(0).integers(0, VOCABULARY[name], (5,) + SHIPPED[name]).astype(np.float32)

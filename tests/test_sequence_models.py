@@ -154,7 +154,7 @@ def test_crnn_trains_evaluates_and_predicts_strings(tmp_path):
     import kubik as K
     model = K.load(run)
     assert model.task == "ctc" and len(model.predict(strips.X[:4])) == 4
-    with pytest.raises(ValueError, match="predict_proba: this model is a ctc model"):
+    with pytest.raises(ValueError, match="predict_proba: this model is a CTC model .its outputs are label sequences"):
         model.predict_proba(strips.X[:4])
     assert one_line_error(kubik("predict", run, tmp_path / "strips.npz", "--beam", "0")).endswith(
         "--beam must be >= 1, got 0")

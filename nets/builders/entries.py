@@ -8,13 +8,15 @@ children.
     - Sequential: [...]               # a container: a list of entries
     - Residual: {layers: [...], projection: {Conv2d: {...}}}   # children plus arguments
     - Concat: {layers: [[...], [...]], axis: 1}
+    - Graph: {inputs: [x], nodes: [...], outputs: [...]}   # layers wired by name (nets.builders.graph)
     - [...]                           # a bare list is a Sequential
 """
 from ..config import ConfigError, format_path
 
 # How a container hands its input shape to its children: "chain" (each child
-# gets the previous child's output) or "parallel" (every child gets the input).
-CONTAINERS = {"Sequential": "chain", "Residual": "chain", "Concat": "parallel"}
+# gets the previous child's output), "parallel" (every child gets the input) or
+# "graph" (its nodes say: nets.builders.graph).
+CONTAINERS = {"Sequential": "chain", "Residual": "chain", "Concat": "parallel", "Graph": "graph"}
 CHILD_KEYS = ("layers", "branches")
 LAYER_ARGS = ("projection",)     # container arguments that are layer entries, fed the container's input
 

@@ -14,6 +14,7 @@ it at the YAML line or ``--set`` (nets.cli.common.build_experiment).
 """
 from ..config import ConfigError, batch_size_of, format_path
 from ..trainer.closure_step import check_closure_settings, needs_closure
+from ..trainer.output_losses import OutputLosses
 from .entries import entry_path
 
 # loss -> (what its input must be, the layers that make it)
@@ -38,7 +39,11 @@ def _last_entry_path(model):
 
 
 def check_loss_fits(loss, net, model_cfg):
-    """ConfigError at ``loss`` if the loss cannot take what the model's last layer gives."""
+    """ConfigError at ``loss`` if the loss cannot take what the model's last layer gives
+    (a graph's losses: each on the node that produces its output)."""
+    if isinstance(model_cfg, dict):
+        _check_graph_losses(loss, net)
+        return
     name = type(loss).__name__
     if name not in NEEDS:
         return
@@ -48,6 +53,21 @@ def check_loss_fits(loss, net, model_cfg):
         where = format_path(_last_entry_path(model_cfg)) if model_cfg else "the model"
         raise ConfigError(f"{name} takes {want}, but the model ends in {last} ({where}); end it in "
                           f"{' or '.join(makers)}, or use {instead} on the raw scores", ("loss",))
+
+
+def _check_graph_losses(loss, graph):
+    terms = loss.terms if isinstance(loss, OutputLosses) else [(loss, [0], 1.0)]
+    for i, (term, idx, _) in enumerate(terms):
+        name = type(term).__name__
+        if name not in NEEDS:
+            continue
+        want, makers, instead = NEEDS[name]
+        output = graph.outputs[idx[0]]
+        last = type(last_leaf(graph[output.partition(":")[0]])).__name__
+        if last not in makers:
+            raise ConfigError(f"{name} takes {want}, but output {output!r} ends in {last}; end it in "
+                              f"{' or '.join(makers)}, or use {instead} on the raw scores",
+                              ("loss", i) if isinstance(loss, OutputLosses) and len(terms) > 1 else ("loss",))
 
 
 def check_batches(train_cfg, n_train):

@@ -15,6 +15,7 @@ from ..containers.sequential import Sequential
 from .arguments import call, check_args, lookup, strip_name
 from .entries import (CHILD_KEYS, LAYER_ARGS, container_flow, output_shape_of, parse_entry, prev_text, produced_by,
                       show_shape)
+from .graph import build_graph, is_graph
 from .leaf import build_leaf
 from .summary import Row
 
@@ -30,6 +31,10 @@ def build_layer(entry, shape, path, prev=None, rows=None, depth=0):
     row = Row(format_path(here), depth, None, None, str(path[-1]) if path else "")
     if rows is not None:
         rows.append(row)
+    if container_flow(cls) == "graph":
+        layer, out = build_graph(value, shape, here, rows, depth + 1, build_layer=build_layer)
+        row.layer, row.output_shape = layer, out
+        return layer, out
     if container_flow(cls):
         layer = _build_container(cls, name, value, shape, here, prev, rows, depth)
     else:
@@ -37,8 +42,9 @@ def build_layer(entry, shape, path, prev=None, rows=None, depth=0):
     try:
         out = output_shape_of(layer, shape)
     except (ValueError, TypeError, IndexError) as e:
-        raise ConfigError(f"does not fit its input {show_shape(shape)} from {prev_text(prev)}: "
-                          f"{strip_name(str(e), name)}", here) from None
+        source = f"its inputs {prev}" if isinstance(shape, list) and prev else \
+            f"its input {show_shape(shape)} from {prev_text(prev)}"
+        raise ConfigError(f"does not fit {source}: {strip_name(str(e), name)}", here) from None
     row.layer, row.output_shape = layer, out
     return layer, out
 
@@ -84,13 +90,19 @@ def _build_container(cls, name, value, shape, here, prev, rows, depth):
     return call(cls, (), {first: body, **kwargs}, here, name)
 
 
-def build_model(model_cfg, input_shape):
-    """The model: a Sequential of the entries; returns (net, summary rows, output shape).
-    The net's first layer is told its input is data (no input gradient). A list of
-    per-sample shapes as ``input_shape`` feeds a first layer with several inputs."""
-    if not isinstance(model_cfg, list) or not model_cfg:
-        raise ConfigError("expected a non-empty list of layers", ("model",))
+def build_model(model_cfg, input_shape, input_names=None, warnings=None):
+    """The model: a Sequential of the entries, or a Graph for the mapping form
+    ``{inputs, nodes, outputs}``; returns (net, summary rows, output shape(s): a list
+    for several outputs). The net's inputs are data (no input gradient). A list of
+    per-sample shapes as ``input_shape`` feeds a net with several inputs (a graph
+    maps them by ``input_names``); ``warnings`` collects graph warnings (ConfigErrors)."""
     shape = [tuple(s) for s in input_shape] if isinstance(input_shape, list) else tuple(input_shape)
+    if is_graph(model_cfg):
+        rows = []
+        net, out = build_graph(model_cfg, shape, ("model",), rows, 0, input_names, warnings, build_layer)
+        return net.set_propagate_down(False), rows, out
+    if not isinstance(model_cfg, list) or not model_cfg:
+        raise ConfigError("expected a non-empty list of layers, or a graph {inputs, nodes, outputs}", ("model",))
     rows, built, prev = [], [], None
     for i, entry in enumerate(model_cfg):
         layer, shape = build_layer(entry, shape, ("model", i), prev, rows)
@@ -105,7 +117,7 @@ def from_spec(spec, input_shape):
     (a list of shapes for a net with several inputs) by the config's model builder (fresh
     weights): a list gives a Sequential, one entry that layer. A mistake is a ConfigError
     naming the entry."""
-    if isinstance(spec, list):
+    if isinstance(spec, list) or is_graph(spec):
         return build_model(spec, input_shape)[0]
     net = build_model([spec], input_shape)[0][0]
     return net.set_propagate_down(False)

@@ -13,7 +13,7 @@ from .arguments import check_args, check_complete, lookup, section_kwargs
 # section -> (registry, signature parameters the config does not give)
 NAMED = {"loss": (losses.LOSSES, ()), "optimizer": (optim.OPTIMIZERS, ("params",)),
          "schedule": (optim.SCHEDULES, ("optimizer",))}
-NOT_ARGUMENTS = ("name", "no_decay", "interval")
+NOT_ARGUMENTS = ("name", "no_decay", "interval", "output", "weight")
 
 
 def loader_args(data_section):
@@ -51,10 +51,12 @@ def resolve(cfg):
     loader_args(cfg["data"])
     fill_defaults(cfg["data"], DATASETS.get(cfg["data"]["name"]), ("rng",))
     for key, (registry, skip) in NAMED.items():
-        section = cfg[key]
-        if section is None:
-            continue
-        cls = lookup(registry, section["name"], (key, "name"))
-        check_args(cls, section_kwargs(section, NOT_ARGUMENTS), (key,), skip=skip)
-        fill_defaults(section, cls, skip)
+        sections = cfg[key] if isinstance(cfg[key], list) else [cfg[key]]     # a graph's list of losses
+        for i, section in enumerate(sections):
+            if section is None:
+                continue
+            path = (key, i) if isinstance(cfg[key], list) else (key,)
+            cls = lookup(registry, section["name"], path + ("name",))
+            check_args(cls, section_kwargs(section, NOT_ARGUMENTS), path, skip=skip)
+            fill_defaults(section, cls, skip)
     return cfg

@@ -1,30 +1,110 @@
 """The loss, and the ``Task`` that turns labels into the loss's targets and
-model outputs into accuracy."""
+model outputs into accuracy. A graph with several outputs (or a list of losses)
+gets an OutputLosses and a GraphTask: each term's own task, metrics from the
+first; a Contrastive term's task is PairTask (pair accuracy)."""
 import numpy as np
 
 from ... import losses
 
-from ..config import ConfigError
+from ..config import ConfigError, suggest
+from ..trainer.output_losses import OutputLosses
+from ..trainer.pair_metrics import pair_correct
 from .arguments import call, check_complete, lookup, section_kwargs
 
 
-def build_loss(section):
-    """The loss named by a normalized ``loss`` section. A loss that compares several
-    predictions (MarginRanking, TripletMargin, GaussianNLL, ...) needs a model with
-    several outputs, and reduction 'none' gives no single number to train on: both are a
-    ConfigError at the entry."""
-    cls = lookup(losses.LOSSES, section["name"], ("loss", "name"))
-    kwargs = section_kwargs(section, ("name",))
-    check_complete(cls, kwargs, ("loss",))
-    loss = call(cls, (), kwargs, ("loss",), cls.__name__)
+OUTPUT_KEYS = ("output", "weight")     # a graph's loss entry: which output(s) it reads, its weight
+
+
+def build_loss(section, outputs=1, path=("loss",)):
+    """The loss named by a normalized ``loss`` section (a list of them for a graph:
+    an OutputLosses, see ``build_graph_loss``). A loss that compares several predictions
+    (MarginRanking, Contrastive, ...) needs that many model outputs (``outputs``), and
+    reduction 'none' gives no single number to train on: both are a ConfigError at the entry."""
+    if isinstance(section, list):
+        return [build_loss(s, outputs, ("loss", i)) for i, s in enumerate(section)]
+    cls = lookup(losses.LOSSES, section["name"], path + ("name",))
+    kwargs = section_kwargs(section, ("name",) + OUTPUT_KEYS)
+    check_complete(cls, kwargs, path)
+    loss = call(cls, (), kwargs, path, cls.__name__)
     if loss.reduction == "none":
         raise ConfigError("'none' gives per-sample values, but training and evaluation need one number; "
-                          "use 'mean' or 'sum'", ("loss", "reduction"))
-    if len(cls.predictions) > 1:
+                          "use 'mean' or 'sum'", path + ("reduction",))
+    if len(cls.predictions) > 1 and outputs == 1 and "output" not in section:
         raise ConfigError(f"{cls.__name__} compares {len(cls.predictions)} predictions "
-                          f"({', '.join(cls.predictions)}), but a model given as a list of layers has one output",
-                          ("loss", "name"))
+                          f"({', '.join(cls.predictions)}), but the model has one output (a graph with outputs: "
+                          f"[...] gives several)", path + ("name",))
     return loss
+
+
+def build_graph_loss(section, built, outputs):
+    """OutputLosses of a graph with outputs ``outputs`` from the loss section(s) and the built
+    loss(es): one term per entry (``output:`` a name or a list, default the first output,
+    or every output for a loss that compares that many predictions; ``weight:`` default 1)."""
+    sections = section if isinstance(section, list) else [section]
+    built = built if isinstance(built, list) else [built]
+    terms = []
+    for i, (sec, loss) in enumerate(zip(sections, built)):
+        path = ("loss", i) if isinstance(section, list) else ("loss",)
+        want = len(loss.predictions)
+        default = outputs[:want] if want > 1 else outputs[0]
+        names = sec.get("output", default)
+        for name in [names] if isinstance(names, str) else names:
+            if name not in outputs:
+                raise ConfigError(f"{name!r} is not an output of the model{suggest(name, outputs)}; outputs: "
+                                  f"{', '.join(outputs)}", path + ("output",))
+        count = 1 if isinstance(names, str) else len(names)
+        if count != want:
+            raise ConfigError(f"{type(loss).__name__} compares {want} prediction(s) ({', '.join(loss.predictions)}), "
+                              f"so output: names {want} output(s); got {names!r}", path + ("output",))
+        terms.append((loss, names, sec.get("weight", 1.0)))
+    return OutputLosses(terms, outputs)
+
+
+class PairTask:
+    """The task of a Siamese net's contrastive loss: labels 1 (similar) / 0 as the
+    targets, a pair called similar when its embeddings are nearer than half the margin."""
+
+    labels, num_classes, out_shape = False, 2, (2,)
+
+    def __init__(self, loss):
+        self.threshold = loss.margin / 2
+
+    def targets(self, y):
+        return y
+
+    def correct(self, outs, y):
+        return pair_correct(outs[0], outs[1], y, self.threshold)
+
+
+class GraphTask:
+    """The task of a graph trained on OutputLosses: each term's targets from its own
+    task (a tuple, one per term), accuracy from the first term (the first output)."""
+
+    def __init__(self, loss, tasks):
+        self.loss, self.tasks = loss, tasks
+        main = tasks[0]
+        self.labels, self.num_classes = main.labels, main.num_classes
+        self.out_shape, self.threshold = main.out_shape, main.threshold
+        self.pairs = isinstance(main, PairTask)
+
+    def targets(self, y):
+        return tuple(t.targets(y) for t in self.tasks)
+
+    def correct(self, out, y):
+        outs = self.loss.main_outputs(out)
+        return self.tasks[0].correct(outs if self.pairs else outs[0], y)
+
+
+def graph_task(loss, out_shapes, num_classes, target_shape):
+    """GraphTask of an OutputLosses on outputs of per-sample shapes ``out_shapes``."""
+    tasks = []
+    for i, (term, idx, _) in enumerate(loss.terms):
+        where = ("model", "outputs", idx[0])
+        if isinstance(term, losses.Contrastive):
+            tasks.append(PairTask(term))
+        else:
+            tasks.append(Task(term, out_shapes[idx[0]], num_classes, target_shape, where))
+    return GraphTask(loss, tasks)
 
 
 class Task:

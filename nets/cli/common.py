@@ -1,5 +1,6 @@
 """What the commands share: exit codes, printing, and loading and building
 a config with errors placed at the file line or ``--set`` that caused them."""
+import sys
 from pathlib import Path
 
 from ..build import build
@@ -19,7 +20,9 @@ def build_experiment(cfg, source, data=None):
     with source.placing():
         exp = build(cfg, data)
         check_experiment(exp)
-        return exp
+    for w in exp.warnings:          # e.g. a graph node whose output nothing uses: one placed line each
+        print(f"{source.where(w.path)}: warning: {w}", file=sys.stderr, flush=True)
+    return exp
 
 
 def import_code(cfg, source, base, extra=()):

@@ -22,13 +22,15 @@ from types import SimpleNamespace
 import numpy as np
 
 from .. import checkpoint
-from ..builders import Task, build_loss
+from ..build import loss_and_task
 from ..config import ConfigError
 from ..datasets import DATASETS, load as load_samples
 from ..inference.model import checkpoint_path, load
 from ..inference.sequences import sequence_text
 from ..trainer.python_run import is_python_run, rebuild_loss
-from ..trainer.evaluation import LabelTask, _evaluate
+from ..datasets.inputs import Inputs
+from ..trainer.evaluation import LabelTask, _evaluate, is_pair_loss, pair_accuracy
+from ..trainer.output_losses import for_net
 from .common import out
 from .parser import UsageError
 from .report import report
@@ -36,9 +38,11 @@ from .report import report
 _LOADERS = {".npz": "npz", ".csv": "csv"}
 
 
-def read_source(source, flag="kubik eval --data", train=False):
+def read_source(source, flag="kubik eval --data", train=False, inputs=None):
     """(X, y, class names or None, what was taken) of SOURCE; UsageError (starting with ``flag``)
-    when it cannot be read. ``train``: every training sample (not a set's own test split)."""
+    when it cannot be read. ``train``: every training sample (not a set's own test split).
+    ``inputs``: the input names of a model with several; an .npz then holds an array of
+    each name and the target ``y``."""
     p = Path(os.path.expanduser(source))
     if p.is_dir():
         name = "cifar10" if (p / "test_batch.bin").is_file() or (p / "test_batch").is_file() else "idx"
@@ -48,6 +52,11 @@ def read_source(source, flag="kubik eval --data", train=False):
             raise UsageError(f"{flag}: '{source}' is not an .npz or .csv file (IDX data: give the folder "
                              f"that holds the MNIST-style files)")
         name, args = _LOADERS[p.suffix.lower()], {"path": str(p)}
+        if inputs:
+            if name != "npz":
+                raise UsageError(f"{flag}: the model takes {len(inputs)} inputs ({', '.join(inputs)}); give an "
+                                 f".npz with an array of each name and the target y")
+            args["inputs"] = list(inputs)
     elif source in DATASETS:
         name, args = source, {}
         needs = [n for n, p in inspect.signature(DATASETS.get(name)).parameters.items()
@@ -84,6 +93,11 @@ def _labels(y, data_classes, model, source):
 
 def _inputs(model, X, source):
     """X shaped as the model's input; UsageError naming both shapes when it does not fit."""
+    if model.inputs or isinstance(X, Inputs):
+        try:
+            return model.transform(X.select(model.inputs) if isinstance(X, Inputs) else X)
+        except ValueError as e:
+            raise UsageError(f"kubik eval --data {source}: {e}") from None
     X = np.asarray(X)
     if X.ndim < 1 or int(np.prod(X.shape[1:])) != int(np.prod(model.input_shape)):
         raise UsageError(f"kubik eval --data {source}: its samples have shape {tuple(X.shape[1:])}, but the "
@@ -94,22 +108,32 @@ def _inputs(model, X, source):
         raise UsageError(f"kubik eval --data {source}: {e}") from None
 
 
+def pair_text(net, loss, X, y, batch_size):
+    """The line of a Siamese net's pair accuracy at its best distance threshold."""
+    threshold, acc = pair_accuracy(net, loss, X, y, batch_size)
+    return (f"pair accuracy {100 * acc:.2f}% at the best distance threshold {threshold:.4g} "
+            f"(pairs nearer than it called similar)")
+
+
 def eval_on_data(args):
     """``kubik eval CHECKPOINT --data SOURCE``: print loss and accuracy (and --report)."""
     path = checkpoint_path(args.checkpoint)
     ckpt = checkpoint.read(path)
     model = load(path, imports=args.imports)
-    X, y, data_classes, what = read_source(args.data)
+    X, y, data_classes, what = read_source(args.data, inputs=model.inputs)
     if not len(X):
         raise UsageError(f"kubik eval --data {args.data}: no samples")
     Xs, y = _inputs(model, X, args.data), _labels(np.asarray(y), data_classes, model, args.data)
     out_shape = tuple(model.net_output_shape())
     if is_python_run(ckpt):
-        loss, batch_size = rebuild_loss(ckpt), 1000
+        loss, batch_size = for_net(model.net, rebuild_loss(ckpt)), 1000
         task = LabelTask(loss)
     else:
-        loss, batch_size = build_loss(model.config["loss"]), model.config["train"]["eval_batch_size"]
-        task = Task(loss, out_shape, model.record["num_classes"], y.shape[1:])
+        shapes = [tuple(s) for s in model.net.output_shapes(*(model.input_shape if model.inputs
+                                                               else [model.input_shape]))]
+        loss, task = loss_and_task(model.config, model.net, shapes[0] if len(shapes) == 1 else shapes,
+                                   model.record["num_classes"], y.shape[1:])
+        batch_size = model.config["train"]["eval_batch_size"]
     try:
         value, acc = _evaluate(model.net, loss, Xs, y, batch_size, task)
     except (ValueError, TypeError) as e:
@@ -118,6 +142,8 @@ def eval_on_data(args):
     acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
     out(f"{ckpt.path} (epoch {tr.get('epoch')}, step {tr.get('step')}): {args.data} ({what}), {len(Xs)} samples: "
         f"loss {value:.4f}{acc_text}{sequence_text(model.net, task, Xs, y, batch_size)}")
+    if is_pair_loss(loss):
+        out(pair_text(model.net, loss, Xs, y, batch_size))
     if args.report:
         kind = SimpleNamespace(num_classes=model.record["num_classes"] if model.task != "regression" else None,
                                out_shape=out_shape, threshold=0.5 if model.record.get("threshold") is None

@@ -3,7 +3,9 @@ rebuild the model from the config a checkpoint holds, load its weights, report
 loss and accuracy (and, with --report, the confusion matrix and per-class
 precision / recall / F1, see cli.report). A run whose target is its input
 (``data.target: input``) also gets its reconstruction MSE next to PCA's with
-the same code size, fitted on the training split (nets.inference.reconstruction). ``--data SOURCE`` evaluates on other
+the same code size, fitted on the training split (nets.inference.reconstruction).
+A Siamese net (a Contrastive loss) also gets its pair accuracy at the best
+distance threshold of the split. ``--data SOURCE`` evaluates on other
 data instead (cli.eval_data), as a run trained from Python requires."""
 from .. import checkpoint
 from ..checkpoint.format import label
@@ -12,8 +14,9 @@ from ..inference.model import checkpoint_path
 from ..trainer.python_run import is_python_run
 from ..trainer import evaluate
 from ..inference.sequences import sequence_text
+from ..trainer.evaluation import is_pair_loss
 from .common import build_experiment, import_code, out
-from .eval_data import eval_on_data
+from .eval_data import eval_on_data, pair_text
 from .parser import UsageError
 from .report import report
 
@@ -70,6 +73,8 @@ def cmd_eval(args):
         f"loss {loss:.4f}{acc_text}{sequence_text(exp.net, exp.task, X, y, cfg['train']['eval_batch_size'])}")
     if y is X:
         out(_reconstruction_line(exp, X, cfg["train"]["eval_batch_size"], cfg["data"].get("scale")))
+    if is_pair_loss(exp.loss):
+        out(pair_text(exp.net, exp.loss, X, y, cfg["train"]["eval_batch_size"]))
     if args.report and getattr(exp.task, "ctc", None) is not None:
         raise UsageError("kubik eval --report: the confusion matrix is for classification; a CTC model's "
                          "sequence and label accuracy are printed above")

@@ -29,7 +29,7 @@ def cmd_summary(args):
         out(summary(model.net, model.input_shape, file=io.StringIO()))
         return 0
     _, _, exp = load_and_build(args.config, args.set, args.imports)
-    out(summary_table(exp.rows, exp.data.input_shape))
+    out(summary_table(exp.rows, exp.data.input_shape, getattr(exp.net, "inputs", None)))
     return 0
 
 

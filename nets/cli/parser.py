@@ -71,6 +71,8 @@ def parser():
     _add_imports(pl)
     shown = pl.add_mutually_exclusive_group()
     shown.add_argument("--boundary", action="store_true", help="decision boundary of a 2-feature model (one RUN)")
+    shown.add_argument("--embedding", action="store_true", help="a Siamese net's 2-D embeddings of the test samples, "
+                       "coloured by class (one RUN trained on pairs, e.g. digits_pairs)")
     shown.add_argument("--augment", action="store_true",
                        help="training images before and after the run's data.augment transforms (one RUN)")
     shown.add_argument("--reconstructions", action="store_true",

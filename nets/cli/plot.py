@@ -2,8 +2,9 @@
 run folders overlaid (and, where diagnostics.csv exists, a second PNG
 ``<file>-gradients.png`` of the gradient norm per layer); ``kubik plot RUN
 --boundary [-o file.png]``: the decision boundary of a model with two input
-features over its training points; ``--augment`` and ``--reconstructions``:
-pictures of images (cli.plot_images); ``kubik plot SWEEP_DIR [-o file.png]``: a
+features over its training points; ``kubik plot RUN --embedding``: a Siamese
+net's 2-D embeddings of its test samples, coloured by class; ``--augment`` and
+``--reconstructions``: pictures of images (cli.plot_images); ``kubik plot SWEEP_DIR [-o file.png]``: a
 sweep's optimization history and each parameter against the metric
 (default SWEEP_DIR/sweep.png). matplotlib is imported only here."""
 from pathlib import Path
@@ -28,6 +29,20 @@ def _boundary(args, plot):
                                f"{run.resolve().name}: decision boundary ({ckpt.name}) and training points")]
 
 
+def _embedding(args, plot):
+    """The test samples of a pair data set through the net's first output (the shared encoder)."""
+    run, ckpt, exp = run_experiment(args, "--embedding", "draws its test samples' embeddings")
+    if exp.data.points is None:
+        raise UsageError(f"kubik plot --embedding: the run's data ({exp.config['data']['name']}) are not pairs of "
+                         f"single samples with classes (digits_pairs is)")
+    from ..trainer import predict
+    X, labels = exp.data.points
+    outs = predict(exp.net, (X,) * len(exp.net.inputs), exp.config["train"]["eval_batch_size"])
+    path = Path(args.o) if args.o else run / "embedding.png"
+    return [plot.plot_embedding(outs[0] if isinstance(outs, tuple) else outs, labels, path,
+                                f"{run.resolve().name}: embeddings of the {len(X)} test samples ({ckpt.name})")]
+
+
 def _sweep(args, plot):
     from .. import sweep
     if len(args.runs) != 1 or args.boundary:
@@ -44,6 +59,8 @@ def cmd_plot(args):
     try:
         if any((Path(r) / "sweep.yaml").is_file() for r in args.runs):
             written = _sweep(args, plot)
+        elif args.embedding:
+            written = _embedding(args, plot)
         elif args.boundary:
             written = _boundary(args, plot)
         elif args.augment:

@@ -1,12 +1,16 @@
 """``kubik predict CHECKPOINT_OR_RUN INPUT [-o OUT] [--batch-size N] [--beam K]``: one
 csv row per input sample: the prediction (the class name the data had, or the
 value for a regression) and, for classification, a probability per class
-with the class names as column names. A CTC model (label sequences) gives each
+with the class names as column names; for a Siamese net (task pairs), same or
+different and the embeddings' distance; for a CTC model (label sequences) each
 sample's labels as one string ("3141" for a digit strip), decoded greedily or, with
-``--beam K``, by prefix beam search over K prefixes. Printed when no ``-o`` is given."""
+``--beam K``, by prefix beam search over K prefixes. A model with several inputs reads an
+.npz with one array per input name. Printed when no ``-o`` is given."""
 import csv
 import sys
 from pathlib import Path
+
+import numpy as np
 
 from ..inference import preprocessing as pre
 from ..inference import sequences
@@ -17,6 +21,8 @@ from .parser import UsageError
 
 
 def _header(model, width):
+    if model.task == "pairs":
+        return ["prediction", "distance"]
     if model.task == "regression":
         return ["prediction"] if width == 1 else [f"prediction_{i}" for i in range(width)]
     if model.task == "ctc":
@@ -26,8 +32,12 @@ def _header(model, width):
 
 def _rows(model, X, batch_size, beam=None):
     if model.task == "ctc":
-        return [[sequences.as_text(seq, model.classes, model.record["blank"])] for seq in model.decode(X, beam, batch_size)]
-    out = model.outputs(X, batch_size)                   # one forward pass per batch
+        return [[sequences.as_text(seq, model.classes, model.record["blank"])]
+                for seq in model.decode(X, beam, batch_size)]
+    out = model.main_output(X, batch_size)               # one forward pass per batch
+    if model.task == "pairs":                            # a Siamese net: the embeddings' distance per pair
+        labels = model.classes[(out < model.record["threshold"]).astype(np.int64)]
+        return [[str(label), f"{d:.6g}"] for label, d in zip(labels, out)]
     if model.task == "regression":
         values = out.reshape(len(out), -1)
         return [[f"{x:.7g}" for x in v] for v in values]

@@ -20,6 +20,7 @@ from ..config import ConfigError
 from ..trainer.dataloader import DataLoader
 from ..trainer.fit import fit
 from ..imports import import_modules
+from ..datasets.inputs import Inputs
 from ..trainer.python_resume import fingerprint
 from ..trainer.python_run import rebuild, rebuild_loss
 from ...optim.spec import build_optimizer, build_schedule
@@ -41,7 +42,10 @@ def _cast(a, dtype, what):
 
 
 def matched(X, y, rec, what):
-    """(X, y) as the run's arrays (reshaped, or cast exactly, where needed); UsageError naming the difference."""
+    """(X, y) as the run's arrays (reshaped, or cast exactly, where needed); UsageError naming the difference.
+    A run with several inputs takes Inputs (an .npz with an array per input name)."""
+    if rec.get("inputs"):
+        return _matched_inputs(X, y, rec, what)
     X, y = np.asarray(X), np.asarray(y)
     if len(X) != rec["samples"]:
         raise UsageError(f"{what}: {len(X)} samples, but the run trained on {rec['samples']}; give the very "
@@ -52,6 +56,26 @@ def matched(X, y, rec, what):
             raise UsageError(f"{what}: its {name} have shape {arr.shape[1:]}, the run's {shape}")
     X, y = X.reshape((len(X), *rec["shape"])), y.reshape((len(y), *rec["y_shape"]))
     X, y = _cast(X, rec["dtype"], what), _cast(y, rec["y_dtype"], f"{what} y")
+    if fingerprint(X, y)["sha256"] != rec["sha256"]:
+        raise UsageError(f"{what}: its samples are not the ones the run trained on (same number, shape and "
+                         f"dtype, other values or order); give the arrays the script passed to fit")
+    return X, y
+
+
+def _matched_inputs(X, y, rec, what):
+    names = rec["inputs"]
+    if not isinstance(X, Inputs) or list(X.names) != list(names):
+        raise UsageError(f"{what}: the run trained on inputs {', '.join(names)}; give an .npz with an array of each "
+                         f"name and y")
+    y = np.asarray(y)
+    if len(X) != rec["samples"]:
+        raise UsageError(f"{what}: {len(X)} samples, but the run trained on {rec['samples']}")
+    arrays = []
+    for name, a, shape in zip(names, X.arrays, rec["shape"]):
+        if int(np.prod(a.shape[1:])) != int(np.prod(shape)):
+            raise UsageError(f"{what}: input {name!r} has samples of shape {a.shape[1:]}, the run's {tuple(shape)}")
+        arrays.append(_cast(a.reshape((len(a), *shape)), rec["dtype"], what))
+    X, y = Inputs(arrays, names), _cast(y.reshape((len(y), *rec["y_shape"])), rec["y_dtype"], f"{what} y")
     if fingerprint(X, y)["sha256"] != rec["sha256"]:
         raise UsageError(f"{what}: its samples are not the ones the run trained on (same number, shape and "
                          f"dtype, other values or order); give the arrays the script passed to fit")
@@ -92,11 +116,12 @@ def _pieces(args, run_dir, ckpt):
     if (rec["val"] is None) != (args.val is None):
         raise UsageError(f"{where}: " + (f"it validated on {rec['val']['samples']} samples; give them with --val VAL"
                                          if args.val is None else "it had no validation data; leave out --val"))
-    X, y, _, _ = read_source(args.data, "kubik train --data", train=True)
+    inputs = rec["data"].get("inputs")
+    X, y, _, _ = read_source(args.data, "kubik train --data", train=True, inputs=inputs)
     X, y = matched(X, y, rec["data"], f"kubik train --data {args.data}")
     val = None
     if args.val is not None:
-        Xv, yv, _, _ = read_source(args.val, "kubik train --val")
+        Xv, yv, _, _ = read_source(args.val, "kubik train --val", inputs=inputs)
         val = matched(Xv, yv, rec["val"], f"kubik train --val {args.val}")
     net, _ = rebuild(ckpt, args.imports)
     _give_generators(net, ckpt)

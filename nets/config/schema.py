@@ -3,8 +3,10 @@ of value and description (documented in docs/guide/config.md, "Config schema"):
 
     seed       int: initialization, dropout and shuffling
     data       {name: <data set>, test_split, seed, scale, augment, target: input, ...loader arguments}
-    model      list of layers: ``{Linear: {out_features: 10}}`` or ``ReLU``
-    loss       {name: CrossEntropy, ...arguments}           (or just a name)
+    model      list of layers: ``{Linear: {out_features: 10}}`` or ``ReLU``; or a graph
+               {inputs: [x], nodes: [{name, in, <layer>}, ...], outputs: [...]} (nets.builders.graph)
+    loss       {name: CrossEntropy, ...arguments}           (or just a name; a graph: a list of
+               them, each with ``output:`` and ``weight:``)
     optimizer  {name: SGD, lr: 0.1, no_decay: false, ...arguments}
     schedule   null or {name: StepLR, interval: epoch | step, ...arguments}
     train      epochs, batch_size, val_split, ... (see TRAIN below)
@@ -22,8 +24,9 @@ REQUIRED = object()
 TOP = {
     "seed": (0, ("int",), "seeds initialization, dropout masks and shuffling"),
     "data": (REQUIRED, ("dict", "str"), "the data set and how to split and scale it"),
-    "model": (REQUIRED, ("list",), "the layers, in order"),
-    "loss": ({"name": "CrossEntropy"}, ("dict", "str"), "the loss"),
+    "model": (REQUIRED, ("list", "dict"), "the layers, in order; or a graph {inputs, nodes, outputs}"),
+    "loss": ({"name": "CrossEntropy"}, ("dict", "str", "list"), "the loss (a graph: a list, each with output: "
+                                                                 "and weight:)"),
     "optimizer": ({"name": "SGD", "lr": 0.01}, ("dict", "str"), "the optimizer"),
     "schedule": (None, ("dict", "str", "null"), "a learning-rate schedule"),
     "train": ({}, ("dict",), "the training loop"),

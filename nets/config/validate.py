@@ -126,6 +126,35 @@ def _count_layers(model):
                               ("model",))
 
 
+def _loss_entry(value, path):
+    """One loss, with a graph's ``output`` (a name or a list of names) and ``weight`` (>= 0)."""
+    if not isinstance(value, (dict, str)):
+        raise ConfigError(f"a loss is a name or a mapping ({{CrossEntropy: {{}}, output: logits}}), got "
+                          f"{value!r}", path)
+    extra = {k: value[k] for k in ("output", "weight") if isinstance(value, dict) and k in value}
+    rest = {k: v for k, v in value.items() if k not in extra} if isinstance(value, dict) else value
+    entry = named_section(rest, path)
+    if "output" in extra:
+        out = extra["output"]
+        if not (isinstance(out, str) or (isinstance(out, list) and out and all(isinstance(o, str) for o in out))):
+            raise ConfigError(f"expected an output name or a list of them, got {out!r}", path + ("output",))
+        entry["output"] = out
+    if "weight" in extra:
+        expect(extra["weight"], ("float",), path + ("weight",))
+        _at_least(extra["weight"], 0, path + ("weight",))
+        entry["weight"] = float(extra["weight"])
+    return entry
+
+
+def _loss(value):
+    """The ``loss`` section: one loss, or (a graph's) a non-empty list of them."""
+    if isinstance(value, list):
+        if not value:
+            raise ConfigError("a list of losses needs at least one", ("loss",))
+        return [_loss_entry(v, ("loss", i)) for i, v in enumerate(value)]
+    return _loss_entry(value, ("loss",))
+
+
 def normalize(raw):
     """Validate the fixed schema and merge defaults; returns a new dict.
     Arguments of the named loader/loss/optimizer/schedule/layers are left for
@@ -142,8 +171,11 @@ def normalize(raw):
     cfg["data"] = data
     if not cfg["model"]:
         raise ConfigError("the model has no layers", ("model",))
+    if isinstance(cfg["model"], dict) and "nodes" not in cfg["model"]:
+        raise ConfigError("a model given as a mapping is a graph: {inputs: [...], nodes: [...], outputs: [...]}; "
+                          "it has no nodes", ("model",))
     _count_layers(cfg["model"])
-    cfg["loss"] = named_section(cfg["loss"], ("loss",))
+    cfg["loss"] = _loss(cfg["loss"])
     cfg["optimizer"] = named_section(cfg["optimizer"], ("optimizer",),
                                      {"no_decay": (False, ("bool",), "")})
     if cfg["schedule"] is not None:

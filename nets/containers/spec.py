@@ -9,13 +9,17 @@ builder's (``nets.from_spec``, in nets.builders.model).
 A container's entry is taken from its children as they are now (so
 ``Sequential.append`` counts), in the forms nets.builders.entries reads:
 a list for a Sequential, ``{Residual: {layers: [block], projection: entry}}``,
-``{Concat: {layers: [branch, ...], axis: 1}}``. A child that cannot be
-written is a ``layers.SpecError`` naming its dotted path ("1.block.0").
+``{Concat: {layers: [branch, ...], axis: 1}}``, and for a Graph
+``{Graph: {inputs: [...], nodes: [...], outputs: [...]}}`` (its value is the
+form of a config's ``model: {inputs, nodes, outputs}``): a node is ``{name, in,
+<its layer's entry>}``, a chain ``{name, in, layers: [...]}``, a reused layer
+``{name, in, share: first_node}``. A child that cannot be written is a
+``layers.SpecError`` naming its dotted path ("1.block.0").
 """
 from ...layers import LAYERS, SpecError
 from ...layers.core.spec import registered_name
 
-__all__ = ["SpecError", "sequential_spec", "residual_spec", "concat_spec"]
+__all__ = ["SpecError", "sequential_spec", "residual_spec", "concat_spec", "graph_spec"]
 
 
 def _child(name, layer):
@@ -49,3 +53,29 @@ def concat_spec(cat):
     """``{Concat: {layers: [branch entries], axis: axis}}``."""
     return {registered_name(cat, LAYERS): {"layers": _entries(cat), "axis": cat.axis}}
 
+
+
+def graph_body(graph):
+    """``{inputs, nodes, outputs}``: a Graph as a config's ``model`` mapping."""
+    nodes, first = [], {}
+    for node in graph._nodes:
+        names = node.input_names()
+        entry = {"name": node.name, "in": names[0] if len(names) == 1 else names}
+        owner = first.setdefault(id(node.layer), node.name)
+        if owner != node.name:
+            entry["share"] = owner
+        else:
+            child = _child(node.name, node.layer)
+            if isinstance(child, list):
+                entry["layers"] = child
+            elif isinstance(child, str):
+                entry[child] = {}
+            else:
+                entry.update(child)
+        nodes.append(entry)
+    return {"inputs": list(graph.inputs), "nodes": nodes, "outputs": graph.outputs}
+
+
+def graph_spec(graph):
+    """``{Graph: {inputs, nodes, outputs}}``."""
+    return {registered_name(graph, LAYERS): graph_body(graph)}

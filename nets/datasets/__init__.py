@@ -20,10 +20,13 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
     scaling    fit_scaler, apply_scaler        prepare    split_indices, prepare
     loading    load (from Python), load_raw
     checks     check_features, check_targets (finite numbers, labels >= 0)
+    inputs     Inputs: several input arrays sharing the sample axis (a graph with several inputs)
+    pairs      digits_pairs: pairs of digits, same class or not (a Siamese net's data)
 """
 from .base import DATA_DIR, DATASETS, SPLIT_KEYS, TARGET_INPUT, Data, Raw, loader_kwargs, target_is_input
+from .inputs import Inputs
 from . import bundled, synthetic, idx_files, files  # noqa: F401  (register the loaders, in this order)
-from . import sequences, text_files, cifar, strips, tiny_shakespeare  # noqa: F401
+from . import sequences, text_files, cifar, pairs, strips, tiny_shakespeare  # noqa: F401
 from .bundled import breast_cancer, digits
 from .checks import check_features, check_targets
 from .cifar import cifar10, read_batch as read_cifar_batch
@@ -39,3 +42,4 @@ from .strips import digit_strips, strip_lengths
 from .tiny_shakespeare import read_text as shakespeare_text, shakespeare
 
 CHARACTER_SETS = ("text", "shakespeare")   # character indices in, data.vocab recorded in the run's config
+from .pairs import digits_pairs

@@ -10,6 +10,7 @@ import numpy as np
 from ...layers import Registry
 
 from ..config import ConfigError
+from .inputs import Inputs
 
 DATASETS = Registry("data set")
 DATA_DIR = Path(__file__).parent.parent / "data"
@@ -34,7 +35,8 @@ class Raw:
     """What a loader returns. ``y`` holds integer class labels (or floats for
     regression); ``X_test``/``y_test`` when the data comes with its own test set,
     ``X_val``/``y_val`` when it comes with its own validation set (used instead of a
-    random ``train.val_split``, e.g. a text split by position)."""
+    random ``train.val_split``, e.g. a text split by position).
+    ``X`` is an Inputs for data with several inputs (pairs, image + side vector)."""
     X: np.ndarray
     y: np.ndarray
     X_test: np.ndarray = None
@@ -43,6 +45,8 @@ class Raw:
     features: tuple = None       # names of the feature columns (a csv with a header)
     target: object = None        # the target column's name (or index) in the file
     layout: dict = None          # a table's {"columns": count, "feature_columns": [indices]}
+    points: tuple = None         # pair data: ((X, labels) of the training part, (X, labels) of the test
+                                 # part): the single samples and their classes, for embedding plots
     X_val: np.ndarray = None
     y_val: np.ndarray = None
 
@@ -63,10 +67,29 @@ class Data:
     features: tuple = None       # feature (column) names, where the data has them
     target: object = None        # the target column's name or index, where the data is a table
     layout: dict = None          # a table's column count and feature column indices
+    points: tuple = None         # pair data: the test part's single samples (scaled as input 0) and classes
 
     @property
     def input_shape(self):
+        """The per-sample shape; a list of them for several inputs (Inputs)."""
+        if isinstance(self.X_train, Inputs):
+            return self.X_train.shapes
         return tuple(self.X_train.shape[1:])
+
+    @property
+    def input_names(self):
+        """The names of several inputs (None for one input)."""
+        return self.X_train.names if isinstance(self.X_train, Inputs) else None
+
+    def select_inputs(self, names):
+        """Put the inputs in the order of ``names`` (a graph's inputs), with their
+        scalers; ValueError when the names differ from the data's."""
+        order = [self.input_names.index(n) for n in names if n in self.input_names]
+        for key in ("X_train", "X_val", "X_test"):
+            setattr(self, key, getattr(self, key).select(names))
+        if isinstance(self.shift, list):
+            self.shift, self.scale = [self.shift[i] for i in order], [self.scale[i] for i in order]
+        return self
 
 
 def existing_file(path, key="path"):

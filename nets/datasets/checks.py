@@ -9,6 +9,7 @@ warnings, a NaN loss (and advice to lower the learning rate) or a traceback:
 import numpy as np
 
 from ..config import ConfigError
+from .inputs import Inputs
 
 
 def _first_bad(mask):
@@ -17,7 +18,9 @@ def _first_bad(mask):
 
 
 def check_features(X, what="features"):
-    """ConfigError unless ``X`` holds finite numbers; returns X."""
+    """ConfigError unless ``X`` holds finite numbers (each input of Inputs); returns X."""
+    if isinstance(X, Inputs):
+        return Inputs([check_features(a, f"{what} of input {n!r}") for n, a in zip(X.names, X.arrays)], X.names)
     X = np.asarray(X)
     if X.dtype.kind not in "biuf":
         raise ConfigError(f"the {what} must be numbers, got dtype {X.dtype} (e.g. {str(X.flat[0])[:40]!r})"

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..config import ConfigError, suggest
 from .base import DATASETS, Raw, existing_file
+from .inputs import Inputs
 
 
 def _targets(y, key):
@@ -24,9 +25,13 @@ def _targets(y, key):
 
 
 @DATASETS.register(name="npz")
-def npz(path, x_key="X", y_key="y", x_test_key=None, y_test_key=None):
+def npz(path, x_key="X", y_key="y", x_test_key=None, y_test_key=None, inputs=None, target=None, test_inputs=None):
     """Arrays from an .npz file (loaded with allow_pickle=False): features
-    ``x_key`` (N, ...) and targets ``y_key`` (N,); optionally a test set."""
+    ``x_key`` (N, ...) and targets ``y_key`` (N,); optionally a test set
+    (``x_test_key``, ``y_test_key``). A net with several inputs (a graph) takes
+    ``inputs: [x1, x2]``: the arrays of those names, each mapped to the graph input
+    of the same name (``test_inputs``: their test arrays, in the same order);
+    ``target`` names the target array (default ``y_key``)."""
     p = existing_file(path)
     try:
         with open(p, "rb") as f:
@@ -45,18 +50,58 @@ def npz(path, x_key="X", y_key="y", x_test_key=None, y_test_key=None):
     except (OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as e:
         raise ConfigError(f"cannot read '{path}' as .npz: damaged or truncated "
                           f"({(str(e).splitlines() or [type(e).__name__])[0][:160]})", ("data", "path")) from None
+    if inputs is not None:
+        return _several_inputs(path, arrays, inputs, target or y_key, test_inputs, y_test_key)
     got = {}
-    for key, name in (("x_key", x_key), ("y_key", y_key), ("x_test_key", x_test_key), ("y_test_key", y_test_key)):
+    for key, name in (("x_key", x_key), ("y_key", target or y_key), ("x_test_key", x_test_key),
+                      ("y_test_key", y_test_key)):
         if name is None:
             continue
-        if name not in arrays:
-            raise ConfigError(f"'{path}' has no array {name!r}{suggest(name, arrays)}; it has: {', '.join(arrays)}",
-                              ("data", key))
-        got[key] = arrays[name]
+        got[key] = _array(path, arrays, name, "target" if key == "y_key" and target else key)
     if (x_test_key is None) != (y_test_key is None):
         raise ConfigError("give both x_test_key and y_test_key, or neither", ("data", "x_test_key"))
     return Raw(got["x_key"], _targets(got["y_key"], "y_key"), got.get("x_test_key"),
                None if y_test_key is None else _targets(got["y_test_key"], "y_test_key"))
+
+
+def _array(path, arrays, name, key):
+    if not isinstance(name, str) or name not in arrays:
+        raise ConfigError(f"'{path}' has no array {name!r}{suggest(str(name), arrays)}; it has: {', '.join(arrays)}",
+                          ("data", key))
+    return arrays[name]
+
+
+def _names(value, key):
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value) \
+            or len(set(value)) != len(value):
+        raise ConfigError(f"expected a list of distinct array names, got {value!r}", ("data", key))
+    return value
+
+
+def _inputs(arrays, names, key):
+    try:
+        return Inputs(arrays, names)
+    except (ValueError, TypeError) as e:
+        raise ConfigError(str(e), ("data", key)) from None
+
+
+def _several_inputs(path, arrays, inputs, target, test_inputs, y_test_key):
+    """Raw data of a net with several inputs: Inputs named as the arrays ``inputs``."""
+    names = _names(inputs, "inputs")
+    X = _inputs([_array(path, arrays, n, "inputs") for n in names], names, "inputs")
+    if len(X.arrays[0]) != len(_array(path, arrays, target, "target")):
+        raise ConfigError(f"'{path}': {target!r} has {len(arrays[target])} targets, the inputs {len(X)} samples",
+                          ("data", "target"))
+    X_test = y_test = None
+    if (test_inputs is None) != (y_test_key is None):
+        raise ConfigError("give both test_inputs and y_test_key, or neither", ("data", "test_inputs"))
+    if test_inputs is not None:
+        if len(_names(test_inputs, "test_inputs")) != len(names):
+            raise ConfigError(f"test_inputs must name one array per input ({len(names)}), got {test_inputs}",
+                              ("data", "test_inputs"))
+        X_test = _inputs([_array(path, arrays, n, "test_inputs") for n in test_inputs], names, "test_inputs")
+        y_test = _targets(_array(path, arrays, y_test_key, "y_test_key"), "y_test_key")
+    return Raw(X, _targets(arrays[target], "target"), X_test, y_test)
 
 
 def _column(spec, header, ncols, key):

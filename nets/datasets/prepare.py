@@ -57,7 +57,11 @@ def prepare(data_cfg, val_split=0.0, loader_args=None):
                     getattr(raw, "features", None), None, getattr(raw, "layout", None))
     classify = y.dtype.kind in "iu"
     num_classes = int(max(y.max(), y_test.max() if len(y_test) else 0, y_val.max() if len(y_val) else 0)) + 1 if classify else None
+    points = getattr(raw, "points", None)
+    if points is not None:        # the test part's single samples, scaled as the first input
+        first = (shift[0], scale[0]) if isinstance(shift, list) else (shift, scale)
+        points = (apply_scaler(np.asarray(points[1][0]), *first), np.asarray(points[1][1]))
     return Data(apply_scaler(X, shift, scale), y, apply_scaler(X_val, shift, scale), y_val,
                 apply_scaler(X_test, shift, scale), y_test, num_classes, raw.classes,
                 shift, scale, getattr(raw, "features", None), getattr(raw, "target", None),
-                getattr(raw, "layout", None))
+                getattr(raw, "layout", None), points)

@@ -24,9 +24,12 @@ from ... import layers
 from .. import checkpoint
 from . import preprocessing as pre
 from . import sequences
+from .preprocessing import recorded_shape
 from ..builders import build_model
 from ..config import Source, normalize
+from ..datasets.inputs import Inputs, concat_outputs, forward
 from ..imports import apply_imports
+from ..trainer.pair_metrics import pair_distances
 from ..trainer.python_run import is_python_run, rebuild
 
 
@@ -71,7 +74,7 @@ def load(path, which: str = "best", imports=()) -> "Model":
     try:
         layers.seed(cfg["seed"])
         with source.placing():
-            net, _, _ = build_model(cfg["model"], tuple(record["input_shape"]))
+            net, _, _ = build_model(cfg["model"], recorded_shape(record), record.get("inputs"))
     finally:
         layers.get_rng().bit_generator.state = state
     checkpoint.restore(ckpt, net, weights_only=True)
@@ -79,12 +82,16 @@ def load(path, which: str = "best", imports=()) -> "Model":
 
 
 class Model:
-    """A trained net with the preprocessing and class names it was trained with."""
+    """A trained net with the preprocessing and class names it was trained with.
+    A net with several inputs (``inputs``: their names) takes an Inputs, a tuple of
+    arrays in that order or a dict by name; one with several outputs is read at its
+    first (a Siamese net, task ``pairs``: its two embeddings' distance)."""
 
     def __init__(self, net, record, config, path=None):
         self.net, self.record, self.config, self.path = net, record, config, path
         self.task = record["task"]
-        self.input_shape = tuple(record["input_shape"])
+        self.input_shape = recorded_shape(record)
+        self.inputs = record.get("inputs")
         self.features = record.get("features")
 
     @property
@@ -97,11 +104,34 @@ class Model:
         return np.arange(self.record["num_classes"])
 
     def check_inputs(self, X):
-        """X as an ``(N, *input_shape)`` float array; ValueError for a wrong shape or NaN/inf."""
+        """X as an ``(N, *input_shape)`` float array (an Inputs for several inputs); ValueError
+        for a wrong shape or NaN/inf."""
+        if self.inputs:
+            return self._check_several(X)
+        return self._check_one(X, self.input_shape)
+
+    def _check_several(self, X):
+        if isinstance(X, dict):
+            missing = [n for n in self.inputs if n not in X]
+            if missing:
+                raise ValueError(f"the model takes inputs {', '.join(self.inputs)}; missing: {', '.join(missing)}")
+            X = [X[n] for n in self.inputs]
+        arrays = X.arrays if isinstance(X, Inputs) else X
+        if not isinstance(arrays, (tuple, list)) or len(arrays) != len(self.inputs):
+            raise ValueError(f"the model takes {len(self.inputs)} inputs ({', '.join(self.inputs)}): give an "
+                             f"Inputs, a tuple of arrays or a dict by name")
+        checked = []
+        for name, A, shape in zip(self.inputs, arrays, self.input_shape):
+            try:
+                checked.append(self._check_one(A, shape))
+            except ValueError as e:
+                raise ValueError(f"input {name!r}: {e}") from None
+        return Inputs(checked, self.inputs)
+
+    def _check_one(self, X, want):
         X = np.asarray(X)
         if X.dtype.kind not in "biuf":
             raise ValueError(f"inputs must be numbers, got dtype {X.dtype}")
-        want = self.input_shape
         size = int(np.prod(want))
         if X.ndim == 0 or (X.ndim == 1 and size != 1):
             raise ValueError(f"inputs must be a batch (N, {', '.join(map(str, want))}), got shape {X.shape}")
@@ -123,14 +153,26 @@ class Model:
         return pre.scale_inputs(self.record, self.check_inputs(X))
 
     def outputs(self, X, batch_size=1000):
-        """The net's raw outputs for raw inputs X, in batches of ``batch_size``."""
+        """The net's raw outputs for raw inputs X, in batches of ``batch_size`` (a tuple of
+        arrays for a net with several outputs)."""
         X = self.transform(X)
-        parts = [self.net.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
-        return np.concatenate(parts) if parts else np.zeros((0,) + tuple(self.net_output_shape()), X.dtype)
+        parts = [forward(self.net, X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+        if parts:
+            return concat_outputs(parts)
+        shapes = self.net.output_shapes(*(self.input_shape if self.inputs else [self.input_shape]))
+        empty = tuple(np.zeros((0,) + tuple(s), X.dtype) for s in shapes)
+        return empty if len(empty) > 1 else empty[0]
+
+    def main_output(self, X, batch_size=1000):
+        """The output predictions read: the first output (a pairs model: the distance per pair)."""
+        out = self.outputs(X, batch_size)
+        if self.task == "pairs":
+            return pair_distances(out[0], out[1])
+        return out[0] if isinstance(out, tuple) else out
 
     def net_output_shape(self):
-        """Per-sample output shape of the net."""
-        return self.net.output_shape(self.input_shape)
+        """Per-sample output shape of the net (of its first output)."""
+        return self.net.output_shapes(*(self.input_shape if self.inputs else [self.input_shape]))[0]
 
     def decode(self, X, beam=None, batch_size=1000):
         """A CTC model's label sequences for raw inputs X (lists of class indices): greedy
@@ -141,15 +183,23 @@ class Model:
 
     def predict_proba(self, X, batch_size=1000):
         """(N, C) class probabilities, columns in ``classes`` order (binary: [P(0), P(1)])."""
-        if self.task in ("regression", "ctc", "steps"):
-            raise ValueError(f"predict_proba: this model is a {self.task} model (no probability per sample)")
-        return pre.probabilities(self.record, self.outputs(X, batch_size))
+        if self.task in ("regression", "pairs", "ctc", "steps"):
+            what = {"regression": "regression", "ctc": "CTC model (its outputs are label sequences; predict reads "
+                    "them)", "steps": "model with scores at every step (a language model)"}.get(
+                self.task, "Siamese net (its outputs are embeddings; predict says same or different)")
+            raise ValueError(f"predict_proba: this model is a {what} (no probability per sample)")
+        return pre.probabilities(self.record, self.main_output(X, batch_size))
 
     def predict(self, X, batch_size=1000):
-        """Class labels (the data's names) for classification; the values for regression."""
+        """Class labels (the data's names) for classification; the values for regression; for a
+        Siamese net (task ``pairs``), whether each pair is similar (its classes' names); for a
+        CTC model (task ``ctc``), each sample's label sequence as text (greedy decoding)."""
         if self.task == "ctc":
-            return np.array([sequences.as_text(s, self.classes, self.record["blank"]) for s in self.decode(X, None, batch_size)], object)
-        out = self.outputs(X, batch_size)
+            return np.array([sequences.as_text(s, self.classes, self.record["blank"])
+                             for s in self.decode(X, None, batch_size)], object)
+        out = self.main_output(X, batch_size)
+        if self.task == "pairs":
+            return self.classes[(out < self.record["threshold"]).astype(np.int64)]
         if self.task == "regression":
             return out.reshape(len(out)) if out.ndim == 2 and out.shape[1] == 1 else out
         return self.classes[pre.class_indices(self.record, out)]

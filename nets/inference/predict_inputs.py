@@ -1,7 +1,8 @@
 """Reading new inputs for ``kubik predict``, in batches so that memory stays
 bounded: a csv (with or without the target column; columns picked by header
 name where the file and the model have names), an .npz (array ``X``, or its
-only array) or an IDX file (MNIST's format, raw or .gz).
+only array; for a model with several inputs, one array per input name) or an
+IDX file (MNIST's format, raw or .gz).
 
 ``read_batches(path, model, batch_size)`` yields raw (unscaled) arrays of at
 most ``batch_size`` samples; a file that does not fit the model is a
@@ -16,6 +17,7 @@ import numpy as np
 from ..config import ConfigError
 from ..datasets import read_idx
 from ..datasets.files import _is_number
+from ..datasets.inputs import Inputs
 
 
 def _magic(path):
@@ -85,11 +87,17 @@ def _csv_batches(path, model, batch_size):
             yield X
 
 
-def _array(path):
+def _array(path, inputs=None):
     if str(path).endswith(".npz"):
         try:
             with np.load(path, allow_pickle=False) as z:
                 keys = list(z.files)
+                if inputs:          # a model with several inputs: one array per input name
+                    missing = [n for n in inputs if n not in keys]
+                    if missing:
+                        raise ValueError(f"'{path}' lacks the input array(s) {', '.join(map(repr, missing))}; the "
+                                         f"model takes {', '.join(inputs)} (it has {', '.join(keys)})")
+                    return Inputs([z[n] for n in inputs], inputs)
                 key = "X" if "X" in keys else (keys[0] if len(keys) == 1 else None)
                 if key is None:
                     raise ValueError(f"'{path}' has no array 'X' (it has {', '.join(keys)})")
@@ -108,9 +116,13 @@ def read_batches(path, model, batch_size=1000):
         raise ValueError(f"--batch-size must be a positive integer, got {batch_size}")
     path = str(path)
     magic = _magic(path)
+    inputs = getattr(model, "inputs", None)
+    if inputs and magic[:2] != b"PK":
+        raise ValueError(f"the model takes {len(inputs)} inputs ({', '.join(inputs)}); give an .npz with an array "
+                         f"of each name")
     if magic[:2] == b"PK" or (magic[:2] == b"\0\0" and len(magic) == 4):
-        X = _array(path)
-        if X.ndim == 1 and np.prod(model.input_shape) != 1:
+        X = _array(path, inputs)
+        if not inputs and X.ndim == 1 and np.prod(model.input_shape) != 1:
             X = X.reshape(1, -1)
         for i in range(0, len(X), batch_size):
             yield X[i:i + batch_size]

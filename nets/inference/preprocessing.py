@@ -4,12 +4,15 @@ arrays under ``preprocessing/``):
 
     scale, shift, scale_values   the fitted scaler: X' = (X − shift) / scale_values
                                  (training-part statistics; ``scale`` is its kind)
-    input_shape, dtype           the per-sample shape and dtype the net takes
+    input_shape, dtype           the per-sample shape and dtype the net takes (a list of
+                                 shapes for several inputs, named by ``inputs``)
     features, target, layout     feature column names, the target column (name
                                  or index) and {columns, feature_columns} (the
                                  training table's width and feature indices)
     classes                      class names in index order (None: labels 0..C-1)
-    num_classes, task            classification | binary | regression | ctc (label sequences,
+    num_classes, task            classification | binary | regression | pairs (a Siamese
+                                 net: its outputs are embeddings, pairs nearer than
+                                 ``threshold`` are called similar) | ctc (label sequences,
                                  decoded from (T, C) log-probabilities; ``blank`` its blank)
                                  | steps (a class per step: a language model)
     output                       how outputs become probabilities: softmax
@@ -22,6 +25,7 @@ import numpy as np
 from ... import losses
 
 from ..checkpoint.tree import unflatten
+from ..datasets.inputs import Inputs
 from ..datasets.scaling import apply_scaler
 
 KEY = "preprocessing"
@@ -38,10 +42,15 @@ def _output_kind(loss):
 
 
 def describe(exp):
-    """The preprocessing record of a built experiment (nets.build.Experiment)."""
+    """The preprocessing record of a built experiment (nets.build.Experiment). Data with
+    several inputs record ``inputs`` (their names, the graph's order), an ``input_shape``
+    per input and a shift / scale per input; a Siamese net's task is ``pairs``."""
     d, task = exp.data, exp.task
+    main = getattr(exp.loss, "main", exp.loss)          # a graph's OutputLosses: its first term
     features, target = getattr(d, "features", None), getattr(d, "target", None)   # any data record will do
-    if d.num_classes is None:
+    if isinstance(main, losses.Contrastive):
+        kind = "pairs"
+    elif d.num_classes is None:
         kind = "regression"
     elif getattr(task, "ctc", None) is not None:
         kind = "ctc"
@@ -52,18 +61,30 @@ def describe(exp):
     classes = None
     if getattr(d, "classes", None) is not None and d.num_classes is not None and len(d.classes) >= d.num_classes:
         classes = [str(c) for c in d.classes]
+    several = isinstance(d.input_shape, list)
+    stat = (lambda v: [np.asarray(x, np.float64) for x in v]) if several else (lambda v: np.asarray(v, np.float64))
     return {
         "scale": exp.config["data"].get("scale", "standard"),
-        "shift": np.asarray(getattr(d, "shift", 0.0), np.float64),
-        "scale_values": np.asarray(getattr(d, "scale", 1.0), np.float64),
-        "input_shape": [int(s) for s in d.input_shape], "dtype": str(d.X_train.dtype),
+        "shift": stat(getattr(d, "shift", 0.0)),
+        "scale_values": stat(getattr(d, "scale", 1.0)),
+        "input_shape": [[int(n) for n in s] for s in d.input_shape] if several else [int(s) for s in d.input_shape],
+        "inputs": list(d.input_names) if several else None,
+        "dtype": str(d.X_train.dtype),
         "features": None if features is None else [str(f) for f in features],
         "target": target if target is None or isinstance(target, (int, str)) else str(target),
         "layout": getattr(d, "layout", None),
         "classes": classes, "num_classes": d.num_classes, "task": kind,
-        "output": _output_kind(exp.loss), "threshold": task.threshold, "blank": getattr(task, "blank", None),
+        "output": _output_kind(main), "threshold": task.threshold, "blank": getattr(task, "blank", None),
         "data": exp.config["data"].get("name"),
     }
+
+
+def recorded_shape(record):
+    """The per-sample input shape a record holds: a tuple, or a list of tuples for several inputs."""
+    shape = record["input_shape"]
+    if record.get("inputs"):
+        return [tuple(s) for s in shape]
+    return tuple(shape)
 
 
 def load(meta, arrays):
@@ -76,6 +97,10 @@ def scale_inputs(record, X):
     """Raw inputs (N, *input_shape) scaled exactly as in training (the same
     float32 arithmetic as nets.datasets.apply_scaler), in the net's dtype; unscaled
     (``scale: none``, as a run trained from Python) they are only cast."""
+    if isinstance(X, Inputs):
+        if record.get("scale") == "none":
+            return X.astype(record["dtype"])
+        return apply_scaler(X, record["shift"], record["scale_values"]).astype(record["dtype"])
     if record.get("scale") == "none":
         return np.asarray(X).astype(record["dtype"], copy=False)
     return apply_scaler(np.asarray(X), record["shift"], record["scale_values"]).astype(record["dtype"], copy=False)

@@ -25,15 +25,22 @@ def converts(*classes):
 class GraphBuilder:
     def __init__(self, opset=17):
         self.nodes, self.initializers, self._n, self.opset = [], [], 0, opset
+        self._arrays = {}       # id(array) -> (array, dtype, name): a weight used twice is stored once
 
     def name(self, base):
         self._n += 1
         return f"{base}_{self._n}"
 
     def const(self, value, base="const", dtype=np.float32):
-        """An initializer holding ``value``; returns its name."""
+        """An initializer holding ``value``; returns its name. The same array (a shared
+        layer's weight, converted once per node that uses it) gives the same initializer."""
+        seen = self._arrays.get(id(value)) if isinstance(value, np.ndarray) else None
+        if seen is not None and seen[0] is value and seen[1] == np.dtype(dtype):
+            return seen[2]
         name = self.name(base)
         self.initializers.append(numpy_helper.from_array(np.array(value, dtype, order="C"), name))
+        if isinstance(value, np.ndarray):
+            self._arrays[id(value)] = (value, np.dtype(dtype), name)   # held: its id cannot be reused
         return name
 
     def op(self, op_type, inputs, base=None, **attrs):

@@ -1,12 +1,14 @@
 """The ONNX ModelProto of a net: the stored input scaling as the first nodes, the
 net through ``graph.convert`` (every converter module imported first, so its
-``@converts`` entries are in the table), the output, and onnx's checker."""
+``@converts`` entries are in the table), the output(s), and onnx's checker. A
+Graph with several inputs or outputs keeps their names as the ONNX graph's."""
 import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
 from . import attention, cells, elementwise, recurrent, sequence, spatial, structure, vision  # noqa: F401  (converters)
 from .graph import GraphBuilder, convert
+from .names import io_names
 
 
 def build_model(net, input_shape, preprocessing=None, opset=17):
@@ -18,39 +20,31 @@ def build_model(net, input_shape, preprocessing=None, opset=17):
         net.train(was)
 
 
+def _scaled(g, x, shape, shift, scale):
+    """``(x − shift) / scale`` as the graph's first nodes (the stored training scaling)."""
+    size = int(np.prod(shape))
+    shift, scale = np.asarray(shift, np.float64), np.asarray(scale, np.float64)
+    shift = shift.reshape(shape) if shift.size == size else shift.reshape(())
+    scale = scale.reshape(shape) if scale.size == size else scale.reshape(())
+    x = g.op("Sub", [x, g.const(shift, "shift")], "centered")
+    return g.op("Div", [x, g.const(scale, "scale")], "scaled")
+
+
 def _build(net, input_shape, preprocessing, opset):
-    if isinstance(input_shape, list):          # several inputs: a list of per-sample shapes
-        return _build_several(net, input_shape, preprocessing, opset)
+    """A net with one input (``input_shape`` a tuple) or several (a list of shapes)."""
+    several = isinstance(input_shape, list)
+    shapes = [tuple(s) for s in input_shape] if several else [tuple(input_shape)]
+    out_shapes = net.output_shapes(*shapes)
+    in_names, out_names = io_names(net, len(shapes), len(out_shapes))
     g = GraphBuilder(opset)
-    x = "input"
+    xs = list(in_names)
     if preprocessing is not None:
-        size = int(np.prod(input_shape))
-        shift, scale = (np.asarray(preprocessing[k], np.float64) for k in ("shift", "scale_values"))
-        shift = shift.reshape(input_shape) if shift.size == size else shift.reshape(())
-        scale = scale.reshape(input_shape) if scale.size == size else scale.reshape(())
-        x = g.op("Sub", [x, g.const(shift, "shift")], "centered")
-        x = g.op("Div", [x, g.const(scale, "scale")], "scaled")
-    y = convert(g, net, x, input_shape)
-    return _finish(g, [("input", input_shape)], _outputs(net, y, [tuple(input_shape)]), opset)
-
-
-def _build_several(net, input_shapes, preprocessing, opset):
-    """A net with several inputs: graph inputs ``input_0``, ``input_1``, ..."""
-    if preprocessing is not None:
-        raise ValueError("input scaling in the ONNX graph is for a net with one input")
-    g = GraphBuilder(opset)
-    names = [f"input_{i}" for i in range(len(input_shapes))]
-    y = convert(g, net, names, input_shapes)
-    return _finish(g, list(zip(names, input_shapes)), _outputs(net, y, input_shapes), opset)
-
-
-def _outputs(net, y, input_shapes):
-    """(value, graph output name, per-sample shape) of each output: ``output``, or ``output_0``,
-    ``output_1``, ... for a net with several (a converter then returns a list of values)."""
-    shapes = net.output_shapes(*input_shapes)
-    if len(shapes) == 1:
-        return [(y, "output", shapes[0])]
-    return [(v, f"output_{i}", s) for i, (v, s) in enumerate(zip(y, shapes))]
+        shift, scale = preprocessing["shift"], preprocessing["scale_values"]
+        stats = zip(shift, scale) if several else [(shift, scale)]
+        xs = [_scaled(g, x, s, sh, sc) for x, s, (sh, sc) in zip(xs, shapes, stats)]
+    ys = convert(g, net, xs if several else xs[0], shapes if several else shapes[0])
+    ys = ys if isinstance(ys, list) else [ys]
+    return _finish(g, list(zip(in_names, shapes)), list(zip(ys, out_names, out_shapes)), opset)
 
 
 def _finish(g, inputs, outputs, opset):

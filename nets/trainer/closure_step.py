@@ -11,6 +11,8 @@ optimizers); a non-finite first value stops the run before the update (Diverged)
 current weights are complete. Under several ranks each closure call reduces the loss
 and the gradients over them, so every rank takes the same steps.
 """
+from ..datasets.inputs import forward
+from .step import scaled
 from .callbacks import call
 from .outcome import Diverged, diverged_message, kept_text
 
@@ -51,7 +53,7 @@ class ClosureStep:
 
         def closure():
             net.zero_grad()
-            value = loss.forward(net.forward(xb), targets)
+            value = loss.forward(forward(net, xb), targets)
             value, loss_sum, count, nonfinite, stop = dist.sync_batch(value, len(yb), self._stop)
             at_start = not first
             if at_start:
@@ -62,8 +64,8 @@ class ClosureStep:
                 first.update(value=value, loss_sum=loss_sum, count=count, stop=stop)
             grad = loss.backward()
             if dist.size > 1:       # each rank's share of the global batch
-                grad *= len(yb) / count
-            net.backward(grad)
+                grad = scaled(grad, len(yb) / count)
+            net.backward(*grad) if type(grad) is tuple else net.backward(grad)
             dist.reduce_gradients(opt)
             if at_start:
                 call(self.callbacks, "on_before_step", self)

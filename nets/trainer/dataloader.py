@@ -6,6 +6,9 @@ resumes at the exact batch it stopped at.
     for X_batch, y_batch in loader:   # one epoch; len(loader) batches
         ...
 
+X may be a tuple of arrays (or an Inputs): the inputs of a net with several,
+batched together (``X_batch`` is then an Inputs; ``net.forward(*X_batch.arrays)``).
+
 An epoch's order is ``rng.permutation(n)`` (shuffle) or ``arange(n)``, drawn
 when the epoch starts; batch ``b`` holds ``order[b·bs : (b+1)·bs]``; the last
 batch is short unless ``drop_last``. Batches are copies (``X[indices]``), so
@@ -31,9 +34,11 @@ import numpy as np
 from ...layers import get_rng
 from ..augment import Augment
 
+from ..datasets.inputs import Inputs, as_inputs
+
 
 def _check_rows(X, y):
-    if not hasattr(X, "shape") or X.ndim < 1:
+    if not isinstance(X, Inputs) and (not hasattr(X, "shape") or X.ndim < 1):
         raise TypeError(f"DataLoader: X must be an array with a leading sample axis, got {type(X).__name__}")
     if y is not None and (not hasattr(y, "shape") or y.ndim < 1):
         raise TypeError(f"DataLoader: y must be an array with a leading sample axis, got {type(y).__name__}")
@@ -50,6 +55,7 @@ class DataLoader:
     """
 
     def __init__(self, X, y=None, batch_size=32, shuffle=False, drop_last=False, rng=None, augment=None):
+        X = as_inputs(X)            # a tuple of arrays: the inputs of a net with several
         X = np.asarray(X) if isinstance(X, (list, tuple)) else X
         y = np.asarray(y) if isinstance(y, (list, tuple)) else y
         _check_rows(X, y)
@@ -65,6 +71,9 @@ class DataLoader:
         self.rng = get_rng(rng)
         self.epoch, self.pos, self.order = 0, 0, None
         self.augment = Augment(augment or ())
+        if self.augment and isinstance(X, Inputs):
+            raise ValueError(f"DataLoader: augment transforms one input array; these data have {len(X.arrays)} "
+                             f"inputs ({', '.join(X.names)})")
         if self.augment:
             try:
                 self.augment.check(X.shape[1:])

@@ -13,20 +13,35 @@ import numpy as np
 
 from ... import losses
 
+from ..datasets.inputs import as_inputs, concat_outputs, forward
+from .output_losses import OutputLosses, for_net
+from .pair_metrics import best_threshold, pair_correct, pair_distances
+
 
 class LabelTask:
-    """The task of a net trained from Python: targets as given, accuracy where the loss implies one."""
+    """The task of a net trained from Python: targets as given, accuracy where the loss implies one.
+    A net with several outputs (``OutputLosses``) is judged on its first term's outputs:
+    argmax / threshold of its first output, or for a Contrastive term the pair accuracy
+    (embeddings nearer than half the margin called similar)."""
 
     def __init__(self, loss):
+        self.pick = loss.main_outputs if isinstance(loss, OutputLosses) else None
+        loss = loss.main if isinstance(loss, OutputLosses) else loss
         self.argmax = bool(getattr(loss, "takes_labels", False))
         self.threshold = 0.0 if isinstance(loss, losses.BCEWithLogits) else (
             0.5 if isinstance(loss, losses.BCE) else None)
+        self.pair_threshold = loss.margin / 2 if isinstance(loss, losses.Contrastive) else None
 
     def targets(self, y):
         return y
 
     def correct(self, out, y):
         """Number of correct predictions, or None when the loss implies no accuracy."""
+        if self.pick is not None:
+            outs = self.pick(out)
+            if self.pair_threshold is not None:
+                return pair_correct(outs[0], outs[1], y, self.pair_threshold)
+            out = outs[0]
         y = np.asarray(y)
         if self.argmax and y.dtype.kind in "iu" and out.ndim == 2 and y.shape == out.shape[:1]:
             return int((out.argmax(1) == y).sum())
@@ -41,6 +56,7 @@ def _arrays(data, what="data"):
         return data.X, data.y
     if isinstance(data, (tuple, list)) and len(data) == 2:
         X, y = data
+        X = as_inputs(X)            # a tuple of arrays: a net with several inputs
         if len(X) != len(y):
             raise ValueError(f"{what}: X has {len(X)} samples but y has {len(y)}")
         return X, y
@@ -55,6 +71,7 @@ def evaluate(net, loss, data=None, batch_size: int = 1000, task=None) -> tuple:
         exp, X, y = net, loss, data
         return _evaluate(exp.net, exp.loss, X, y, batch_size, exp.task)
     X, Y = _arrays(data)
+    loss = for_net(net, loss)
     return _evaluate(net, loss, X, Y, batch_size, task or LabelTask(loss))
 
 
@@ -76,7 +93,7 @@ def _evaluate(net, loss, X, y, batch_size, task):
     total, correct = 0.0, 0
     try:
         for i in range(0, len(X), batch_size):
-            out = net.forward(X[i:i + batch_size])
+            out = forward(net, X[i:i + batch_size])
             yb = y[i:i + batch_size]
             total += loss.forward(out, task.targets(yb)) * len(yb)
             c = task.correct(out, yb)
@@ -87,17 +104,34 @@ def _evaluate(net, loss, X, y, batch_size, task):
 
 
 def predict(net, X, batch_size: int = 1000) -> np.ndarray:
-    """The net's outputs for ``X`` (an array or a DataLoader), in eval mode, ``batch_size`` samples at a time."""
+    """The net's outputs for ``X`` (an array, a tuple of arrays for a net with several inputs, or a
+    DataLoader), in eval mode, ``batch_size`` samples at a time; a tuple of arrays for several outputs."""
     if hasattr(X, "batch_size") and hasattr(X, "X"):
         X = X.X
+    X = as_inputs(X)
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise ValueError(f"predict: batch_size must be an integer >= 1, got {batch_size!r}")
     was = net.training
     net.eval()
     try:
-        outs = [net.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+        outs = [forward(net, X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
     finally:
         net.train(was)
     if not outs:
         raise ValueError("predict: X has no samples")
-    return np.concatenate(outs)
+    return concat_outputs(outs)
+
+
+def pair_accuracy(net, loss, X, y, batch_size=1000):
+    """(best threshold, accuracy there) of a Siamese net trained with a Contrastive loss
+    (the first term of its OutputLosses): pairs whose embeddings are nearer than the
+    threshold are called similar, the threshold chosen to call the most pairs of ``y``
+    right (``kubik eval``'s pair accuracy)."""
+    outs = predict(net, X, batch_size)
+    a, b = loss.main_outputs(outs) if isinstance(loss, OutputLosses) else outs[:2]
+    return best_threshold(pair_distances(a, b), y)
+
+
+def is_pair_loss(loss):
+    """Whether metrics read a Contrastive loss (a Siamese net)."""
+    return isinstance(getattr(loss, "main", loss), losses.Contrastive)

@@ -30,6 +30,7 @@ run through this same function.
 from pathlib import Path
 
 from .. import checkpoint
+from ..datasets.inputs import as_inputs
 from .dataloader import DataLoader
 from .closure_step import needs_closure
 from .loop import Trainer
@@ -46,8 +47,11 @@ def fit(net, loss, optimizer, train, val=None, *, epochs=10, batch_size=None, sh
             batch_size = "full" if needs_closure(optimizer) else 32
         if batch_size == "full":
             batch_size = max(len(train[0]), 1)
-        train = DataLoader(train[0], train[1], batch_size=batch_size, shuffle=shuffle, drop_last=drop_last, rng=rng,
-                           augment=augment)
+        names = getattr(net, "inputs", None)       # a graph's inputs name a tuple of input arrays
+        train = DataLoader(as_inputs(train[0], names), train[1], batch_size=batch_size, shuffle=shuffle,
+                           drop_last=drop_last, rng=rng, augment=augment)
+        if isinstance(val, (tuple, list)) and len(val) == 2:
+            val = (as_inputs(val[0], names), val[1])
     elif augment is not None:
         raise TypeError("fit: augment= applies to an (X, y) tuple; a DataLoader brings its own "
                         "(DataLoader(..., augment=...))")

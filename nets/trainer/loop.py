@@ -33,6 +33,7 @@ from tqdm import tqdm
 from ... import layers
 
 from ..config import config_hash
+from ..datasets.inputs import forward
 from .dataloader import DataLoader
 from ..distributed import DataParallel, world
 from .callbacks import PeriodicCheckpoint, call, checked
@@ -41,10 +42,11 @@ from .epoch_end import EpochEnd
 from .evaluation import LabelTask, _arrays, refuse_per_sample
 from .from_config import FromExperiment
 from .metrics_log import MetricsLog
+from .output_losses import for_net
 from .outcome import Diverged, History, diverged_message, kept_text
 from .run_state import RunState, settings_hash
 from .settings import check_settings
-from .step import group_share, update
+from .step import group_share, scaled, update
 from .stopping import Stopping
 
 
@@ -81,8 +83,8 @@ class Trainer(Stopping, FromExperiment, EpochEnd, ClosureStep, RunState):
         RunState.__init__(self, net, optimizer, schedule, out, config, hash_ or settings_hash(settings))
         if not self.dist.is_root:       # one voice: rank 0 logs, shows progress and writes files
             log, settings = (lambda *a, **k: None), dict(settings, progress=False)
-        self.loss, self.t, self.log = loss, settings, log
-        self.task = task if task is not None else LabelTask(loss)
+        self.loss, self.t, self.log = for_net(net, loss), settings, log
+        self.task = task if task is not None else LabelTask(self.loss)
         self.callbacks = checked(callbacks)
         if settings["checkpoint_every"]:
             self.callbacks.insert(0, PeriodicCheckpoint(settings["checkpoint_every"]))
@@ -221,7 +223,7 @@ class Trainer(Stopping, FromExperiment, EpochEnd, ClosureStep, RunState):
                             self._stop = True
                             return self._interrupted(f"at step {st['step']} (epoch {epoch + 1})")
                         continue
-                    value = loss.forward(net.forward(xb), task.targets(yb))
+                    value = loss.forward(forward(net, xb), task.targets(yb))
                     value, loss_sum, count, nonfinite, stop = self.dist.sync_batch(value, len(yb), self._stop)
                     if nonfinite:
                         raise Diverged(diverged_message(
@@ -229,8 +231,8 @@ class Trainer(Stopping, FromExperiment, EpochEnd, ClosureStep, RunState):
                             f"training stopped before that update", kept_text(self.run_dir, self._saved)))
                     grad = loss.backward()
                     if k > 1 or self.dist.size > 1:   # weighed by its share of the (global) group's samples
-                        grad *= group_share(b, len(yb), k, bs, n)
-                    net.backward(grad)
+                        grad = scaled(grad, group_share(b, len(yb), k, bs, n))
+                    net.backward(*grad) if type(grad) is tuple else net.backward(grad)
                     st["loss_sum"] += loss_sum
                     st["loss_count"] += count
                     self._last_batch = (xb, yb)

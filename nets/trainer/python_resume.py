@@ -10,6 +10,7 @@ rebuild the rest of it without the script and continue it bit for bit:
                      config entries) and target_is_input (y was X itself), where it has them
         "data", "val": fingerprints of the training / validation arrays (or null):
                      samples, sample shape and dtype of X and y, and a SHA-256 of their bytes
+                     (several inputs: their names and a shape per input)
         "imports":   modules outside kubik that define the optimizer's, schedule's or a transform's class
         "why":       what cannot be rebuilt from the command line (empty: it can), e.g.
                      a user's callbacks (they live in the script) or an unregistered optimizer
@@ -24,19 +25,26 @@ import numpy as np
 
 from ...layers import SpecError
 from ...optim.spec import optimizer_entry, schedule_entry
+from ..datasets.inputs import Inputs, as_inputs
 from .dataloader import DataLoader
 from .evaluation import LabelTask
 
 
 def fingerprint(X, y):
-    """{samples, shape, dtype, y_shape, y_dtype, sha256} of arrays ``X``, ``y``."""
-    X, y = np.ascontiguousarray(X), np.ascontiguousarray(y)
+    """{samples, shape, dtype, y_shape, y_dtype, sha256} of arrays ``X``, ``y``; for Inputs
+    (several inputs) also ``inputs`` (their names), a shape per input, every array hashed."""
+    several = isinstance(X, Inputs)
+    arrays = [np.ascontiguousarray(a) for a in (X.arrays if several else (X,))]
+    y = np.ascontiguousarray(y)
     h = hashlib.sha256()
-    for a in (X, y):
+    for a in arrays + [y]:
         h.update(f"{a.dtype.str}{a.shape}".encode())
         h.update(memoryview(a.reshape(-1)).cast("B") if a.size else b"")
-    return {"samples": int(len(X)), "shape": list(X.shape[1:]), "dtype": X.dtype.name,
-            "y_shape": list(y.shape[1:]), "y_dtype": y.dtype.name, "sha256": h.hexdigest()}
+    record = {"samples": int(len(arrays[0])), "shape": list(arrays[0].shape[1:]), "dtype": arrays[0].dtype.name,
+              "y_shape": list(y.shape[1:]), "y_dtype": y.dtype.name, "sha256": h.hexdigest()}
+    if several:
+        record.update(inputs=list(X.names), shape=[list(a.shape[1:]) for a in arrays])
+    return record
 
 
 def _entry(make, what, why):
@@ -63,7 +71,7 @@ def describe_resume(trainer, loader, val):
         "schedule": None if sched is None else _entry(lambda: schedule_entry(sched), "schedule", why),
         "settings": {k: v for k, v in t.items() if k != "progress"},
         "loader": {"batch_size": loader.batch_size, "shuffle": loader.shuffle, "drop_last": loader.drop_last},
-        "data": fingerprint(loader.X, loader.y), "val": None if val is None else fingerprint(*val),
+        "data": fingerprint(loader.X, loader.y), "val": None if val is None else fingerprint(as_inputs(val[0]), val[1]),
         "imports": _user_modules(opt, sched, getattr(sched, "after", None), *transforms),
     }
     if transforms:

@@ -25,10 +25,12 @@ from ... import layers, losses
 
 from .. import checkpoint
 from ..inference.preprocessing import _output_kind
-from ..inference.preprocessing import load as load_preprocessing
+from ..inference.preprocessing import load as load_preprocessing, recorded_shape
 from ..checkpoint.format import label
 from ..config import ConfigError
+from ..datasets.inputs import Inputs
 from ..imports import import_modules
+from .output_losses import OutputLosses
 
 KEY = "python_run"
 
@@ -60,19 +62,27 @@ def describe_run(net, loss, task, X):
         loss_entry, loss_why = loss.spec(), None
     except (layers.SpecError, AttributeError) as e:
         loss_entry, loss_why = None, f"the loss {type(loss).__name__} cannot be written: {e}"
-    shape = tuple(int(d) for d in np.shape(X)[1:])
+    several = isinstance(X, Inputs)
+    shapes = [tuple(int(d) for d in s) for s in X.shapes] if several else [tuple(int(d) for d in np.shape(X)[1:])]
     try:
-        out_shape = tuple(net.output_shape(shape))
+        out_shape = tuple(net.output_shapes(*shapes)[0])
     except (ValueError, TypeError, IndexError, KeyError, AttributeError, NotImplementedError):
         out_shape = None        # a user's layer that cannot tell: the task is then a regression's
-    kind, num_classes, threshold = _task_record(loss, task, out_shape)
+    main = getattr(loss, "main", loss)          # several outputs: the first term's loss
+    if isinstance(main, losses.Contrastive):
+        kind, num_classes, threshold = "pairs", 2, main.margin / 2
+    else:
+        kind, num_classes, threshold = _task_record(main, task, out_shape)
     params = net.parameters()
     entry = {"model": model, "why": why, "loss": loss_entry, "loss_why": loss_why,
+             "outputs": list(getattr(loss, "outputs", None) or []) or None,
              "imports": sorted(_modules(net)), "dtype": str(params[0].data.dtype) if params else "float32"}
     record = {"scale": "none", "shift": np.asarray(0.0), "scale_values": np.asarray(1.0),
-              "input_shape": list(shape), "dtype": str(np.asarray(X[:1]).dtype), "features": None,
+              "input_shape": [list(s) for s in shapes] if several else list(shapes[0]),
+              "inputs": list(getattr(net, "inputs", X.names)) if several else None,
+              "dtype": str(X.dtype if several else np.asarray(X[:1]).dtype), "features": None,
               "target": None, "layout": None, "classes": None, "num_classes": num_classes, "task": kind,
-              "output": _output_kind(loss), "threshold": threshold, "data": None}
+              "output": _output_kind(main), "threshold": threshold, "data": None}
     return entry, record
 
 
@@ -93,7 +103,7 @@ def rebuild(ckpt, imports=()):
     try:
         import_modules(list(imports) + list(run.get("imports") or []), label="import")
         from ..builders.model import from_spec
-        net = from_spec(run["model"], tuple(record["input_shape"]))
+        net = from_spec(run["model"], recorded_shape(record))
     except ConfigError as e:
         raise checkpoint.CheckpointError(f"{name}: the net it records does not build: {e}") from None
     finally:
@@ -110,8 +120,16 @@ def rebuild_loss(ckpt):
     spec = run.get("loss")
     if spec is None:
         raise checkpoint.CheckpointError(f"{label(ckpt.path)}: {run.get('loss_why') or 'no loss recorded'}")
-    name, args = (spec, {}) if isinstance(spec, str) else next(iter(spec.items()))
     try:
-        return losses.LOSSES.get(name)(**args)
-    except (ValueError, TypeError) as e:
+        if isinstance(spec, list):          # OutputLosses: [{Name: {args}, output: ..., weight: ...}, ...]
+            terms = [(_loss(next((k, v) for k, v in e.items() if k not in ("output", "weight"))), e["output"],
+                      e.get("weight", 1.0)) for e in spec]
+            return OutputLosses(terms, run.get("outputs") or [])
+        return _loss((spec, {}) if isinstance(spec, str) else next(iter(spec.items())))
+    except (ValueError, TypeError, KeyError, StopIteration) as e:
         raise checkpoint.CheckpointError(f"{label(ckpt.path)}: its loss {spec!r} does not build: {e}") from None
+
+
+def _loss(name_args):
+    name, args = name_args
+    return losses.LOSSES.get(name)(**(args or {}))

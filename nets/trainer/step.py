@@ -16,6 +16,15 @@ def group_share(b, size, k, batch_size, n):
     return size / (min((group + k) * batch_size, n) - group * batch_size)
 
 
+def scaled(grad, share):
+    """The loss's gradient times ``share`` (in place for one array; a tuple, one per
+    output of a net with several, gets new arrays: its entries may be one object twice)."""
+    if type(grad) is tuple:
+        return tuple(None if g is None else g * share for g in grad)
+    grad *= share
+    return grad
+
+
 def update(optimizer, clip_norm=None, clip_value=None):
     """One optimizer step from the accumulated (already weighted) gradients,
     clipped first; the gradients are zeroed after."""

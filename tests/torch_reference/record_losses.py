@@ -91,6 +91,11 @@ def cases():
     yield "triplet_zero_distances", "TripletMargin", "TripletMarginLoss", {"swap": True}, [z, z.copy(), z.copy()], [0, 1, 2]
     yield "triplet_met", "TripletMargin", "TripletMarginLoss", {"eps": 0.0},\
         [np.array([[0.0, 0.0], [0.0, 0.0]]), np.array([[1.0, 0.0], [0.0, 3.0]]), np.array([[0.0, 2.0], [1.0, 0.0]])], [0, 1, 2]
+    pairs = (r(20).random(N) < 0.5) * 1.0
+    yield "contrastive", "Contrastive", "ContrastiveLoss", {"margin": 3.0}, [x, t, pairs], [0, 1]
+    yield "contrastive_images_edges", "Contrastive", "ContrastiveLoss", {"margin": 1.5},\
+        [np.array([[[0.0, 0.0]], [[1.0, 1.0]], [[0.0, 0.0]], [[2.0, 0.0]]]),
+         np.array([[[3.0, 4.0]], [[1.0, 1.0]], [[0.5, 0.0]], [[0.0, 0.0]]]), np.array([0.0, 0.0, 1.0, 0.0])], [0, 1]
     yield "multi_margin", "MultiMargin", "MultiMarginLoss", {}, [scores, labels], [0]
     yield "multi_margin_p2_weight", "MultiMargin", "MultiMarginLoss", {"p": 2, "margin": 0.7, "weight": [0.5, 1.0, 2.0, 1.5]},\
         [scores, labels], [0]
@@ -113,11 +118,29 @@ def cases():
         [np.concatenate([x, [[30.0, -30.0, 0.0, 1e3, -1e3]]]), np.concatenate([(t > 0) * 1.0, [[0.0, 1.0, 1.0, 0.0, 1.0]]])], [0]
 
 
+class ContrastiveLoss(torch.nn.Module):
+    """Caffe's ContrastiveLoss written in torch ops (torch has none): per pair
+    ½ d² (y = 1) or ½ max(0, margin − d)² (y = 0), d = ‖a − b‖₂; the gradient is
+    autograd's (at d = 0 torch's norm backward gives 0, as kubik's)."""
+
+    def __init__(self, margin=1.0, reduction="mean"):
+        super().__init__()
+        self.margin, self.reduction = margin, reduction
+
+    def forward(self, a, b, y):
+        d = torch.linalg.vector_norm((a - b).flatten(1), dim=1)
+        per = torch.where(y > 0.5, 0.5 * d * d, 0.5 * torch.clamp(self.margin - d, min=0.0) ** 2)
+        return per if self.reduction == "none" else per.sum() if self.reduction == "sum" else per.mean()
+
+
+CUSTOM = {"ContrastiveLoss": ContrastiveLoss}
+
+
 def torch_call(tname, kwargs, reduction, args, grads):
     kw = dict(kwargs)
     if "weight" in kw:
         kw["weight"] = torch.tensor(kw["weight"])
-    loss = getattr(torch.nn, tname)(reduction=reduction, **kw)
+    loss = (CUSTOM.get(tname) or getattr(torch.nn, tname))(reduction=reduction, **kw)
     ts = [torch.from_numpy(np.array(a)) for a in args]
     for i in grads:
         ts[i].requires_grad_()
