@@ -17,7 +17,7 @@ from .builders import (CHILD_KEYS, CONTAINERS, LAYER_ARGS, Row, Task, build_laye
                        resolve, summary_table)
 from .builders.entries import entry_path
 from .augment import build_augment
-from .datasets import prepare
+from .datasets import CHARACTER_SETS, prepare
 from .inference.preprocessing import describe as describe_preprocessing
 
 
@@ -62,13 +62,13 @@ def build(cfg: dict, data=None) -> "Experiment":
     Seeds the package generator with ``cfg['seed']`` before building the model."""
     resolve(cfg)
     if data is None:
-        if cfg["data"]["name"] == "text" and cfg["data"].get("scale", "none") != "none":
-            raise ConfigError("the text data set gives character indices, which must not be scaled: "
-                              "set scale: none", ("data", "scale"))
+        if cfg["data"]["name"] in CHARACTER_SETS and cfg["data"].get("scale", "none") != "none":
+            raise ConfigError(f"the {cfg['data']['name']} data set gives character indices, which must not be "
+                              f"scaled: set scale: none", ("data", "scale"))
         data = prepare(cfg["data"], cfg["train"]["val_split"], loader_args(cfg["data"]))
         if isinstance(cfg["data"].get("path"), str):   # the run's config.yaml then works from anywhere
             cfg["data"]["path"] = os.path.abspath(os.path.expanduser(cfg["data"]["path"]))
-        if cfg["data"]["name"] == "text" and data.classes:   # the vocabulary travels in config.yaml and checkpoints
+        if cfg["data"]["name"] in CHARACTER_SETS and data.classes:   # the vocabulary travels in config.yaml and checkpoints
             cfg["data"]["vocab"] = "".join(data.classes)
     if cfg["data"].get("augment") and data.input_names is not None:
         raise ConfigError(f"the transforms take one input array; these data have {len(data.input_names)} inputs "

@@ -12,7 +12,9 @@ arrays under ``preprocessing/``):
     classes                      class names in index order (None: labels 0..C-1)
     num_classes, task            classification | binary | regression | pairs (a Siamese
                                  net: its outputs are embeddings, pairs nearer than
-                                 ``threshold`` are called similar)
+                                 ``threshold`` are called similar) | ctc (label sequences,
+                                 decoded from (T, C) log-probabilities; ``blank`` its blank)
+                                 | steps (a class per step: a language model)
     output                       how outputs become probabilities: softmax
                                  (CrossEntropy logits), exp (NLL log-probabilities),
                                  sigmoid (BCEWithLogits), identity (BCE, MSE)
@@ -50,6 +52,10 @@ def describe(exp):
         kind = "pairs"
     elif d.num_classes is None:
         kind = "regression"
+    elif getattr(task, "ctc", None) is not None:
+        kind = "ctc"
+    elif getattr(task, "steps", False):
+        kind = "steps"
     else:
         kind = "binary" if not task.labels and task.out_shape == (1,) else "classification"
     classes = None
@@ -68,7 +74,7 @@ def describe(exp):
         "target": target if target is None or isinstance(target, (int, str)) else str(target),
         "layout": getattr(d, "layout", None),
         "classes": classes, "num_classes": d.num_classes, "task": kind,
-        "output": _output_kind(main), "threshold": task.threshold,
+        "output": _output_kind(main), "threshold": task.threshold, "blank": getattr(task, "blank", None),
         "data": exp.config["data"].get("name"),
     }
 
