@@ -13,11 +13,9 @@ X Wᵢₕ + bᵢₕ and dHP of the hidden projection H Wₕₕ + bₕₕ (the ce
 
 States left out (``forward(X)``) are zeros, and backward then returns dX alone. A cell
 keeps the cache of its last forward: an unrolled loop that backpropagates uses one
-``shared()`` copy per step (the same Parameter objects, so the gradients of every step add
+``shared()`` copy per step (``Layer.shared``: the same Parameter objects, so the gradients of every step add
 up: Torch7's clone('weight', 'bias')).
 """
-import copy
-
 import numpy as np
 
 from ..core.layer import Layer
@@ -69,13 +67,6 @@ class Cell(Layer):
             raise self._shape_error(f"X ({self.input_size},) per sample{states} (or X alone)",
                                     (tuple(input_shape),) + tuple(tuple(s) for s in state_shapes))
         return H if self.STATES == 1 else (H, H)
-
-    def shared(self):
-        """A copy for another step of an unrolled loop: the same Parameters (its gradients add
-        into them), its own cache."""
-        twin = copy.copy(self)
-        twin._cache = None
-        return twin
 
     # -- forward / backward ---------------------------------------------------------------
     def _states(self, X, states):
