@@ -50,6 +50,16 @@ ROWS = {
     "digits_lstm": ("bundled digits read row by row (8 steps × 8 features)", "LSTM 64, last step, Linear", PLAIN),
     "adding_lstm": ("the adding problem, T = 50 (regression)", "LSTM 32, last step, Linear",
                     "test MSE {mse} vs the baseline 0.167, {time}"),
+    "digit_strips_crnn": ("strips of 3–6 bundled digits side by side, 8×48 (`digit_strips`; test strips from "
+                          "held-out digit images)", "CRNN: 2 conv blocks, the width read as time, bidirectional LSTM "
+                          "64, Linear to 10 digits + blank, CTC",
+                          "{seq_acc} % of test strips read exactly (greedy), {label_acc} % of digits (1 − edit "
+                          "distance), {time}"),
+    "shakespeare_transformer": ("Tiny Shakespeare (bundled), 64-character windows",
+                                "2 causal pre-norm Transformer layers, d_model 128, 4 heads (413 505 parameters)",
+                                "validation {val_loss} nats/character, {time} (see below)"),
+    "shakespeare_lstm": ("the same", "2-layer LSTM 172 (417 197 parameters)",
+                         "validation {val_loss} nats/character, {time} (see below)"),
     "digits_inception": ("bundled digits as 1×8×8 images",
                          "a graph: conv stem, an Inception-style block (1×1, 3×3 and pooled branches joined by "
                          "`Concatenate`), a main head and an auxiliary head on the stem (loss weight 0.3)", PLAIN),
@@ -73,12 +83,14 @@ ROWS = {
                        "small ResNet (16-32-64, BatchNorm), RandomCrop pad 4 + RandomFlip, SGD Nesterov + cosine",
                        "{acc} %, {time}"),
 }
+SLOW = {"shakespeare_transformer", "shakespeare_lstm"}   # a quarter of an hour each: run with --slow
 MISSING = {"mnist_mlp": ("data/mnist", "train-images*", "needs the files"),
            "cifar10_resnet": ("data/cifar-10-batches-bin", "data_batch_*", "needs the files; see below")}
 FINAL = re.compile(r"^test split, final weights \(last\.npz, epoch (\d+)\): loss ([0-9.eE+-]+|nan|inf)"
                    r"(?:, accuracy ([0-9.]+)%)? on (\d+) samples$", re.M)
 TRAINED = re.compile(r"^trained ([0-9.]+)s;", re.M)
 EVAL = re.compile(r"pair accuracy ([0-9.]+)% at the best distance threshold")
+SEQUENCES = re.compile(r"sequences right ([0-9.]+)% \(greedy decoding\), labels right ([0-9.]+)%")
 
 
 def parse(argv):
@@ -88,6 +100,7 @@ def parse(argv):
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="an override for every run (the rows are then not the shipped configs')")
     p.add_argument("--dry-run", action="store_true", help="print the commands and the table; run nothing")
+    p.add_argument("--slow", action="store_true", help=f"also the configs that train for minutes: {', '.join(sorted(SLOW))}")
     a = p.parse_args(argv)
     unknown = [c for c in a.configs if c not in ROWS]
     if unknown:
@@ -146,6 +159,15 @@ def run_once(name, sets=()):
             e = subprocess.run([sys.executable, "-m", "kubik", "eval", str(run)], cwd=tmp, capture_output=True,
                                text=True)
             out["eval_acc"] = float(EVAL.search(e.stdout).group(1))
+        if "seq_acc" in _fields(template):          # a CTC model: kubik eval of the final weights
+            e = subprocess.run([sys.executable, "-m", "kubik", "eval", str(run / "last.npz")], cwd=tmp,
+                               capture_output=True, text=True)
+            m = SEQUENCES.search(e.stdout)
+            out["seq_acc"], out["label_acc"] = float(m.group(1)), float(m.group(2))
+        if "val_loss" in _fields(template):         # the best validation loss of the run
+            header = rows[0].split(",")
+            values = [r.split(",")[header.index("val_loss")] for r in rows[1:]]
+            out["val_loss"] = min(float(v) for v in values if v)
     return out
 
 
@@ -156,11 +178,14 @@ def seconds_text(s):
 def result_text(name, result, results):
     """The 'as shipped' cell of ``name`` from its template and measured ``result`` (None: not run)."""
     if result is None:
-        return needs_files(name) or "not run"
+        return needs_files(name) or ("not run (train for minutes: --slow)" if name in SLOW else "not run")
     values = {"time": seconds_text(result["seconds"]), "acc": "" if result["acc"] is None else f"{result['acc']:.1f}",
               "mse": f"{result['loss']:.2g}", "steps": str(result["steps"]), "epochs": str(result["epochs"]),
               "train_s": f"{result['train_s']:.2f} s", "lbfgs": result.get("lbfgs", ""),
-              "eval_acc": f"{result['eval_acc']:.1f}" if "eval_acc" in result else ""}
+              "eval_acc": f"{result['eval_acc']:.1f}" if "eval_acc" in result else "",
+              "seq_acc": f"{result['seq_acc']:.1f}" if "seq_acc" in result else "",
+              "label_acc": f"{result['label_acc']:.1f}" if "label_acc" in result else "",
+              "val_loss": f"{result['val_loss']:.3f}" if "val_loss" in result else ""}
     text = ROWS[name][2]
     for other in re.findall(r"\{acc:(\w+)\}", text):
         got = results.get(other)
@@ -172,9 +197,9 @@ def cell_pattern(name):
     """A regex that the 'as shipped' cell of ``name`` matches (for the README test)."""
     if needs_files(name):
         return re.escape(needs_files(name))
-    numbers = {"time": r"~\d+(\.\d)? s", "acc": r"\d+\.\d", "mse": r"[0-9.e-]+", "steps": r"\d+", "epochs": r"\d+",
+    numbers = {"time": r"~?\d+(\.\d)? s", "acc": r"\d+\.\d", "mse": r"[0-9.e-]+", "steps": r"\d+", "epochs": r"\d+",
                "train_s": r"\d+\.\d\d s", "lbfgs": r"\d+ L-BFGS iterations, \d+ loss evaluations",
-               "eval_acc": r"\d+\.\d"}
+               "eval_acc": r"\d+\.\d", "seq_acc": r"\d+\.\d", "label_acc": r"\d+\.\d", "val_loss": r"\d+\.\d{3}"}
     out, pos, text = "", 0, ROWS[name][2]
     for m in re.finditer(r"\{(\w+)(?::\w+)?\}", text):
         out += re.escape(text[pos:m.start()]) + numbers[m.group(1)]
@@ -197,6 +222,9 @@ def main(argv=None):
     names = a.configs or list(ROWS)
     results = {}
     for name in names:
+        if name in SLOW and not (a.slow or name in a.configs):
+            results[name] = None
+            continue
         if needs_files(name):
             results[name] = None
             continue

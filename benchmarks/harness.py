@@ -1,6 +1,9 @@
 """Measuring: interleaved timing, statistics, the GEMM roofline, BLAS threads,
-peak memory in fresh subprocesses, and the table / JSON output."""
+peak memory in fresh subprocesses, the table / JSON output, and the command-line
+pieces the single-purpose benchmarks (losses, optimizers, lbfgs) share."""
+import argparse
 import datetime
+import importlib.util
 import gc
 import json
 import os
@@ -277,3 +280,40 @@ def write_json(report, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(report, indent=1) + "\n")
     return path
+
+
+# -- the small benchmarks' command lines ------------------------------------------------
+def parser(prog, doc, names, what):
+    """An ArgumentParser with the options every small benchmark takes: the names to
+    time (default all of ``names``), --threads, --no-torch, --json."""
+    p = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[1])
+    p.add_argument("names", nargs="*", metavar=what.upper(), help=f"default: all of {', '.join(names)}")
+    p.add_argument("--threads", type=int, default=1, help="BLAS threads (kubik.set_num_threads; default 1)")
+    p.add_argument("--no-torch", action="store_true", help="kubik only")
+    p.add_argument("--json", metavar="PATH", help="where to write the report (default benchmarks/results/)")
+    return p
+
+
+def parse_checked(p, argv, names, what, positive):
+    """Parse ``argv``; refuse unknown names and options in ``positive`` below 1 (p.error, exit 2)."""
+    a = p.parse_args(argv)
+    unknown = [n for n in a.names if n not in names]
+    if unknown:
+        p.error(f"unknown {what} {', '.join(map(repr, unknown))}; choose from {', '.join(names)}")
+    values = {k: getattr(a, k) for k in positive}
+    low = [f"--{k.replace('_', '-')}" for k, v in values.items()
+           if v is not None and min(v if isinstance(v, list) else [v]) < 1]
+    if low:
+        p.error(f"{', '.join(low)} must be >= 1")
+    return a
+
+
+def start(a):
+    """Set kubik's (and torch's, when it is timed) threads; True when torch is timed."""
+    import kubik
+    kubik.set_num_threads(a.threads)
+    torch_ok = not a.no_torch and importlib.util.find_spec("torch") is not None
+    if torch_ok:
+        import torch
+        torch.set_num_threads(a.threads)
+    return torch_ok

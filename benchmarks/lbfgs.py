@@ -7,15 +7,12 @@ does), with the memory already full, both line-search settings. torch.optim.LBFG
 the same net (torch.nn, its own closure) is timed the same way for reference.
 Target: kubik's overhead < 20 % of a closure call.
 """
-import argparse
-import importlib.util
 import statistics
 import sys
 import time
 
 import numpy as np
 
-import kubik
 from kubik import layers, losses, nets, optim
 
 from . import harness
@@ -121,33 +118,19 @@ def measure(make, name, history, line_search, iters, repeats):
 
 
 def parse(argv):
-    p = argparse.ArgumentParser(prog="python -m benchmarks.lbfgs", description=__doc__.split("\n\n")[1])
-    p.add_argument("workloads", nargs="*", metavar="WORKLOAD", help=f"default: all of {', '.join(WORKLOADS)}")
+    p = harness.parser("python -m benchmarks.lbfgs", __doc__, list(WORKLOADS), "workload")
     p.add_argument("--repeats", type=int, default=7, help="timed steps per setting (default 7)")
     p.add_argument("--iters", type=int, default=20, help="iterations per timed step (default 20)")
     p.add_argument("--history", type=int, nargs="+", help="history sizes (default: 10 and 100 for textbook, "
                                                           "10 for breast_cancer)")
-    p.add_argument("--threads", type=int, default=1, help="BLAS threads (kubik.set_num_threads; default 1)")
-    p.add_argument("--no-torch", action="store_true", help="kubik only")
-    p.add_argument("--json", metavar="PATH", help="where to write the report (default benchmarks/results/)")
-    a = p.parse_args(argv)
-    unknown = [w for w in a.workloads if w not in WORKLOADS]
-    if unknown:
-        p.error(f"unknown workload(s) {', '.join(map(repr, unknown))}; choose from {', '.join(WORKLOADS)}")
-    if a.repeats < 1 or a.iters < 1 or a.threads < 1 or min(a.history or [1]) < 1:
-        p.error("--repeats, --iters, --history and --threads must be >= 1")
-    return a
+    return harness.parse_checked(p, argv, list(WORKLOADS), "workload", ["repeats", "iters", "history", "threads"])
 
 
 def main(argv=None):
     a = parse(sys.argv[1:] if argv is None else argv)
-    kubik.set_num_threads(a.threads)
-    torch_ok = not a.no_torch and importlib.util.find_spec("torch") is not None
-    if torch_ok:
-        import torch
-        torch.set_num_threads(a.threads)
+    torch_ok = harness.start(a)
     rows, report = [], []
-    for name in a.workloads or list(WORKLOADS):
+    for name in a.names or list(WORKLOADS):
         for history in a.history or WORKLOADS[name][3]:
             for search in (None, "strong_wolfe"):
                 log(f"timing {name}, history {history}, line search {search} ...")
@@ -167,7 +150,7 @@ def main(argv=None):
           f"(workloads below); target kubik overhead < {TARGET:.0%} of a closure call\n")
     print(harness.table(rows, ["workload", "history", "line search", "closure µs", "overhead µs", "overhead",
                                "evals/iter", "torch closure µs", "torch overhead µs", "torch overhead", "target"]))
-    for name in a.workloads or list(WORKLOADS):
+    for name in a.names or list(WORKLOADS):
         print(f"  {name}: {WORKLOADS[name][0]}")
     harness.save_results("lbfgs", a, report, a.json)
     return report

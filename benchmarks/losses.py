@@ -7,13 +7,10 @@ each step), interleaved in one process as the main suite (harness.interleaved:
 median of per-round ratios over quiet rounds). Target: kubik/torch <= 1.5 for
 every loss.
 """
-import argparse
-import importlib.util
 import sys
 
 import numpy as np
 
-import kubik
 from kubik import losses
 
 from . import harness
@@ -86,33 +83,22 @@ def torch_runner(case, data):
 
 
 def parse(argv):
-    p = argparse.ArgumentParser(prog="python -m benchmarks.losses", description=__doc__.split("\n\n")[1])
-    p.add_argument("cases", nargs="*", metavar="LOSS", help=f"default: all of {', '.join(CASES)}")
+    p = harness.parser("python -m benchmarks.losses", __doc__, list(CASES), "loss")
     p.add_argument("--repeats", type=int, default=7, help="timed rounds (default 7)")
     p.add_argument("--steps", type=int, default=50, help="forward + backward calls per round (default 50)")
-    p.add_argument("--threads", type=int, default=1, help="BLAS threads (kubik.set_num_threads; default 1)")
     p.add_argument("--settle", type=float, default=0.1, help="pause before each timed round (s)")
-    p.add_argument("--no-torch", action="store_true", help="kubik only")
-    p.add_argument("--json", metavar="PATH", help="where to write the report (default benchmarks/results/)")
-    a = p.parse_args(argv)
-    unknown = [c for c in a.cases if c not in CASES]
-    if unknown:
-        p.error(f"unknown loss(es) {', '.join(map(repr, unknown))}; choose from {', '.join(CASES)}")
-    if a.repeats < 1 or a.steps < 1 or a.threads < 1 or a.settle < 0:
-        p.error("--repeats, --steps and --threads must be >= 1, --settle >= 0")
+    a = harness.parse_checked(p, argv, list(CASES), "loss", ["repeats", "steps", "threads"])
+    if a.settle < 0:
+        p.error("--settle must be >= 0")
     return a
 
 
 def main(argv=None):
     a = parse(sys.argv[1:] if argv is None else argv)
-    kubik.set_num_threads(a.threads)
-    torch_ok = not a.no_torch and importlib.util.find_spec("torch") is not None
-    if torch_ok:
-        import torch
-        torch.set_num_threads(a.threads)
+    torch_ok = harness.start(a)
     data = _inputs()
     rows, report = [], []
-    for case in a.cases or list(CASES):
+    for case in a.names or list(CASES):
         log(f"timing {case} ...")
         runners = {"kubik": kubik_runner(case, data)}
         if torch_ok:

@@ -8,13 +8,10 @@ trainer does, gradients fixed), interleaved in one process as the main suite
 update that got slower than numpy's passes: numba left Adam's loop scalar, 3x
 slower than numpy, until its kernels used the numpy error model.
 """
-import argparse
-import importlib.util
 import sys
 
 import numpy as np
 
-import kubik
 from kubik import layers, nets, optim
 
 from . import harness
@@ -71,34 +68,23 @@ def torch_runner(config):
 
 
 def parse(argv):
-    p = argparse.ArgumentParser(prog="python -m benchmarks.optimizers", description=__doc__.split("\n\n")[1])
-    p.add_argument("configs", nargs="*", metavar="OPTIMIZER", help=f"default: all of {', '.join(CONFIGS)}")
+    p = harness.parser("python -m benchmarks.optimizers", __doc__, list(CONFIGS), "optimizer")
     p.add_argument("--repeats", type=int, default=7, help="timed rounds (default 7)")
     p.add_argument("--steps", type=int, default=100, help="optimizer steps per round (default 100)")
-    p.add_argument("--threads", type=int, default=1, help="BLAS threads (kubik.set_num_threads; default 1)")
     p.add_argument("--settle", type=float, default=0.1, help="pause before each timed round (s)")
-    p.add_argument("--no-torch", action="store_true", help="kubik only")
     p.add_argument("--no-fast", action="store_true", help="skip the compiled path")
-    p.add_argument("--json", metavar="PATH", help="where to write the report (default benchmarks/results/)")
-    a = p.parse_args(argv)
-    unknown = [c for c in a.configs if c not in CONFIGS]
-    if unknown:
-        p.error(f"unknown optimizer(s) {', '.join(map(repr, unknown))}; choose from {', '.join(map(repr, CONFIGS))}")
-    if a.repeats < 1 or a.steps < 1 or a.threads < 1 or a.settle < 0:
-        p.error("--repeats, --steps and --threads must be >= 1, --settle >= 0")
+    a = harness.parse_checked(p, argv, list(CONFIGS), "optimizer", ["repeats", "steps", "threads"])
+    if a.settle < 0:
+        p.error("--settle must be >= 0")
     return a
 
 
 def main(argv=None):
     a = parse(sys.argv[1:] if argv is None else argv)
-    kubik.set_num_threads(a.threads)
-    torch_ok = not a.no_torch and importlib.util.find_spec("torch") is not None
-    if torch_ok:
-        import torch
-        torch.set_num_threads(a.threads)
+    torch_ok = harness.start(a)
     fast = not a.no_fast and fast_available()
     rows, report = [], []
-    for config in a.configs or list(CONFIGS):
+    for config in a.names or list(CONFIGS):
         log(f"timing {config} ...")
         runners = {"numpy": kubik_runner(config, "numpy")}
         if fast:

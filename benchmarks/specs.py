@@ -17,7 +17,8 @@ class Spec:
     description: str
     batch: int
     input_shape: tuple         # per sample
-    kind: str                  # "classify" (int labels), "binary" (0/1 targets), "grad" (fixed dL/dY)
+    kind: str                  # "classify" (int labels), "binary" (0/1 targets), "grad" (fixed dL/dY),
+                               # "ctc" (log-probabilities and label rows for a CTC loss)
     gemms: tuple               # (M, N, K) of each GEMM layer's forward product
     samples: int = 0           # epoch size; 0: a fixed block of `steps` steps per repeat
     steps: int = 0             # steps per repeat when samples == 0
@@ -89,12 +90,17 @@ MEMORY_TARGET = 0.6  # kubik/torch peak RSS ratio to reach
 
 def make_data(spec, seed=0, pool=POOL):
     """`pool` float32 batches (X, target) for `spec`: labels int64 for
-    "classify", 0/1 float32 column for "binary", a float32 dL/dY for "grad"."""
+    "classify", 0/1 float32 column for "binary", a float32 dL/dY for "grad";
+    for "ctc" X is log-softmax of normals and the target (N, S) labels in 1..C-1."""
     rng = np.random.default_rng(seed)
     out = []
     for _ in range(pool):
         X = rng.standard_normal((spec.batch,) + spec.input_shape, dtype=np.float32)
-        if spec.kind == "classify":
+        if spec.kind == "ctc":
+            X -= X.max(-1, keepdims=True)
+            X -= np.log(np.exp(X).sum(-1, keepdims=True))
+            t = rng.integers(1, spec.classes, (spec.batch,) + spec.output_shape, dtype=np.int64)
+        elif spec.kind == "classify":
             t = rng.integers(0, spec.classes, spec.batch, dtype=np.int64)
         elif spec.kind == "binary":
             t = (X[:, :1] * X[:, 1:2] > 0).astype(np.float32)  # an XOR-like target
@@ -111,6 +117,30 @@ SPECS["lstm_b64"] = Spec("lstm_b64", "LSTM 64-256 over T=32 (batch first), last 
                          64, (32, 64), "classify", ((64 * 32, 4 * 256, 64), (64 * 32, 4 * 256, 256), (64, 10, 256)),
                          samples=64 * 40, min_steps=5, target=1.5)
 
+# Attention (issue 27): one Transformer encoder layer (post-norm, relu, dropout 0) on (N, T, E)
+# = (32, 64, 128), 4 heads, feed-forward 512, then the mean over time -> Linear 128-10,
+# CrossEntropy, SGD momentum 0.9. GEMMs: the q|k|v projection, the heads' scores and weighted
+# values (N·h products of (T, d)·(d, T) and (T, T)·(T, d), written as one (N·h·T, ·, ·) total),
+# the output projection, the two feed-forward Linears and the head.
+_B, _T, _E, _H, _F = 32, 64, 128, 4, 512
+SPECS["transformer_b32"] = Spec(
+    "transformer_b32", "TransformerEncoderLayer d_model 128, 4 heads, feed-forward 512, dropout 0, T=64 (batch "
+                       "first), mean over time -> Linear 128-10, CrossEntropy, SGD momentum 0.9, batch 32",
+    _B, (_T, _E), "classify", ((_B * _T, 3 * _E, _E), (_B * _H * _T, _T, _E // _H), (_B * _H * _T, _E // _H, _T),
+                               (_B * _T, _E, _E), (_B * _T, _F, _E), (_B * _T, _E, _F), (_B, 10, _E)),
+    samples=_B * 40, min_steps=5, target=1.3)
+# The attention block alone, forward + backward with a fixed dL/dY (the input gradient too):
+# what the peak-memory comparison of attention is taken on.
+SPECS["attention_b32"] = Spec(
+    "attention_b32", "MultiheadAttention 128, 4 heads, self-attention on (32, 64, 128), forward + backward "
+                     "(fixed dL/dY, input gradient too, no optimizer)",
+    _B, (_T, _E), "grad", ((_B * _T, 3 * _E, _E), (_B * _H * _T, _T, _E // _H), (_B * _H * _T, _E // _H, _T),
+                           (_B * _T, _E, _E)), steps=20, target=1.3, output_shape=(_T, _E))
+# CTC loss and its gradient for log-probabilities (N, T, C) = (32, 50, 20), 10 labels per sample
+# (no GEMM: flops_per_step is 0 and GFLOP/s are not meaningful).
+SPECS["ctc_b32"] = Spec("ctc_b32", "CTC loss + gradient, log_probs (32, 50, 20) batch first (torch: its time-first "
+                                   "transpose), 10 labels per sample, blank 0, reduction mean",
+                        32, (50, 20), "ctc", (), steps=200, target=1.5, classes=20, output_shape=(10,))
 # Transposed convolution (issue 26): a decoder's upsampling step, the VJP pair of a strided conv.
 # Its GEMMs: forward (Cout·k², Cin) x (Cin, N·H·W); backward dX (Cin, Cout·k²) x (Cout·k², N·H·W) and dW.
 SPECS["deconv"] = Spec("deconv", "one ConvTranspose2d 64-32, kernel 4, stride 2, padding 1, 16x16 -> 32x32 maps, "

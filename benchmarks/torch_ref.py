@@ -27,9 +27,53 @@ def _model(spec):
         return nn.Conv2d(64, 64, 3, padding=1)
     if spec.name == "lstm_b64":
         return _LastStepLSTM(64, 256, 10)
+    if spec.name == "transformer_b32":
+        return _MeanEncoder(128, 4, 512, 10)
+    if spec.name == "attention_b32":
+        return _SelfAttention(128, 4)
     if spec.name == "deconv":
         return nn.ConvTranspose2d(64, 32, 4, stride=2, padding=1)
     raise KeyError(spec.name)
+
+
+class _MeanEncoder(nn.Module):
+    """nn.TransformerEncoderLayer (batch first, dropout 0) -> mean over time -> Linear:
+    kubik's Sequential(TransformerEncoderLayer, MeanOverTime, Linear)."""
+
+    def __init__(self, d_model, nhead, ff, classes):
+        super().__init__()
+        self.encoder = nn.TransformerEncoderLayer(d_model, nhead, ff, dropout=0.0, batch_first=True)
+        self.head = nn.Linear(d_model, classes)
+
+    def forward(self, X):
+        return self.head(self.encoder(X).mean(1))
+
+
+class _SelfAttention(nn.Module):
+    """nn.MultiheadAttention (batch first) on (X, X, X), its output only (need_weights=False,
+    PyTorch's own fast choice)."""
+
+    def __init__(self, embed_dim, heads):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(embed_dim, heads, batch_first=True)
+
+    def forward(self, X):
+        return self.attn(X, X, X, need_weights=False)[0]
+
+
+def _ctc(spec, seed):
+    loss = nn.CTCLoss()
+    data = []
+    for X, t in make_data(spec, seed):
+        N, T = X.shape[:2]
+        data.append((torch.from_numpy(X.transpose(1, 0, 2).copy()), (torch.from_numpy(t), torch.full((N,), T),
+                                                                     torch.full((N,), t.shape[1]))))
+
+    def step(X, targets):
+        x = X.requires_grad_()
+        x.grad = None
+        loss(x, *targets).backward()
+    return Runner(step, data, None)
 
 
 class _LastStepLSTM(nn.Module):
@@ -47,6 +91,8 @@ class _LastStepLSTM(nn.Module):
 
 def build(spec, seed=0):
     torch.manual_seed(seed)
+    if spec.kind == "ctc":
+        return _ctc(spec, seed)
     net = _model(spec)
     data = [(torch.from_numpy(X), torch.from_numpy(t)) for X, t in make_data(spec, seed)]
     if spec.kind == "grad":

@@ -45,7 +45,24 @@ def _model(spec):
     if spec.name == "lstm_b64":
         LSTM, LastStep = _need("LSTM", "LastStep")
         return nets.Sequential(LSTM(64, 256), LastStep(), L.Linear(256, 10))
+    if spec.name == "transformer_b32":
+        Encoder, MeanOverTime = _need("TransformerEncoderLayer", "MeanOverTime")
+        return nets.Sequential(Encoder(128, 4, 512, dropout=0.0), MeanOverTime(), L.Linear(128, 10))
+    if spec.name == "attention_b32":
+        (Attention,) = _need("MultiheadAttention")
+        return Attention(128, 4)
     raise KeyError(spec.name)
+
+
+def _ctc(spec, seed):
+    if not hasattr(losses, "CTC"):
+        raise Unavailable("this kubik has no losses.CTC")
+    loss = losses.CTC()
+
+    def step(X, t):
+        loss.forward(X, t)
+        loss.backward()
+    return Runner(step, make_data(spec, seed), None)
 
 
 def as_graph(seq):
@@ -62,6 +79,8 @@ def as_graph(seq):
 def build(spec, seed=0, graph=False):
     """The workload's Runner; ``graph``: its layers as a chain in a nets.Graph instead of a Sequential."""
     layers.seed(seed)
+    if spec.kind == "ctc":
+        return _ctc(spec, seed)
     net = _model(spec)
     if graph:
         net = as_graph(net)

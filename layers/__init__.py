@@ -6,9 +6,10 @@ layers themselves and the gradient checker.
     conv/            Conv2d, Conv1d, ConvTranspose2d, ConvTranspose1d and their engines (im2col, Winograd)
     pooling/         MaxPool2d, AvgPool2d, adaptive / global average pools, 1-d pools; Upsample, ZeroPad2d
     normalization/   BatchNorm1d, BatchNorm2d, LayerNorm, GroupNorm
-    recurrent/       RNN, LSTM, GRU, Embedding, LastStep, MeanOverTime
+    recurrent/       RNN, LSTM, GRU, RNNCell, GRUCell, LSTMCell, Embedding, LastStep, MeanOverTime
+    attention/       MultiheadAttention, TransformerEncoderLayer, SinusoidalPositionalEncoding, PositionalEmbedding
     merge/           Add, Multiply, Concatenate: several inputs joined into one
-    linear, shape, dropout   Linear; Flatten, Identity, Reshape; Dropout, Dropout2d
+    linear, shape, dropout   Linear; Flatten, Identity, Reshape, Permute; Dropout, Dropout2d
     testing          check_layer: the conformance check for your own layers
     runtime/         threads, samples split between threads, scratch buffers, flat parameters
     kernels/         the optional compiled (numba) kernels
@@ -20,7 +21,7 @@ from .core import (INITS, LAYERS, PLUGIN_GROUP, GradcheckError, GradcheckResult,
                    SpecError, get_rng, gradcheck, init_weight, load_plugins, register, seed)
 
 from .linear import Linear
-from .shape import Flatten, Identity, Reshape
+from .shape import Flatten, Identity, Permute, Reshape
 from .activations import (ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, Mish, PReLU, ReLU, Sigmoid, SiLU, Softmax,
                           Softplus, Tanh)
 from .dropout import Dropout, Dropout2d
@@ -28,6 +29,7 @@ from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .pooling import (AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, GlobalAvgPool2d, MaxPool1d, MaxPool2d, Upsample,
                       ZeroPad2d)
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
-from .recurrent import GRU, LSTM, RNN, Embedding, LastStep, MeanOverTime
+from .recurrent import GRU, LSTM, RNN, Embedding, GRUCell, LastStep, LSTMCell, MeanOverTime, RNNCell
+from .attention import MultiheadAttention, PositionalEmbedding, SinusoidalPositionalEncoding, TransformerEncoderLayer
 from .merge import Add, Concatenate, Multiply
 from . import testing  # noqa: E402  (check_layer: the conformance check for your own layers)

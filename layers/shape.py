@@ -1,4 +1,4 @@
-"""Layers that only move data: Identity, Flatten, Reshape.
+"""Layers that only move data: Identity, Flatten, Reshape, Permute.
 
 Their Jacobian is a permutation of the identity, so backward just reshapes G
 back to the input's shape.
@@ -86,3 +86,44 @@ class Reshape(_Reshaping):
 
     def extra_repr(self):
         return ", ".join(map(str, self.shape))
+
+
+@register
+class Permute(Layer):
+    """Y = X.permute(dims) (torch.permute), the batch axis counted and kept first:
+    ``Permute(0, 3, 1, 2)`` turns (N, C, H, W) into (N, W, C, H) — a CRNN reads an image's
+    width as time this way (then ``Flatten(start_dim=2)`` gives (N, W, C·H)).
+    dX = G permuted back (the inverse permutation); the output is a view."""
+
+    def __init__(self, *dims):
+        super().__init__()
+        if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+            dims = tuple(dims[0])
+        if (not dims or any(isinstance(d, bool) or not isinstance(d, (int, np.integer)) for d in dims)
+                or sorted(dims) != list(range(len(dims))) or dims[0] != 0):
+            raise ValueError(f"Permute: dims must be a permutation of 0..n-1 that keeps the batch axis 0 first, "
+                             f"got {dims!r}")
+        self.dims = tuple(int(d) for d in dims)
+        self._inverse = tuple(int(i) for i in np.argsort(self.dims))
+
+    def output_shape(self, input_shape):
+        if len(input_shape) + 1 != len(self.dims):
+            raise self._shape_error(f"{len(self.dims) - 1} axes per sample", tuple(input_shape))
+        full = (None,) + tuple(input_shape)
+        return tuple(full[d] for d in self.dims[1:])
+
+    def forward(self, X):
+        if getattr(X, "ndim", 0) != len(self.dims):
+            raise self._shape_error(f"{len(self.dims)} axes (batch first)", X)
+        self._shape = X.shape
+        return X.transpose(self.dims)
+
+    def backward(self, G):
+        shape = self._cached("_shape")
+        want = tuple(shape[d] for d in self.dims)
+        if getattr(G, "shape", None) != want:
+            raise ValueError(f"{self!r}: grad_Y has shape {getattr(G, 'shape', None)}, expected {want}")
+        return G.transpose(self._inverse)
+
+    def extra_repr(self):
+        return ", ".join(map(str, self.dims))

@@ -14,5 +14,7 @@ from .triplet_margin import TripletMargin
 from .contrastive import Contrastive
 from .multi_margin import MultiMargin
 from .gradcheck import gradcheck_loss
+from .ctc import CTC
+from .ctc_decode import ctc_beam_search, ctc_greedy_decode
 from . import testing  # noqa: E402  (check_loss: the conformance check for your own losses)
 from .testing import LossCheckError, check_loss

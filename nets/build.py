@@ -18,7 +18,7 @@ from .builders import (CHILD_KEYS, CONTAINERS, LAYER_ARGS, Row, Task, build_laye
                        loader_args, resolve, summary_table)
 from .builders.entries import entry_path
 from .augment import build_augment
-from .datasets import prepare
+from .datasets import CHARACTER_SETS, prepare
 from .inference.preprocessing import describe as describe_preprocessing
 
 
@@ -106,13 +106,13 @@ def build(cfg: dict, data=None, problems=None) -> "Experiment":
 
 def _data(cfg):
     """The config's data, prepared (splits, scaling); a text data set records its vocabulary."""
-    if cfg["data"]["name"] == "text" and cfg["data"].get("scale", "none") != "none":
-        raise ConfigError("the text data set gives character indices, which must not be scaled: "
-                          "set scale: none", ("data", "scale"))
+    if cfg["data"]["name"] in CHARACTER_SETS and cfg["data"].get("scale", "none") != "none":
+        raise ConfigError(f"the {cfg['data']['name']} data set gives character indices, which must not be "
+                          f"scaled: set scale: none", ("data", "scale"))
     data = prepare(cfg["data"], cfg["train"]["val_split"], loader_args(cfg["data"]))
     if isinstance(cfg["data"].get("path"), str):   # the run's config.yaml then works from anywhere
         cfg["data"]["path"] = os.path.abspath(os.path.expanduser(cfg["data"]["path"]))
-    if cfg["data"]["name"] == "text" and data.classes:   # the vocabulary travels in config.yaml and checkpoints
+    if cfg["data"]["name"] in CHARACTER_SETS and data.classes:   # the vocabulary travels in config.yaml and checkpoints
         cfg["data"]["vocab"] = "".join(data.classes)
     return data
 

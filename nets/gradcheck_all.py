@@ -26,11 +26,14 @@ from .containers.sequential import Sequential
 SHAPES = ((5,), (2, 6, 6), (3, 4))
 EXAMPLE_ARGS = {"out_features": 3, "out_channels": 2, "kernel_size": 3, "num_features": 2,
                 "normalized_shape": 5, "p": 0.3, "shape": (-1,), "output_size": 2}
-EXAMPLE_ARGS.update(hidden_size=3, num_embeddings=6, embedding_dim=3, num_groups=2, padding=1)
-# Layers whose input is not a float array: their example is given outright.
+EXAMPLE_ARGS.update(hidden_size=3, num_embeddings=6, embedding_dim=3, num_groups=2, padding=1, num_heads=2,
+                    max_len=8, dims=(0, 2, 1))
+# Layers whose input is not a float array, or whose defaults are too big to check element by
+# element (a 2048-wide feed-forward block): their example is given outright.
 # Upsample needs one of size and scale_factor (both optional in its signature).
 EXAMPLES = {"Embedding": lambda: (layers.Embedding(6, 3, rng=0), np.array([[0, 5, 2], [2, 2, 1], [4, 3, 3]])),
             "Upsample": lambda: (layers.Upsample(scale_factor=1.5, mode="bilinear"), _input((2, 4, 3))),
+            "TransformerEncoderLayer": lambda: (layers.TransformerEncoderLayer(4, 2, 6, rng=0), _input((3, 4))),
             "Graph": lambda: _graph_example()}
 
 
@@ -124,11 +127,35 @@ def layer_example(cls):
     return None, "no small input fits: " + "; ".join(reasons)
 
 
+class ThroughLogSoftmax(losses.Loss):
+    """A loss on log_softmax(Z): what CTC is checked on, since its gradient is torch.nn.CTCLoss's,
+    the gradient of the logits Z (see losses.CTC), not of free log-probabilities."""
+
+    def __init__(self, loss):
+        self.loss, self.log_softmax, self.reduction = loss, layers.LogSoftmax(), loss.reduction
+
+    def forward(self, pred, target):
+        return self.loss.forward(self.log_softmax.forward(pred), target)
+
+    def backward(self):
+        return self.log_softmax.backward(self.loss.backward())
+
+    def __repr__(self):
+        return f"{self.loss!r} on LogSoftmax"
+
+
+# Losses whose targets are not one label or value per prediction: their example is given outright.
+LOSS_EXAMPLES = {"CTC": lambda: (ThroughLogSoftmax(losses.CTC()), _input((4, 3)).reshape(3, 4, 3),
+                                 np.array([[1, 2], [2, 2], [1, 0]]))}
+
+
 def loss_example(cls):
     """(loss, pred, target) for a loss class, or (None, reason, None); ``pred`` is a tuple
     for a loss with several predictions (``cls.predictions``), ``target`` None for a loss
     without one. The first target that the loss accepts is used: none, integer labels,
     values shaped like the predictions, or labels 1 / -1 (elementwise or per sample)."""
+    if cls.__name__ in LOSS_EXAMPLES:
+        return LOSS_EXAMPLES[cls.__name__]()
     rng = np.random.default_rng(0)
     preds = tuple(rng.uniform(0.05, 0.95, (4, 3)) for _ in cls.predictions)
     pred = preds if len(preds) > 1 else preds[0]

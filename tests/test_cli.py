@@ -42,6 +42,9 @@ SHORT = {"digits_mlp": ["train.epochs=2"], "breast_cancer": ["train.epochs=2"], 
 SHORT.update({"digits_lstm": ["train.epochs=1"], "adding_lstm": ["train.epochs=1"]})   # sequence configs (issue 14)
 SHORT.update({"digits_cnn_augmented": ["train.epochs=1"], "digits_autoencoder": ["train.epochs=1"]})   # issue 26
 SHORT["breast_cancer_lbfgs"] = ["train.epochs=2"]                                      # full-batch LBFGS (issue 25)
+SHORT.update({"digit_strips_crnn": ["train.epochs=1", "data.n_train=300", "data.n_test=50"],       # issue 27
+              "shakespeare_transformer": ["train.epochs=1", "data.step=4000"],
+              "shakespeare_lstm": ["train.epochs=1", "data.step=4000"]})
 SHORT.update({"digits_inception": ["train.epochs=1"], "digits_siamese": ["train.epochs=1"]})   # graphs (issue 24)
 
 

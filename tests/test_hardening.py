@@ -213,10 +213,11 @@ def test_float64_input_follows_the_parameters_dtype(name, case, factory):
     layer.astype(np.float32)
     Y = layer.forward(*(np.asarray(x, np.float64) for x in (X if isinstance(X, tuple) else (X,))))
     params = layer.parameters()
-    if params:
-        assert Y.dtype == np.float32, (name, Y.dtype)
-    if not params and not layer.children():
-        assert Y.dtype == np.float64 or layer.input_dtype() == np.float32
+    for Y in (Y if isinstance(Y, tuple) else (Y,)):          # a layer with several outputs: each of them
+        if params:
+            assert Y.dtype == np.float32, (name, Y.dtype)
+        if not params and not layer.children():
+            assert Y.dtype == np.float64 or layer.input_dtype() == np.float32
 
 
 def test_linear_float64_input_gives_float32_and_int_input_is_cast():

@@ -242,3 +242,29 @@ def test_a_shape_error_on_a_list_shows_its_shape_not_its_values():
     with pytest.raises(ValueError) as e:
         layers.Linear(3, 2).forward(np.ones((5000, 4)).tolist())
     assert str(e.value).endswith("expected input of shape (N, 3), got (5000, 4)") and len(str(e.value)) < 200
+
+
+def test_shared_copy_shares_parameters_and_keeps_its_own_cache():
+    """Layer.shared(): a Linear used twice in one forward (a Siamese pair) gives the summed
+    gradient of both uses, and each use backpropagates through its own cached input."""
+    from kubik import layers
+    rng = np.random.default_rng(0)
+    a = layers.Linear(3, 2, dtype=np.float64)
+    b = a.shared()
+    assert b is not a and b.weight is a.weight and b.bias is a.bias
+    X1, X2 = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    G1, G2 = rng.standard_normal((4, 2)), rng.standard_normal((4, 2))
+    a.forward(X1)
+    b.forward(X2)                  # would overwrite a's cache if it were the same object
+    a.zero_grad()
+    a.backward(G1)
+    b.backward(G2)
+    np.testing.assert_allclose(a.weight.grad, X1.T @ G1 + X2.T @ G2, rtol=1e-12)
+    np.testing.assert_allclose(a.bias.grad, G1.sum(0) + G2.sum(0), rtol=1e-12)
+
+
+def test_shared_copy_shares_buffers_and_mode():
+    from kubik import layers
+    bn = layers.BatchNorm1d(3).eval()
+    twin = bn.shared()
+    assert twin.running_mean is bn.running_mean and not twin.training

@@ -1,5 +1,6 @@
 """ONNX export: every exportable built-in layer (the sequence layers too:
-Embedding on integral-float indices, RNN/LSTM/GRU stacked and bidirectional)
+Embedding on integral-float indices, RNN/LSTM/GRU stacked and bidirectional,
+attention and the Transformer layer as MatMul/Softmax, the cells)
 and every shipped config, run in onnxruntime on random inputs and compared
 with kubik's own forward (float32, 1e-5 relative); the input scaling as the
 graph's first nodes; a layer without an ONNX operator, a recurrent layer with
@@ -191,6 +192,29 @@ def sequence_cases():
                                                     L.LastStep(), L.Linear(8, 12, rng=2)), (9,), 12),
         ("Sequential-conv1d-gru", lambda: nets.Sequential(L.Conv1d(3, 5, 3, padding=1, rng=0), L.MaxPool1d(2),
                                                           L.GRU(5, 4, rng=1), L.MeanOverTime()), sig),
+    ] + attention_cases()
+
+
+def attention_cases():
+    """Attention (MatMul/Softmax decomposition), the Transformer layer, positions, Permute and
+    the cells started from zero states."""
+    seq = (6, 8)
+    return [
+        ("MultiheadAttention", lambda: L.MultiheadAttention(8, 2, rng=0), seq),
+        ("MultiheadAttention-causal-1head-nobias", lambda: L.MultiheadAttention(8, 1, bias=False, causal=True, rng=0),
+         seq),
+        ("MultiheadAttention-4heads-dropout", lambda: L.MultiheadAttention(8, 4, dropout=0.3, rng=0), seq),
+        ("TransformerEncoderLayer", lambda: L.TransformerEncoderLayer(8, 2, 16, rng=0), seq),
+        ("TransformerEncoderLayer-prenorm-gelu-causal", lambda: L.TransformerEncoderLayer(
+            8, 4, 12, activation="gelu", norm_first=True, causal=True, rng=0), seq),
+        ("SinusoidalPositionalEncoding", lambda: L.SinusoidalPositionalEncoding(8), seq),
+        ("PositionalEmbedding", lambda: L.PositionalEmbedding(10, 8, rng=0), seq),
+        ("Permute", lambda: L.Permute(0, 3, 1, 2), (2, 3, 5)),
+        ("RNNCell", lambda: L.RNNCell(5, 4, rng=0), (5,)), ("GRUCell", lambda: L.GRUCell(5, 4, rng=0), (5,)),
+        ("RNNCell-relu-nobias", lambda: L.RNNCell(5, 4, bias=False, nonlinearity="relu", rng=0), (5,)),
+        ("Sequential-transformer-lm", lambda: nets.Sequential(
+            L.Embedding(11, 8, rng=0), L.SinusoidalPositionalEncoding(8), L.PositionalEmbedding(9, 8, rng=1),
+            L.TransformerEncoderLayer(8, 2, 16, causal=True, rng=2), L.Linear(8, 11, rng=3), L.LogSoftmax()), (9,), 11),
     ]
 
 
@@ -215,12 +239,30 @@ def merge_cases():
         ("Concatenate", L.Concatenate, img), ("Concatenate-last", lambda: L.Concatenate(axis=-1), [(3, 2), (3, 5)]),
         ("Sequential-merge-first", lambda: nets.Sequential(L.Concatenate(), L.Linear(7, 3, rng=0), L.Tanh()),
          [(3,), (4,)]),
+        ("MultiheadAttention-cross", lambda: L.MultiheadAttention(8, 2, rng=0), [(4, 8), (6, 8), (6, 8)]),
+        ("MultiheadAttention-cross-causal", lambda: L.MultiheadAttention(8, 4, causal=True, rng=0),
+         [(5, 8), (5, 8), (5, 8)]),
+        ("RNNCell-state", lambda: L.RNNCell(5, 4, rng=0), [(5,), (4,)]),
+        ("GRUCell-state-nobias", lambda: L.GRUCell(5, 4, bias=False, rng=0), [(5,), (4,)]),
         ("Graph-fan-out-in", G.fan_out_in, (5,)),
         ("Graph-two-inputs-two-outputs", G.two_inputs_two_outputs, [(4,), (2,)]),
         ("Graph-shared-twice", G.shared_twice, [(4,), (4,)]),
         ("Graph-node-outputs", G.node_outputs, (4,)),
         ("Graph-inside-sequential", G.nested, (5,)),
     ]
+
+
+@pytest.mark.parametrize("states", [0, 2])
+def test_lstm_cell_two_outputs_match_onnxruntime(states):
+    cell = L.LSTMCell(5, 4, rng=0).eval()
+    shapes = [(5,)] + [(4,)] * states
+    Xs = [np.random.default_rng(i).standard_normal((3,) + s).astype(np.float32) for i, s in enumerate(shapes)]
+    model = export_net(cell, shapes if states else shapes[0])
+    assert [o.name for o in model.graph.output] == ["output_0", "output_1"]
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    feed = {"input": Xs[0]} if not states else {f"input_{i}": X for i, X in enumerate(Xs)}
+    for got, ref in zip(sess.run(None, feed), cell.forward(*Xs)):
+        np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("case", merge_cases(), ids=[c[0] for c in merge_cases()])
@@ -246,7 +288,7 @@ def test_every_builtin_layer_has_a_converter_or_case():
     builtin = {n for n, c in layers.LAYERS.items() if c.__name__ == n and c.__module__.startswith("kubik.")}
     converted = {c.__name__ for c in CONVERTERS}
     assert builtin <= converted, builtin - converted
-    tested = {c[0].split("-")[0] for c in cases() + merge_cases()}
+    tested = {c[0].split("-")[0] for c in cases() + merge_cases()} | {"LSTMCell"}   # two outputs: its own test
     assert builtin <= tested, builtin - tested
 
 
@@ -254,7 +296,9 @@ SHIPPED = {"digits_mlp": (64,), "digits_cnn": (1, 8, 8), "breast_cancer": (30,),
            "spirals": (2,), "mnist_mlp": (784,), "deep_sigmoid": (64,), "deep_relu": (64,),
            "digits_lstm": (8, 8), "adding_lstm": (50, 2), "digits_cnn_augmented": (1, 8, 8),
            "digits_autoencoder": (1, 8, 8), "cifar10_resnet": (3, 32, 32),
-           "digits_inception": (1, 8, 8), "digits_siamese": [(1, 8, 8), (1, 8, 8)]}
+           "digits_inception": (1, 8, 8), "digits_siamese": [(1, 8, 8), (1, 8, 8)], "digit_strips_crnn": (1, 8, 48),
+           "shakespeare_transformer": (64,), "shakespeare_lstm": (64,)}
+VOCABULARY = {"shakespeare_transformer": 65, "shakespeare_lstm": 65}    # character indices in
 
 
 def test_every_shipped_config_is_listed():
@@ -266,7 +310,10 @@ def test_shipped_config_matches_onnxruntime(name):
     cfg = normalize(yaml.safe_load((ROOT / "configs" / f"{name}.yaml").read_text()))
     layers.seed(0)
     net, _, _ = build_model(cfg["model"], SHIPPED[name], ["x1", "x2"] if name == "digits_siamese" else None)
-    assert_same(net, SHIPPED[name], batch=5)
+    X = None
+    if name in VOCABULARY:
+        X = np.random.default_rng(0).integers(0, VOCABULARY[name], (5,) + SHIPPED[name]).astype(np.float32)
+    assert_same(net, SHIPPED[name], batch=5, X=X)
 
 
 def test_cli_export_with_preprocessing(tmp_path, capsys):

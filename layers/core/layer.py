@@ -195,6 +195,13 @@ class Layer:
         self.propagate_down = bool(flag)
         return self
 
+    def shared(self) -> "Layer":
+        """A copy for another use in the same forward (an unrolled step, a Siamese branch): the
+        same Parameters (gradients of every use add up), buffers and generators, its own caches
+        (layers/core/sharing.py)."""
+        from .sharing import replica
+        return replica(self)
+
     def children(self):
         """The child layers, in registration order."""
         return [c for _, c in self._children]

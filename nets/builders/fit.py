@@ -17,6 +17,7 @@ it at the YAML line or ``--set`` (nets.cli.common.build_experiment).
 import numpy as np
 
 from ..config import ConfigError, Problems, batch_size_of, format_path
+from ..datasets import CHARACTER_SETS
 from ..trainer.closure_step import check_closure_settings, needs_closure
 from ..trainer.output_losses import OutputLosses
 from .entries import entry_path
@@ -101,7 +102,7 @@ def check_embedding_rows(net, model_cfg, data, data_name=None):
               default=-1.0)
     need = int(top) + 1
     vocab = ""
-    if data_name == "text" and data.classes:
+    if data_name in CHARACTER_SETS and data.classes:
         need = max(need, len(data.classes))
         vocab = f" (the text's vocabulary of {len(data.classes)} symbols)"
     if rows < need:

@@ -26,6 +26,7 @@ from ..build import loss_and_task
 from ..config import ConfigError
 from ..datasets import DATASETS, load as load_samples
 from ..inference.model import checkpoint_path, load
+from ..inference.sequences import sequence_text
 from ..trainer.python_run import is_python_run, rebuild_loss
 from ..trainer.monitoring import which_weights
 from ..datasets.inputs import Inputs
@@ -140,7 +141,7 @@ def eval_on_data(args):
         raise UsageError(f"kubik eval --data {args.data}: its targets do not fit the model: {e}") from None
     acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
     out(f"{ckpt.path} ({which_weights(ckpt)}): {args.data} ({what}), {len(Xs)} samples: "
-        f"loss {value:.4f}{acc_text}")
+        f"loss {value:.4f}{acc_text}{sequence_text(model.net, task, Xs, y, batch_size)}")
     if is_pair_loss(loss):
         out(pair_text(model.net, loss, Xs, y, batch_size))
     if args.report:

@@ -14,6 +14,7 @@ from ..inference.model import checkpoint_path
 from ..trainer.python_run import is_python_run
 from ..trainer.monitoring import which_weights
 from ..trainer import evaluate
+from ..inference.sequences import sequence_text
 from ..trainer.evaluation import is_pair_loss
 from .common import build_experiment, import_code, out
 from .eval_data import eval_on_data, pair_text
@@ -69,11 +70,14 @@ def cmd_eval(args):
     loss, acc = evaluate(exp, X, y, cfg["train"]["eval_batch_size"])
     acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
     out(f"{ckpt.path} ({which_weights(ckpt)}): {args.split} split, {len(X)} samples: "
-        f"loss {loss:.4f}{acc_text}")
+        f"loss {loss:.4f}{acc_text}{sequence_text(exp.net, exp.task, X, y, cfg['train']['eval_batch_size'])}")
     if y is X:
         out(_reconstruction_line(exp, X, cfg["train"]["eval_batch_size"], cfg["data"].get("scale")))
     if is_pair_loss(exp.loss):
         out(pair_text(exp.net, exp.loss, X, y, cfg["train"]["eval_batch_size"]))
+    if args.report and getattr(exp.task, "ctc", None) is not None:
+        raise UsageError("kubik eval --report: the confusion matrix is for classification; a CTC model's "
+                         "sequence and label accuracy are printed above")
     if args.report:
         report(exp, X, y, cfg["train"]["eval_batch_size"], args.o,
                f"{ckpt.path.name}: confusion matrix, {args.split} split ({len(X)} samples)")

@@ -88,6 +88,8 @@ def parser():
     pr.add_argument("input", metavar="INPUT", help="a csv (with or without the target column), .npz or IDX file")
     pr.add_argument("-o", "--output", metavar="OUT", help="write the csv here (default: print it)")
     pr.add_argument("--batch-size", type=int, default=1000, metavar="N", help="samples per batch (bounds memory)")
+    pr.add_argument("--beam", type=int, metavar="K", help="a CTC model: decode by prefix beam search over K "
+                    "prefixes (default: greedy)")
     _add_imports(pr)
     x = sub.add_parser("export", help="export a trained model to ONNX (needs the [onnx] extra)")
     x.add_argument("model", metavar="CHECKPOINT_OR_RUN", help="a checkpoint, or a run folder (its best.npz)")
@@ -119,7 +121,7 @@ def parser():
     w.add_argument("--report", action="store_true", help="with a sweep folder: the table of trials, the best one, "
                    "best.yaml")
     _add_imports(w)
-    m = sub.add_parser("sample", help="generate text from a character model (text data set)")
+    m = sub.add_parser("sample", help="generate text from a character model (text or shakespeare data set)")
     m.add_argument("run", help="a run folder (best.npz, else last.npz) or a checkpoint")
     m.add_argument("--length", type=int, default=200, help="characters to generate (default 200)")
     m.add_argument("--temperature", type=float, default=0.8, help="softmax temperature (default 0.8)")

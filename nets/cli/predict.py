@@ -1,10 +1,12 @@
-"""``kubik predict CHECKPOINT_OR_RUN INPUT [-o OUT] [--batch-size N]``: one
+"""``kubik predict CHECKPOINT_OR_RUN INPUT [-o OUT] [--batch-size N] [--beam K]``: one
 csv row per input sample: the prediction (the class name the data had, an
 integer label where it had integer labels, or the value for a regression) and,
 for classification, a probability per class with the class names as column
 names; for a Siamese net (task pairs), same or different and the embeddings'
-distance. A model with several inputs reads an .npz with one array per input
-name. Printed when no ``-o`` is given.
+distance; for a CTC model (label sequences) each sample's labels as one string
+("3141" for a digit strip), decoded greedily or, with ``--beam K``, by prefix beam
+search over K prefixes. A model with several inputs reads an .npz with one array
+per input name. Printed when no ``-o`` is given.
 
 Nothing is lost on a refusal: ``-o`` is written through a temporary file in
 its folder that replaces OUT only when every input has been read, checked and
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..inference import preprocessing as pre
+from ..inference import sequences
 from ..inference.model import checkpoint_path, load
 from ..inference.predict_inputs import read_batches
 from ..trainer.files import atomic_file
@@ -33,11 +36,16 @@ def _header(model, width):
         return ["prediction", "distance"]
     if model.task == "regression":
         return ["prediction"] if width == 1 else [f"prediction_{i}" for i in range(width)]
+    if model.task == "ctc":
+        return ["prediction"]
     return ["prediction"] + [str(c) for c in model.classes]
 
 
-def _rows(model, X, batch_size, path):
+def _rows(model, X, batch_size, path, beam=None):
     try:
+        if model.task == "ctc":
+            return [[sequences.as_text(seq, model.classes, model.record["blank"])]
+                    for seq in model.decode(X, beam, batch_size)]
         out = model.main_output(X, batch_size)               # one forward pass per batch
     except ValueError as e:                                  # a shape the model does not take, NaN, ...
         raise ValueError(f"'{path}': {e}") from None
@@ -83,7 +91,7 @@ def _write(model, args, stream):
     writer.writerow(_header(model, width))
     n = 0
     for X in read_batches(args.input, model, args.batch_size):
-        writer.writerows(_rows(model, X, args.batch_size, args.input))
+        writer.writerows(_rows(model, X, args.batch_size, args.input, args.beam))
         n += len(X)
     return n
 
@@ -103,6 +111,10 @@ def cmd_predict(args):
     try:
         with redirect_stdout(sys.stderr):
             model = load(args.model, imports=args.imports)
+            if args.beam is not None and (model.task != "ctc" or args.beam < 1):
+                raise UsageError(f"kubik predict: --beam must be >= 1, got {args.beam}" if model.task == "ctc" else
+                                 f"kubik predict: --beam decodes label sequences; this is a {model.task} model, not "
+                                 f"a CTC model")
             n = _write_file(model, args) if args.output else _write(model, args, data)
     except ValueError as e:
         raise UsageError(f"kubik predict: {e}") from None

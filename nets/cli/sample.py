@@ -1,5 +1,6 @@
 """``kubik sample RUN [--length 200] [--temperature 0.8] [--prime TEXT] [--seed 0]``:
-generate text from a character model trained on the ``text`` data set.
+generate text from a character model trained on the ``text`` or ``shakespeare`` data set
+(a model that ends in one score vector per window, or one per step: the last step's is used).
 
 RUN is a run folder (its best.npz, else last.npz) or a checkpoint file. The
 model is rebuilt from the config the checkpoint holds, whose ``data.vocab`` is
@@ -16,7 +17,7 @@ from .. import checkpoint
 from ..builders.model import build_model
 from ..checkpoint.format import label
 from ..config import ConfigError, Source, normalize
-from ..datasets import encode_text
+from ..datasets import CHARACTER_SETS, encode_text
 from .common import import_code, out
 from .parser import UsageError
 
@@ -56,10 +57,10 @@ def cmd_sample(args):
         raise UsageError(f"kubik sample: --seed must be an integer >= 0, got {args.seed}")
     ckpt = checkpoint.read(_checkpoint_path(args.run))
     cfg = ckpt.config
-    if not isinstance(cfg, dict) or not isinstance(cfg.get("data"), dict) or cfg["data"].get("name") != "text" \
-            or not isinstance(cfg["data"].get("vocab"), str):
-        raise checkpoint.CheckpointError(f"{label(ckpt.path)} is not a character model trained on the text "
-                                         f"data set (its config has no data.vocab)")
+    if not isinstance(cfg, dict) or not isinstance(cfg.get("data"), dict) \
+            or cfg["data"].get("name") not in CHARACTER_SETS or not isinstance(cfg["data"].get("vocab"), str):
+        raise checkpoint.CheckpointError(f"{label(ckpt.path)} is not a character model trained on the "
+                                         f"{' or '.join(CHARACTER_SETS)} data set (its config has no data.vocab)")
     source = Source(f"{ckpt.path} (its config)")
     with source.placing():
         cfg = normalize(cfg)

@@ -34,7 +34,8 @@ TOP = {
     "sweep": (None, ("dict", "null"), "kubik sweep's settings (params, trials, metric, ...); kubik train ignores it"),
 }
 DATA = {
-    "name": (REQUIRED, ("str",), "digits, breast_cancer, spirals, xor, circles, idx (mnist), cifar10, npz, csv, ..."),
+    "name": (REQUIRED, ("str",), "digits, breast_cancer, spirals, xor, circles, adding, parity, text, "
+                                  "digit_strips, shakespeare, idx (mnist), cifar10, npz, csv, ..."),
     "test_split": (0.2, ("float",), "held-out test fraction (ignored when the data has its own test set)"),
     "seed": (0, ("int",), "seeds synthetic data and the test/validation splits"),
     "scale": ("standard", ("str",), "none, standard, minmax or max"),

@@ -15,12 +15,10 @@ input, each node reading the one before, the last node the output) runs as a
 Sequential does, keeping only its output.
 
 A layer object added under several names runs as itself for its first node and
-as a *replica* for each later one: a deep copy that shares the Parameters, the
-buffers and the random generators (``copy.deepcopy`` with those in the memo), so
-every use keeps its own forward cache while the weights, their gradients and
-running statistics stay one.
+as a *replica* for each later one (``layer.shared()``, layers/core/sharing.py): a copy
+that shares the Parameters, the buffers and the random generators, so every use keeps
+its own forward cache while the weights, their gradients and running statistics stay one.
 """
-import copy
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,24 +52,6 @@ class Plan:
     trained: int = 0          # a chain: how many of its last steps backward runs (the rest need no gradient)
 
 
-def replica(layer):
-    """A copy of ``layer`` with its own caches that shares its Parameters, buffers and generators."""
-    memo = {id(p): p for p in layer.parameters()}
-    memo.update((id(b), b) for _, b in layer.named_buffers())
-    stack = [layer]
-    while stack:
-        lay = stack.pop()
-        memo.update((id(v), v) for v in vars(lay).values() if isinstance(v, np.random.Generator))
-        stack.extend(lay.children())
-    twin = copy.deepcopy(layer, memo)
-    stack = [twin]
-    while stack:            # a forward set on an instance (diagnostics' capture) belongs to the original
-        lay = stack.pop()
-        lay.__dict__.pop("forward", None)
-        stack.extend(lay.children())
-    twin.train(layer.training)
-    return twin
-
 
 def compile_plan(graph):
     """The Plan of ``graph`` (replicas made for shared layers, propagate_down set per node)."""
@@ -81,7 +61,7 @@ def compile_plan(graph):
     replicas = {}
     for node in graph._nodes:
         first = seen.setdefault(id(node.layer), node.name)
-        runner = node.layer if first == node.name else replica(node.layer)
+        runner = node.layer if first == node.name else node.layer.shared()
         if runner is not node.layer:
             replicas[node.name] = runner
         ins = tuple(port[src] + (0 if j is None else j) for src, j in node.inputs)

@@ -14,6 +14,7 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
     base       DATASETS, Raw, Data
     bundled    digits, breast_cancer           synthetic  spirals, xor, circles
     sequences  adding, parity                text_files text (next-character windows)
+    strips     digit_strips (CTC)            tiny_shakespeare  shakespeare (next character at every step)
     idx_files  idx / mnist, read_idx           files      npz, csv
     cifar      cifar10 (the binary version; the pickled Python version is refused), read_batch
     scaling    fit_scaler, apply_scaler        prepare    split_indices, prepare
@@ -25,7 +26,7 @@ and ``scale``. A loader that takes ``rng`` is given a generator seeded with
 from .base import DATA_DIR, DATASETS, SPLIT_KEYS, TARGET_INPUT, Data, Raw, loader_kwargs, target_is_input
 from .inputs import Inputs
 from . import bundled, synthetic, idx_files, files  # noqa: F401  (register the loaders, in this order)
-from . import sequences, text_files, cifar, pairs  # noqa: F401
+from . import sequences, text_files, cifar, pairs, strips, tiny_shakespeare  # noqa: F401
 from .bundled import breast_cancer, digits
 from .checks import check_features, check_targets
 from .cifar import cifar10, read_batch as read_cifar_batch
@@ -37,4 +38,8 @@ from .scaling import apply_scaler, fit_scaler
 from .synthetic import circles, spirals, xor
 from .sequences import ADDING_BASELINE_MSE, adding, parity
 from .text_files import encode as encode_text, text
+from .strips import digit_strips, strip_lengths
+from .tiny_shakespeare import read_text as shakespeare_text, shakespeare
+
+CHARACTER_SETS = ("text", "shakespeare")   # character indices in, data.vocab recorded in the run's config
 from .pairs import digits_pairs

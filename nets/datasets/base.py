@@ -33,7 +33,9 @@ def loader_kwargs(data_section):
 @dataclass
 class Raw:
     """What a loader returns. ``y`` holds integer class labels (or floats for
-    regression); ``X_test``/``y_test`` when the data comes with its own test set.
+    regression); ``X_test``/``y_test`` when the data comes with its own test set,
+    ``X_val``/``y_val`` when it comes with its own validation set (used instead of a
+    random ``train.val_split``, e.g. a text split by position).
     ``X`` is an Inputs for data with several inputs (pairs, image + side vector)."""
     X: np.ndarray
     y: np.ndarray
@@ -45,6 +47,8 @@ class Raw:
     layout: dict = None          # a table's {"columns": count, "feature_columns": [indices]}
     points: tuple = None         # pair data: ((X, labels) of the training part, (X, labels) of the test
                                  # part): the single samples and their classes, for embedding plots
+    X_val: np.ndarray = None
+    y_val: np.ndarray = None
 
 
 @dataclass

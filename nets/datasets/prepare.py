@@ -3,7 +3,8 @@ splits.
 
 The test split is drawn from a generator seeded with ``data.seed`` alone (it
 depends only on the seed and the number of samples), the validation split
-from the remaining samples with a second stream, so neither changes with the
+from the remaining samples with a second stream (a set with its own test or
+validation split, e.g. ``shakespeare``'s parts of the text, uses those instead), so neither changes with the
 training seed or the validation fraction. Scaling statistics come from the
 training part only. With ``target: input`` every split's target is its scaled
 input itself (the same array: an autoencoder; the DataLoader then moves the
@@ -42,8 +43,11 @@ def prepare(data_cfg, val_split=0.0, loader_args=None):
     else:
         keep, test = split_indices(len(X), data_cfg.get("test_split", 0.2), seed, 0)
         X, y, X_test, y_test = X[keep], y[keep], X[test], y[test]
-    keep, val = split_indices(len(X), val_split, seed, 1)
-    X, y, X_val, y_val = X[keep], y[keep], X[val], y[val]
+    if getattr(raw, "X_val", None) is not None:       # the set's own validation split (val_split is not used)
+        X_val, y_val = check_features(raw.X_val, "validation features"), check_targets(raw.y_val, "validation targets")
+    else:
+        keep, val = split_indices(len(X), val_split, seed, 1)
+        X, y, X_val, y_val = X[keep], y[keep], X[val], y[val]
     if not len(X):
         raise ConfigError("no training samples left after the test and validation splits", ("data", "test_split"))
     shift, scale = fit_scaler(X, data_cfg.get("scale", "standard"))

@@ -1,7 +1,9 @@
 """A trained model, ready to use: ``kubik.load(path)``.
 
     model = kubik.load("runs/breast_cancer-<stamp>")      # or a .npz; which="last"
-    model.predict(X_raw)          # class names (as the data had them), or values for regression
+    model.predict(X_raw)          # class names (as the data had them), or values for regression;
+                                  # a CTC model: each sample's label sequence as text ("3141")
+    model.decode(X_raw, beam=10)  # a CTC model: label sequences (lists of class indices)
     model.predict_proba(X_raw)    # (N, C) probabilities, columns in model.classes order
     model.transform(X_raw)        # the training scaling, in the net's dtype
     model.net                     # the Sequential, in eval mode
@@ -21,6 +23,7 @@ from ... import layers
 
 from .. import checkpoint
 from . import preprocessing as pre
+from . import sequences
 from .preprocessing import recorded_shape
 from ..builders import build_model
 from ..config import Source, normalize
@@ -187,17 +190,29 @@ class Model:
         """Per-sample output shape of the net (of its first output)."""
         return self.net.output_shapes(*(self.input_shape if self.inputs else [self.input_shape]))[0]
 
+    def decode(self, X, beam=None, batch_size=1000):
+        """A CTC model's label sequences for raw inputs X (lists of class indices): greedy
+        decoding, or prefix beam search with ``beam`` prefixes."""
+        if self.task != "ctc":
+            raise ValueError(f"decode: this model is a {self.task} model, not a CTC model (label sequences)")
+        return sequences.decode(self.outputs(X, batch_size), self.record["blank"], beam)
+
     def predict_proba(self, X, batch_size=1000):
         """(N, C) class probabilities, columns in ``classes`` order (binary: [P(0), P(1)])."""
-        if self.task in ("regression", "pairs"):
-            what = "regression" if self.task == "regression" else \
-                "Siamese net (its outputs are embeddings; predict says same or different)"
-            raise ValueError(f"predict_proba: this model is a {what} (no classes)")
+        if self.task in ("regression", "pairs", "ctc", "steps"):
+            what = {"regression": "regression", "ctc": "CTC model (its outputs are label sequences; predict reads "
+                    "them)", "steps": "model with scores at every step (a language model)"}.get(
+                self.task, "Siamese net (its outputs are embeddings; predict says same or different)")
+            raise ValueError(f"predict_proba: this model is a {what} (no probability per sample)")
         return pre.probabilities(self.record, self.main_output(X, batch_size))
 
     def predict(self, X, batch_size=1000):
         """Class labels (the data's names) for classification; the values for regression; for a
-        Siamese net (task ``pairs``), whether each pair is similar (its classes' names)."""
+        Siamese net (task ``pairs``), whether each pair is similar (its classes' names); for a
+        CTC model (task ``ctc``), each sample's label sequence as text (greedy decoding)."""
+        if self.task == "ctc":
+            return np.array([sequences.as_text(s, self.classes, self.record["blank"])
+                             for s in self.decode(X, None, batch_size)], object)
         out = self.main_output(X, batch_size)
         if self.task == "pairs":
             return self.classes[(out < self.record["threshold"]).astype(np.int64)]

@@ -12,7 +12,9 @@ arrays under ``preprocessing/``):
     classes                      class names in index order (None: labels 0..C-1)
     num_classes, task            classification | binary | regression | pairs (a Siamese
                                  net: its outputs are embeddings, pairs nearer than
-                                 ``threshold`` are called similar)
+                                 ``threshold`` are called similar) | ctc (label sequences,
+                                 decoded from (T, C) log-probabilities; ``blank`` its blank)
+                                 | steps (a class per step: a language model)
     output                       how outputs become probabilities: softmax
                                  (CrossEntropy logits), exp (NLL log-probabilities),
                                  sigmoid (BCEWithLogits), identity (BCE, MSE)
@@ -50,6 +52,10 @@ def describe(exp):
         kind = "pairs"
     elif d.num_classes is None:
         kind = "regression"
+    elif getattr(task, "ctc", None) is not None:
+        kind = "ctc"
+    elif getattr(task, "steps", False):
+        kind = "steps"
     else:
         kind = "binary" if not task.labels and task.out_shape == (1,) else "classification"
     classes = None
@@ -68,7 +74,7 @@ def describe(exp):
         "target": target if target is None or isinstance(target, (int, str)) else str(target),
         "layout": getattr(d, "layout", None),
         "classes": classes, "num_classes": d.num_classes, "task": kind,
-        "output": _output_kind(main), "threshold": task.threshold,
+        "output": _output_kind(main), "threshold": task.threshold, "blank": getattr(task, "blank", None),
         "data": exp.config["data"].get("name"),
     }
 
@@ -87,7 +93,7 @@ def load(meta, arrays):
     return None if tree is None else unflatten(tree, arrays)
 
 
-TASKS = ("classification", "binary", "regression", "pairs")
+TASKS = ("classification", "binary", "regression", "pairs", "ctc", "steps")
 OUTPUTS = ("softmax", "exp", "sigmoid", "identity")
 SCALES = ("none", "standard", "minmax", "max")
 
@@ -158,12 +164,15 @@ def check(record):
         if not _int(n, 1) or (task == "binary" and n != 2):
             _fail("num_classes", n, "2" if task == "binary" else "an integer >= 1")
         classes = record.get("classes")
-        if classes is not None and (not isinstance(classes, (list, tuple)) or len(classes) != n
+        if classes is not None and (not isinstance(classes, (list, tuple)) or len(classes) < n
                                     or not all(isinstance(c, str) for c in classes)):
             _fail("classes", classes, f"null or a list of {n} class names")
         threshold = record.get("threshold")
         if not _number(threshold) and (task in ("binary", "pairs") or threshold is not None):
             _fail("threshold", threshold, "a finite number" + ("" if task in ("binary", "pairs") else " or null"))
+    blank = record.get("blank")
+    if blank is not None and not _int(blank):
+        _fail("blank", blank, "null or a class index")
     features = record.get("features")
     if features is not None and (not isinstance(features, (list, tuple)) or (size and len(features) != size)
                                  or not all(isinstance(f, str) for f in features)):

@@ -14,11 +14,13 @@ layers export through ``converts`` (see registry). The modules::
     graph       GraphBuilder: nodes, initializers, unique names; convert (dispatch)
     names       the graph's input and output names (a Graph's own, for several)
     model       the ModelProto: input scaling, the converted net, onnx's checker
-    elementwise Linear, activations, Softmax/LogSoftmax, Dropout/Dropout2d, Flatten/Reshape
+    elementwise Linear, activations, Softmax/LogSoftmax, Dropout/Dropout2d, Flatten/Reshape, Permute
     spatial     Conv2d, pools, adaptive pools, BatchNorm, LayerNorm
     structure   Sequential, Residual (Add), Concat, Graph; the merge layers Add (Sum), Multiply, Concatenate
     sequence    Embedding (Gather), LastStep, MeanOverTime, Conv1d, MaxPool1d / AvgPool1d
     recurrent   RNN, LSTM, GRU (ONNX's RNN / LSTM / GRU, one node per stacked layer)
+    attention   MultiheadAttention (MatMul / Softmax), TransformerEncoderLayer, positional encodings
+    cells       RNNCell, GRUCell, LSTMCell (MatMul, Sigmoid, Tanh; LSTMCell: outputs output_0, output_1)
     vision      ConvTranspose2d/1d, Upsample (Resize), ZeroPad2d, GroupNorm, PReLU, SiLU, Mish, Hardtanh
 """
 from .registry import CONVERTERS, converter_of, converts  # noqa: E402  (needs no onnx)

@@ -1,13 +1,13 @@
 """Converters of the layers that act per element or only move data: Linear
 (MatMul + Add, any leading axes), the activations (GELU as its erf or tanh
 formula), Softmax/LogSoftmax, Dropout, Dropout2d and Identity (Identity), Flatten and
-Reshape (Reshape, batch axis kept)."""
+Reshape (Reshape, batch axis kept), Permute (Transpose)."""
 import math
 
 import numpy as np
 
-from ...layers import (ELU, GELU, Dropout, Dropout2d, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, ReLU, Reshape,
-                       Sigmoid, Softmax, Softplus, Tanh)
+from ...layers import (ELU, GELU, Dropout, Dropout2d, Flatten, Identity, LeakyReLU, Linear, LogSoftmax, Permute, ReLU,
+                       Reshape, Sigmoid, Softmax, Softplus, Tanh)
 
 from .graph import converts
 
@@ -87,3 +87,8 @@ def identity(g, layer, x, shape, where):
 def reshape(g, layer, x, shape, where):
     out = layer.output_shape(shape)
     return g.op("Reshape", [x, g.const([0, *out], "shape", np.int64)])
+
+
+@converts(Permute)
+def permute(g, layer, x, shape, where):
+    return g.op("Transpose", [x], perm=list(layer.dims))

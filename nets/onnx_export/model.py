@@ -6,7 +6,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper
 
-from . import elementwise, recurrent, sequence, spatial, structure, vision  # noqa: F401  (register the converters)
+from . import attention, cells, elementwise, recurrent, sequence, spatial, structure, vision  # noqa: F401  (converters)
 from .graph import GraphBuilder, convert
 from .names import io_names
 
