@@ -14,6 +14,9 @@ layers themselves and the gradient checker.
     runtime/         threads, samples split between threads, scratch buffers, flat parameters
     kernels/         the optional compiled (numba) kernels
 """
+if __name__.startswith("kubik."):   # not when the bare folder is imported as 'layers' (python -m pytest)
+    from .core.installation import check_installation
+    check_installation()   # a folder named 'kubik' on sys.path (a clone) shadowing the installed package
 from .core import (INITS, LAYERS, PLUGIN_GROUP, GradcheckError, GradcheckResult, Layer, Parameter, Registry,
                    SpecError, get_rng, gradcheck, init_weight, load_plugins, register, seed)
 

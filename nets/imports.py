@@ -13,6 +13,11 @@ config.yaml records every entry, paths made absolute, so ``kubik eval`` and
 
 A module that fails to import is a ConfigError at its entry, with the
 module's own error message.
+
+One file is one import, however it is named: ``imports: [swish, ./swish.py]``,
+``imports: [swish]`` with ``--import ./swish.py``, or ``--import ./swish.py``
+next to a recorded ``swish`` run once; a later spelling gets the module the
+first one made (so the layers it registers are not registered twice).
 """
 import importlib
 import importlib.util
@@ -35,11 +40,29 @@ def _first_line(e):
     return f"{type(e).__name__}: {text}" if text else type(e).__name__
 
 
+def _same_file(path):
+    """The module already imported from the file ``path`` (by any name), or None."""
+    for module in list(sys.modules.values()):
+        origin = getattr(module, "__file__", None)
+        if origin and origin.endswith(".py") and Path(origin).name == path.name:
+            try:
+                if Path(origin).resolve() == path:
+                    return module
+            except OSError:
+                continue
+    return None
+
+
 def _import_file(path):
-    """Import a .py file as a module named after its stem (once per file)."""
+    """Import a .py file as a module named after its stem (once per file, whatever
+    name imported it first)."""
     name = f"kubik_user_{path.stem}_{abs(hash(str(path))) % 10**8}"
     if name in sys.modules:
         return _BY_STEM.setdefault(path.stem, sys.modules[name])
+    same = _same_file(path)
+    if same is not None:
+        sys.modules[name] = same
+        return _BY_STEM.setdefault(path.stem, same)
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -53,10 +76,18 @@ def _import_file(path):
 
 
 def _import_name(name, folders):
-    """``importlib.import_module(name)``, with ``folders`` on sys.path while it runs."""
+    """``importlib.import_module(name)``, with ``folders`` on sys.path while it runs;
+    a module whose file was imported already (by path) is that module."""
     extra = [str(f) for f in folders if str(f) not in sys.path]
     sys.path[:0] = extra
     try:
+        if name not in sys.modules:
+            spec = importlib.util.find_spec(name)
+            origin = getattr(spec, "origin", None) if spec is not None else None
+            same = _same_file(Path(origin).resolve()) if origin and origin.endswith(".py") else None
+            if same is not None:
+                sys.modules[name] = same
+                return same
         return importlib.import_module(name)
     finally:
         for f in extra:

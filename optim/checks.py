@@ -53,6 +53,19 @@ def check_int(owner, name, v, minimum):
         raise ValueError(f"{owner}: {name} must be an integer >= {minimum}, got {v!r}")
 
 
+AUTO = "auto"
+
+
+def check_horizon(owner, name, v):
+    """A schedule's length: an integer >= 1, or "auto" (the run's length, set by
+    ``Schedule.set_run_length``); returns it."""
+    if isinstance(v, str) and v == AUTO:
+        return AUTO
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
+        raise ValueError(f"{owner}: {name} must be an integer >= 1 or 'auto' (the run's length), got {v!r}")
+    return int(v)
+
+
 def check_bool(owner, **values):
     for name, v in values.items():
         if not isinstance(v, (bool, np.bool_)):

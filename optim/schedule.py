@@ -10,13 +10,22 @@ schedulers do), and each ``step(metric=None)`` advances ``last_epoch`` by one
 and sets ``opt.lr`` (parameter groups keep their lr_mult on top of it). Only
 ReduceLROnPlateau uses ``metric``; the others ignore it. ``state_dict()`` is a
 plain dict of numbers (and the nested state of a wrapped schedule).
+
+Horizons. A schedule whose shape depends on the length of the run (cosine's
+``T_max``, poly's ``max_iter``, the schedule after a warm-up) names those
+arguments in ``horizon_args``; each may be given as ``"auto"``, and
+``set_run_length(n)`` (which ``nets.fit`` and ``kubik train`` call when a run
+starts or resumes, with n = epochs, or optimizer steps for a per-step schedule)
+makes it the run's length, so ``--set train.epochs=100`` or ``--epochs`` on
+``--resume`` stretches the schedule too. An explicit horizon shorter than the
+run is kept, and ``set_run_length`` returns a line saying so.
 """
 import math
 
 from ..layers import Registry
 from ..layers.core.spec import record_init, recording
 
-from .checks import plain
+from .checks import AUTO, plain
 
 SCHEDULES = Registry("schedule")
 register = SCHEDULES.register
@@ -31,6 +40,8 @@ class Schedule:
 
     state_keys = ()
     needs_metric = False     # True when step() must be given the monitored metric
+    horizon_args = ()        # arguments that are the schedule's length; each may be "auto"
+    past_horizon = "the schedule's shape ends there"   # what happens past an explicit horizon
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -50,6 +61,38 @@ class Schedule:
     def lr_at(self, epoch: int) -> float:
         """The learning rate after ``epoch`` steps (subclasses)."""
         raise TypeError(f"{type(self).__name__} is not a usable schedule: it does not define lr_at()")
+
+    def horizon(self, name, epoch=None):
+        """The value of horizon argument ``name``; while it is still "auto" (no
+        ``set_run_length`` yet) 1 at epoch 0, where every horizon gives base_lr, and
+        otherwise a ValueError saying how to set it."""
+        value = getattr(self, name)
+        if value != AUTO:
+            return value
+        if not epoch:
+            return 1
+        raise ValueError(f"{type(self).__name__}: {name} is 'auto' (the run's length), which nets.fit and "
+                         f"kubik train set when the run starts; stepping it yourself, call "
+                         f"set_run_length(n) first")
+
+    def set_run_length(self, length, unit="epochs"):
+        """Fit the schedule to a run of ``length`` of its steps (epochs, or optimizer
+        steps for a per-step schedule; ``unit`` words it): every horizon given as
+        "auto" becomes ``length`` and the optimizer's lr follows at once. Returns a
+        list of warnings, one line for each explicit horizon shorter than the run."""
+        notes, auto = [], self.__dict__.setdefault("_auto_horizons", [
+            n for n in self.horizon_args if getattr(self, n) == AUTO])
+        for name in self.horizon_args:
+            given = getattr(self, name)
+            if name in auto:
+                setattr(self, name, max(1, int(length)))
+            elif given < length:
+                notes.append(f"{type(self).__name__}: {name} {given} is shorter than the run ({length} {unit}): "
+                             f"past {given} {unit} {self.past_horizon}; "
+                             f"{name}: auto follows the run's length")
+        if auto:
+            self._apply(self.lr_at(self.last_epoch))
+        return notes
 
     def step(self, metric=None) -> float:
         """Advance one epoch (or one step) and set the optimizer's lr; returns it."""

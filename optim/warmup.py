@@ -24,6 +24,9 @@ class LinearWarmup(Schedule):
     (so ``after`` may be a ReduceLROnPlateau).
     Arguments: warmup_steps (int >= 0), start_factor=1/3 (in [0, 1], PyTorch's
     LinearLR default), after=None.
+
+    A one-cycle-like run: ``after={"CosineAnnealingLR": {"T_max": "auto"}}``;
+    ``set_run_length(n)`` gives ``after`` the n − warmup_steps steps left.
     """
 
     def __init__(self, optimizer, warmup_steps, start_factor=1.0 / 3.0, after=None):
@@ -43,6 +46,14 @@ class LinearWarmup(Schedule):
         if epoch < self.warmup_steps:
             return self.base_lr * (self.start_factor + (1.0 - self.start_factor) * epoch / self.warmup_steps)
         return self.base_lr if self.after is None else self.after.last_lr
+
+    def set_run_length(self, length, unit="epochs"):
+        """``after`` gets the run's length less the warm-up (see Schedule.set_run_length)."""
+        if self.after is None:
+            return []
+        notes = self.after.set_run_length(max(1, int(length) - self.warmup_steps), f"{unit} after the warm-up")
+        self._apply(self.lr_at(self.last_epoch))
+        return [f"LinearWarmup's after: {note}" for note in notes]
 
     def step(self, metric=None):
         self.last_epoch += 1

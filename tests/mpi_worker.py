@@ -72,6 +72,21 @@ class StopOnRoot(nets.Callback):
             trainer.request_stop("rank 0 stops")
 
 
+class BufferLog(nets.Callback):
+    """Each epoch: this rank's BatchNorm running statistics after its last step (its own)
+    and at the epoch's end (after the trainer averaged them over the ranks)."""
+
+    def __init__(self):
+        self.own, self.before, self.after = None, [], []
+
+    def on_step_end(self, trainer, loss):
+        self.own = {k: v.copy() for k, v in trainer.net.state_dict().items() if "running" in k}
+
+    def on_epoch_end(self, trainer, row):
+        self.before.append(self.own)
+        self.after.append({k: v.copy() for k, v in trainer.net.state_dict().items() if "running" in k})
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("out")
@@ -86,6 +101,7 @@ def main():
     p.add_argument("--batch", type=int, default=10)
     p.add_argument("--stop-step", type=int)
     p.add_argument("--samples", type=int, default=58)
+    p.add_argument("--buffer-log", action="store_true")
     a = p.parse_args()
     dtype = np.dtype(a.dtype)
     rng = np.random.default_rng(1)
@@ -101,6 +117,8 @@ def main():
     callbacks = [Crash(a.crash_rank)] if a.crash_rank is not None else []
     callbacks += [Crash(a.kill_rank, kill=True)] if a.kill_rank is not None else []
     callbacks += [StopOnRoot(a.stop_step)] if a.stop_step is not None else []
+    buffers = BufferLog() if a.buffer_log else None
+    callbacks += [buffers] if buffers is not None else []
     history = nets.fit(net, loss, opt, (X, y), val=(Xv, yv), epochs=a.epochs, batch_size=a.batch,
                        rng=5, clip_norm=1.0, progress=False, accumulate=a.accumulate, out=a.run, resume=a.resume, callbacks=callbacks,
                        log=lambda *x: None)
@@ -112,6 +130,10 @@ def main():
     state["step"] = np.array(history.result.step)
     os.makedirs(a.out, exist_ok=True)
     np.savez(os.path.join(a.out, f"rank{comm.rank}.npz"), **state)
+    if buffers is not None:
+        np.savez(os.path.join(a.out, f"buffers{comm.rank}.npz"),
+                 **{f"{when}/{e}/{k}": v for when, log in (("before", buffers.before), ("after", buffers.after))
+                    for e, d in enumerate(log) for k, v in d.items()})
     if a.crash_rank is not None or a.kill_rank is not None:
         time.sleep(60)      # never reached on the failing rank; the others must be ended by the abort
 

@@ -3,6 +3,7 @@ and ``python -m benchmarks`` end to end on the smallest workload, without torch.
 import importlib.util
 import json
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -144,6 +145,43 @@ def test_optimizers_benchmark_times_every_path(tmp_path, capsys):
         assert e.code == 2
     else:
         raise AssertionError("an unknown optimizer must be refused")
+
+
+def test_configs_table_script_runs_a_config_and_prints_its_row():
+    """python -m benchmarks.configs prints the README's table of shipped experiments."""
+    p = subprocess.run([sys.executable, "-m", "benchmarks.configs", "digits_mlp", "--repeats", "1", "--set",
+                        "train.epochs=1"], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.strip().splitlines()
+    assert lines[0] == "(not the shipped configs: --set train.epochs=1)"
+    assert lines[1:3] == ["| config | data | model | as shipped |", "| --- | --- | --- | --- |"]
+    assert re.fullmatch(r"\| `digits_mlp\.yaml` \| bundled digits, 64 features \| 64-128-10 ReLU MLP, SGD \+ cosine "
+                        r"\| \d+\.\d % test accuracy, ~\d+\.\d s \|", lines[3]), lines[3]
+
+
+def test_configs_table_dry_run_lists_every_shipped_config():
+    from benchmarks import configs
+    assert set(configs.ROWS) == {p.stem for p in (ROOT / "configs").glob("*.yaml")}
+    p = subprocess.run([sys.executable, "-m", "benchmarks.configs", "--dry-run"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=60)
+    missing = [n for n in configs.ROWS if configs.needs_files(n) or n in configs.SLOW]   # files; minutes
+    assert p.returncode == 0 and p.stderr.count("would run:") == len(configs.ROWS) - len(missing)
+    assert len(p.stdout.strip().splitlines()) == 2 + len(configs.ROWS)
+
+
+def test_readme_table_is_the_one_the_script_prints():
+    """Same rows, same order, same columns as python -m benchmarks.configs; results in its format."""
+    from benchmarks import configs
+    readme = (ROOT / "README.md").read_text()
+    start = readme.index(configs.HEADER[0])
+    lines = readme[start:].split("\n\n")[0].strip().splitlines()
+    assert lines[:2] == configs.HEADER and "python -m benchmarks.configs" in readme[:start]
+    rows = [line.split(" | ") for line in lines[2:]]
+    assert [r[0] for r in rows] == [f"| `{name}.yaml`" for name in configs.ROWS]
+    assert [(r[1], r[2]) for r in rows] == [v[:2] for v in configs.ROWS.values()]
+    for name, r in zip(configs.ROWS, rows):
+        cell = " | ".join(r[3:]).rstrip(" |")
+        assert re.fullmatch(configs.cell_pattern(name), cell), (name, cell)
 
 
 def test_deconv_workload_builds_and_runs_a_step():

@@ -61,7 +61,7 @@ def test_shipped_config_trains(name, tmp_path):
     sets = [a for s in SHORT[name] for a in ("--set", s)]
     proc = kubik("train", CONFIGS / f"{name}.yaml", *sets, "--out", tmp_path / "run", "--quiet")
     assert proc.returncode == 0, proc.stderr
-    assert "Traceback" not in proc.stderr and "test split (final weights)" in proc.stdout
+    assert "Traceback" not in proc.stderr and "test split, final weights (last.npz" in proc.stdout
     files = sorted(os.listdir(tmp_path / "run"))
     diagnostics = ["diagnostics.csv"] if cfg["train"].get("monitor", {}).get("every_steps") else []
     assert files == sorted(["best.npz", "config.yaml", "last.npz", "metrics.csv"] + diagnostics)
@@ -108,7 +108,7 @@ def test_user_csv_and_npz_files_train(tmp_path):
 def test_set_overrides_reach_the_run(tmp_path):
     proc = kubik("train", CONFIGS / "digits_mlp.yaml", "--set", "optimizer.lr=0.2", "--set", "train.epochs=1",
                  "--set", "model[0].Linear.out_features=20", "--set", "schedule=null",
-                 "--out", tmp_path / "run", "--quiet")
+                 "--out", tmp_path / "run")
     assert proc.returncode == 0, proc.stderr
     cfg = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
     assert cfg["optimizer"]["lr"] == 0.2 and cfg["model"][0] == {"Linear": {"out_features": 20}}

@@ -32,6 +32,20 @@ def test_clip_grad_norm_total_and_scaling(norm_type, total):
     np.testing.assert_array_equal(c.grad, [0.0, -1.0, 0.5])
 
 
+@pytest.mark.parametrize("norm_type, total", [(math.inf, 20.0), (1, 35.0), (2.0, math.sqrt(9 + 400 + 144)),
+                                              (3.0, (27 + 8000 + 1728) ** (1 / 3))])
+def test_clip_grad_norm_uses_magnitudes_when_the_largest_entry_is_negative(norm_type, total):
+    """The inf-norm is max |g|, not max g: here the largest magnitude, -20, is negative
+    (max g would give 12); the other norms take |g| too."""
+    a, b, c = three_params()
+    a.grad[...] = [3.0, -20.0]
+    got = optim.clip_grad_norm([a, b, c], max_norm=5.0, norm_type=norm_type)
+    assert got == pytest.approx(total, rel=1e-14)
+    coef = 5.0 / (total + 1e-6)
+    np.testing.assert_allclose(a.grad, [3.0 * coef, -20.0 * coef], rtol=1e-14)
+    np.testing.assert_allclose(b.grad, [[12.0 * coef]], rtol=1e-14)
+
+
 def test_clip_grad_norm_leaves_small_gradients_alone_and_keeps_float32():
     a, b, _ = three_params(np.float32)
     before = [a.grad.copy(), b.grad.copy()]

@@ -29,6 +29,64 @@ def reference_conv(X, W, b, stride, padding, dilation, groups):
     return Y
 
 
+def reference_conv_backward(X, W, G, stride, padding, dilation, groups):
+    """(dX, dW, db) of L = Σ Y ⊙ G by direct loops: every output element adds G times its
+    window's weights into dX and G times its window into dW (tiny inputs only)."""
+    N, C, H, Wd = X.shape
+    O, Cg, kh, kw = W.shape
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    Xp = np.pad(X, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    dXp, dW = np.zeros_like(Xp), np.zeros_like(W)
+    Og = O // groups
+    for n in range(N):
+        for o in range(O):
+            g = o // Og
+            for y in range(G.shape[2]):
+                for x in range(G.shape[3]):
+                    rows = slice(y * sh, y * sh + dh * (kh - 1) + 1, dh)
+                    cols = slice(x * sw, x * sw + dw * (kw - 1) + 1, dw)
+                    dXp[n, g * Cg:(g + 1) * Cg, rows, cols] += G[n, o, y, x] * W[o]
+                    dW[o] += G[n, o, y, x] * Xp[n, g * Cg:(g + 1) * Cg, rows, cols]
+    return dXp[:, :, ph:ph + H, pw:pw + Wd], dW, G.sum(axis=(0, 2, 3))
+
+
+@pytest.mark.parametrize("C,O,k,s,p,d,g,H,W,mode", [
+    (4, 4, 3, 1, 2, 2, 4, 6, 7, "full"),            # dilation 2, depthwise
+    (4, 6, 2, 1, 0, 2, 2, 6, 7, "grid"),            # dilation 2, two groups
+    (4, 6, 3, 2, 1, 2, 2, 9, 8, "col2im"),          # stride 2, dilation 2, two groups
+    (2, 4, (3, 2), 1, (2, 1), (2, 3), 2, 7, 8, "grid"),   # a different dilation per axis
+])
+def test_backward_with_dilation_and_groups_matches_the_loop_reference(C, O, k, s, p, d, g, H, W, mode):
+    """Each backend's backward (this module runs on numpy and on numba) against direct loops,
+    not only against each other, for every way dX is computed."""
+    conv = Conv2d(C, O, k, stride=s, padding=p, dilation=d, groups=g, rng=0, dtype=np.float64)
+    pair = lambda v: v if isinstance(v, tuple) else (v, v)
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((2, C, H, W))
+    out_shape = conv.output_shape((C, H, W))
+    assert conv._input_grad_mode(C, (H, W), out_shape[1:]) == mode
+    G = rng.standard_normal((2,) + out_shape)
+    conv.forward(X)
+    dX = conv.backward(G)
+    want_dX, want_dW, want_db = reference_conv_backward(X, conv.weight.data, G, pair(s), pair(p), pair(d), g)
+    np.testing.assert_allclose(dX, want_dX, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv.weight.grad, want_dW, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(conv.bias.grad, want_db, rtol=1e-12, atol=1e-12)
+
+
+def test_dilated_grouped_input_gradient_by_hand():
+    """Two groups of one channel, a 2-tap kernel with dilation 2 along the width: each output
+    x reads inputs x and x+2 of its own channel, so dX[c, x] = w0·G[x] + w1·G[x − 2]."""
+    conv = Conv2d(2, 2, (1, 2), dilation=(1, 2), groups=2, bias=False, dtype=np.float64)
+    conv.weight.data[...] = [[[[1.0, 10.0]]], [[[2.0, -3.0]]]]
+    X = np.zeros((1, 2, 1, 5))
+    conv.forward(X)
+    G = np.array([[[[1.0, 2.0, 3.0]], [[4.0, 5.0, 6.0]]]])
+    dX = conv.backward(G)
+    np.testing.assert_allclose(dX[0, 0, 0], [1, 2, 3 + 10, 20, 30])
+    np.testing.assert_allclose(dX[0, 1, 0], [8, 10, 12 - 12, -15, -18])
+
+
 def test_one_channel_3x3_by_hand():
     conv = Conv2d(1, 1, 3, padding=1, dtype=np.float64)
     conv.weight.data[...] = [[[[0, 1, 0], [1, -4, 1], [0, 1, 0]]]]   # the discrete Laplacian

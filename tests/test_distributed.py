@@ -31,6 +31,36 @@ class Doubling(dist.Communicator):
         return array
 
 
+class ThreeRanks(dist.Communicator):
+    """Rank 0 of three whose other ranks hold ``others``: allreduce adds them in."""
+    rank, size = 0, 3
+
+    def __init__(self, others):
+        self.others = others
+
+    def allreduce(self, array):
+        array += sum(self.others)
+        return array
+
+
+def test_average_buffers_is_the_mean_over_the_ranks_on_a_fake_communicator():
+    net = nets.Sequential(layers.Linear(2, 3, rng=0), layers.BatchNorm1d(3), nets.SyncBatchNorm(3))
+    bn, sync = net.children()[1], net.children()[2]
+    bn.running_mean[...] = [1.0, 2.0, 3.0]
+    bn.running_var[...] = [4.0, 5.0, 6.0]
+    sync.running_mean[...] = [7.0, 7.0, 7.0]
+    others = [np.array([3.0, 5.0, 9.0, 1.0, 2.0, 3.0]), np.array([5.0, 5.0, 3.0, 7.0, 2.0, 0.0])]
+    dist.DataParallel(ThreeRanks(others)).average_buffers(net)
+    np.testing.assert_array_equal(bn.running_mean, [3.0, 4.0, 5.0])          # (1+3+5)/3, (2+5+5)/3, (3+9+3)/3
+    np.testing.assert_array_equal(bn.running_var, [4.0, 3.0, 3.0])
+    assert bn.running_mean.dtype == np.float32
+    np.testing.assert_array_equal(sync.running_mean, [7.0, 7.0, 7.0])        # already agrees: left alone
+    one = nets.Sequential(layers.BatchNorm1d(3))
+    one.children()[0].running_mean[...] = 2.0
+    dist.DataParallel(dist.SingleProcess()).average_buffers(one)
+    np.testing.assert_array_equal(one.children()[0].running_mean, [2.0, 2.0, 2.0])
+
+
 def test_single_process_collectives_leave_values_as_they_are():
     comm = dist.SingleProcess()
     a = np.arange(5.0)

@@ -175,6 +175,21 @@ def test_resume_under_mpi_is_bit_identical_and_another_world_size_is_refused(tmp
     assert p.returncode != 0 and "written by 2 rank(s) and this run has 1" in p.stderr
 
 
+def test_batchnorm_running_statistics_are_the_ranks_mean_at_each_epoch_end(tmp):
+    """average_buffers: at every epoch's end each rank holds the mean of the ranks' own running
+    statistics (not their sum, which would also agree between ranks and resume bitwise)."""
+    _train(tmp / "buf", "bn", "float64", 2, "--buffer-log")
+    logs = [dict(np.load(tmp / "buf" / f"buffers{r}.npz")) for r in range(2)]
+    afters = [k for k in logs[0] if k.startswith("after/")]
+    assert len(afters) == 3 * 2                                   # 3 epochs, running_mean and running_var
+    for key in afters:
+        before = key.replace("after/", "before/")
+        own = [logs[r][before] for r in range(2)]
+        assert not np.array_equal(own[0], own[1]), "the ranks' statistics agree: the check would prove nothing"
+        for r in range(2):
+            np.testing.assert_allclose(logs[r][key], (own[0] + own[1]) / 2, rtol=1e-13, atol=0, err_msg=key)
+
+
 @pytest.mark.parametrize("how", ["--crash-rank", "--kill-rank"])
 def test_an_exception_or_a_kill_on_one_rank_ends_the_whole_job_within_seconds(tmp, how):
     start = time.perf_counter()
@@ -205,9 +220,10 @@ train: {epochs: 2, batch_size: 10, val_split: 0.1}
 def test_kubik_train_under_mpirun(tmp):
     out, cfg = tmp / "cli", tmp / "sync.yaml"
     cfg.write_text(CONFIG)
-    p = _run([sys.executable, "-m", "kubik", "train", str(cfg), "--out", str(out), "--quiet"], 3)
+    p = _run([sys.executable, "-m", "kubik", "train", str(cfg), "--out", str(out), "--log-every", "0"], 3)
     assert "world size 3 (3 ranks over MPI): global batch 10, 3-4 per rank" in p.stdout
     assert p.stdout.count("world size") == 1 and p.stdout.count("plot it with") == 1, p.stdout   # rank 0 alone prints
+    assert p.stdout.count("test split, final weights") == 1 and p.stdout.count("test split, best weights") == 1
     assert (out / "last.npz").exists() and (out / "metrics.csv").read_text().count("\n") == 3
     bad = _run([sys.executable, "-m", "kubik", "train", "--resume", str(out)], None, check=False)
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "mpirun -n 3" in bad.stderr

@@ -108,3 +108,24 @@ def test_readme_yaml_example_is_a_valid_config(tmp_path):
 def test_py_typed_ships():
     assert (ROOT / "kubik" / "py.typed").exists()
     assert 'kubik = ["py.typed"]' in (ROOT / "pyproject.toml").read_text()
+
+
+def test_docs_build_fails_on_an_output_that_shows_a_memory_address(tmp_path):
+    """A cell ending in an expression whose repr is an address (``layers.seed(0)`` showed
+    ``Generator(PCG64) at 0x7FE1E06D03C0`` in the backprop tutorial) fails the build."""
+    page = ("---\nfile_format: mystnb\nkernelspec:\n  name: python3\n  display_name: Python 3\n---\n\n"
+            "# Probe\n\n```{code-cell} python\nimport numpy as np\nnp.random.default_rng(0)\n```\n")
+    (tmp_path / "bad").mkdir(), (tmp_path / "good").mkdir()
+    r = _build(tmp_path / "bad", page, parser="myst_nb")
+    assert r.returncode != 0 and "memory address" in r.stderr and "Generator(PCG64) at 0x" in r.stderr
+    ok = page.replace("np.random.default_rng(0)\n", "rng = np.random.default_rng(0)\nprint(rng.integers(9))\n")
+    r = _build(tmp_path / "good", ok, parser="myst_nb")
+    assert r.returncode == 0, r.stderr
+
+
+def test_docs_build_runs_its_kernels_without_the_tcp_warning(tmp_path):
+    page = ("---\nfile_format: mystnb\nkernelspec:\n  name: python3\n  display_name: Python 3\n---\n\n"
+            "# Probe\n\n```{code-cell} python\nprint(2 + 2)\n```\n")
+    r = _build(tmp_path, page, parser="myst_nb")
+    assert r.returncode == 0, r.stderr
+    assert "without encryption" not in r.stdout + r.stderr

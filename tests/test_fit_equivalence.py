@@ -20,7 +20,7 @@ def digits_mlp():
     layers.seed(0)
     net = nets.Sequential(layers.Linear(64, 128), layers.ReLU(), layers.Linear(128, 10))
     opt = optim.SGD(net.parameters(), lr=0.05, momentum=0.9, weight_decay=1e-4)
-    sched = optim.CosineAnnealingLR(opt, T_max=30)
+    sched = optim.CosineAnnealingLR(opt, T_max="auto")        # the config's: the run's epochs
     return data, data.y_train, data.y_val, net, losses.CrossEntropy(), opt, sched, dict(batch_size=32)
 
 
@@ -32,7 +32,7 @@ def digits_cnn():
                           layers.Conv2d(16, 32, 3, padding=1), layers.ReLU(), layers.MaxPool2d(2), layers.Flatten(),
                           layers.Linear(128, 64), layers.ReLU(), layers.Linear(64, 10)).set_propagate_down(False)
     opt = optim.SGD(optim.param_groups_no_decay(net), lr=0.05, momentum=0.9, weight_decay=1e-4)
-    sched = optim.CosineAnnealingLR(opt, T_max=25)
+    sched = optim.CosineAnnealingLR(opt, T_max="auto")
     return data, data.y_train, data.y_val, net, losses.CrossEntropy(), opt, sched, dict(
         batch_size=32, monitor="val_accuracy")
 
@@ -54,7 +54,7 @@ def spirals():
     net = nets.Sequential(layers.Linear(2, 64), layers.ReLU(), layers.Linear(64, 64), layers.ReLU(),
                           layers.Linear(64, 3))
     opt = optim.Adam(net.parameters(), lr=0.01)
-    sched = optim.LinearWarmup(opt, warmup_steps=5, start_factor=0.1, after=optim.CosineAnnealingLR(opt, T_max=95))
+    sched = optim.LinearWarmup(opt, warmup_steps=5, start_factor=0.1, after=optim.CosineAnnealingLR(opt, T_max="auto"))
     return data, data.y_train, data.y_val, net, losses.CrossEntropy(), opt, sched, dict(
         batch_size=32, early_stopping={"patience": 30, "monitor": "val_loss"})
 

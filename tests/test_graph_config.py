@@ -61,7 +61,7 @@ def test_the_design_example_builds_trains_and_summarizes(tmp_path):
     assert "cat <- a, b: Concatenate(axis=1)" in out and "aux <- stem: Sequential" in out
     code, out, err = run("train", cfg, "--out", tmp_path / "run", "--quiet")
     assert code == 0, err
-    assert "test split (final weights)" in out
+    assert "test split, final weights" in out
     ckpt = nets.checkpoint.read(tmp_path / "run" / "last.npz")
     assert {"stem.0.weight", "a.weight", "b.weight", "logits.1.weight", "aux.1.weight"} <= set(ckpt.model_state())
 

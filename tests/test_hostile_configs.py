@@ -124,7 +124,7 @@ EDITS = [
     ("digits_mlp", "{out_features: 128}", "{out_features: 128, out_features: 64}", "duplicate key 'out_features'"),
     ("digits_mlp", "{out_features: 128}", "{out_features: -128}", "digits_mlp.yaml:14: model[0].Linear"),
     ("digits_mlp", "loss: CrossEntropy", "loss: [CrossEntropy]", "digits_mlp.yaml:18: loss"),
-    ("digits_mlp", "  T_max: 30", "  T_max: thirty", "digits_mlp.yaml:26: schedule: T_max"),
+    ("digits_mlp", "  T_max: auto", "  T_max: thirty", "digits_mlp.yaml:26: schedule: T_max"),
     ("digits_mlp", "  batch_size: 32", "  batch_size: 32.5", "digits_mlp.yaml:33: train.batch_size"),
     ("digits_mlp", "  batch_size: 32", "  batch_size: 5000\n  drop_last: true", "digits_mlp.yaml:33: train.batch_size: 5000"),
     ("digits_cnn", "  - Flatten ", "  - Flatten: 5 ", "model[6].Flatten"),

@@ -203,6 +203,47 @@ def test_buffers_keep_their_shape_and_integer_counters_survive_astype():
     assert bn.state_dict()["num_batches_tracked"].shape == ()
 
 
+# ---- arrays that are not numbers are refused, naming the layer (issue 29) ----------------------
+
+NON_NUMBERS = {
+    "Python objects": np.array([[None] * 4] * 2),
+    "strings": np.array([["1.0"] * 4] * 2),
+    "bytes": np.array([[b"1"] * 4] * 2),
+    "dates": np.array([["2020-01-01"] * 4] * 2, "M8[D]"),
+    "time spans": np.array([[1] * 4] * 2, "m8[s]"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NON_NUMBERS))
+@pytest.mark.parametrize("make", [lambda: layers.Linear(4, 2), lambda: layers.ReLU(), lambda: layers.Tanh(),
+                                  lambda: layers.LayerNorm(4), lambda: nets.Sequential(layers.Linear(4, 2)),
+                                  lambda: layers.Dropout(0.5)], ids=["Linear", "ReLU", "Tanh", "LayerNorm",
+                                                                     "Sequential", "Dropout"])
+def test_arrays_of_non_numbers_are_a_type_error_naming_the_layer(make, kind):
+    layer = make()
+    with pytest.raises(TypeError, match=f"{type(layer).__name__}: got an array of {kind} \\(dtype "):
+        layer.forward(NON_NUMBERS[kind])
+
+
+def test_numbers_and_booleans_are_taken_and_an_own_layer_gets_the_check():
+    assert layers.Linear(4, 2, rng=0).forward(np.ones((2, 4), bool)).dtype == np.float32
+    assert layers.Linear(4, 2, rng=0).forward(np.ones((2, 4), np.int16)).dtype == np.float32
+
+    class Mine(layers.Layer):
+        """Identity."""
+        def forward(self, X):
+            return X
+    with pytest.raises(TypeError, match="Mine: got an array of Python objects"):
+        Mine().forward(NON_NUMBERS["Python objects"])
+    assert np.isnan(np.array([[None] * 4], float)).all()      # what a silent cast would have given
+
+
+def test_a_shape_error_on_a_list_shows_its_shape_not_its_values():
+    with pytest.raises(ValueError) as e:
+        layers.Linear(3, 2).forward(np.ones((5000, 4)).tolist())
+    assert str(e.value).endswith("expected input of shape (N, 3), got (5000, 4)") and len(str(e.value)) < 200
+
+
 def test_shared_copy_shares_parameters_and_keeps_its_own_cache():
     """Layer.shared(): a Linear used twice in one forward (a Siamese pair) gives the summed
     gradient of both uses, and each use backpropagates through its own cached input."""

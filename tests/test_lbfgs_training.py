@@ -38,7 +38,7 @@ def test_shipped_config_reaches_97_percent_in_under_50_steps(tmp_path, capsys):
     assert main(["train", str(ROOT / "configs" / "breast_cancer_lbfgs.yaml"), "--out", str(tmp_path / "r"),
                  "--quiet"]) == 0
     out = capsys.readouterr().out
-    acc = float(out.split("test split (final weights):")[1].split("accuracy ")[1].split("%")[0])
+    acc = float(out.split("test split, final weights")[1].split("accuracy ")[1].split("%")[0])
     assert acc >= 97.0, out
     ckpt = K.read(tmp_path / "r" / "last.npz")
     state = ckpt.meta["optimizer"]["state"]["0"]

@@ -15,7 +15,7 @@ DATA = pathlib.Path(nets.__file__).parent / "data" / "digits.csv.gz"
 
 def load_digits():
     with gzip.open(DATA, "rt") as f:
-        table = np.loadtxt(f, delimiter=",")
+        table = np.loadtxt(f, delimiter=",", skiprows=1)      # a header: pixel_0_0, ..., target
     X = (table[:, :64] / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
     return X, table[:, 64].astype(np.int64)
 

@@ -404,3 +404,132 @@ def test_cli_errors_are_one_line(tmp_path, capsys, monkeypatch):
     assert main(["export", str(tmp_path / "run"), str(tmp_path / "m.onnx")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and 'pip install "kubik[onnx]"' in err, err
+
+
+# ---- your own layers: the public converter hook (issue 29) -------------------------------------
+
+class HookSwish(layers.Layer):
+    """X σ(X), exported by a registered converter."""
+    def forward(self, X):
+        return X / (1 + np.exp(-X))
+
+
+class MethodSwish(layers.Layer):
+    """X σ(X), exported by its own to_onnx method."""
+    def forward(self, X):
+        return X / (1 + np.exp(-X))
+
+    def to_onnx(self, g, x, shape):
+        return g.op("Mul", [x, g.op("Sigmoid", [x])])
+
+
+def test_a_registered_converter_exports_an_own_layer():
+    from kubik.nets.onnx_export import converter_of, converts
+
+    @converts(HookSwish)
+    def hook_swish(g, layer, x, shape, where):
+        assert shape == (3,) and where == "model[1]"
+        return g.op("Mul", [x, g.op("Sigmoid", [x])])
+    try:
+        assert converter_of(HookSwish()) is hook_swish
+        assert_same(nets.Sequential(L.Linear(3, 3, rng=0), HookSwish(), L.Linear(3, 2, rng=1)), (3,))
+    finally:
+        CONVERTERS.pop(HookSwish)
+
+
+def test_a_to_onnx_method_exports_an_own_layer():
+    assert_same(nets.Sequential(L.Linear(3, 3, rng=0), nets.Residual(MethodSwish())), (3,))
+
+
+def test_a_converter_returning_no_name_is_named():
+    from kubik.nets.onnx_export import converts
+    converts(HookSwish)(lambda g, layer, x, shape, where: None)
+    try:
+        with pytest.raises(ValueError, match="model\\[0\\]: the ONNX converter of HookSwish returned None"):
+            export_net(nets.Sequential(HookSwish()), (3,))
+    finally:
+        CONVERTERS.pop(HookSwish)
+
+
+def test_the_missing_converter_error_says_how_to_add_one():
+    with pytest.raises(ValueError) as e:
+        export_net(nets.Sequential(Swish()), (3,))
+    text = str(e.value)
+    assert "@kubik.nets.onnx_export.converts(Swish)" in text and "Swish.to_onnx(self, g, x, shape)" in text
+
+
+def test_a_plugin_registers_its_converter_on_a_miss(monkeypatch, tmp_path):
+    from kubik.layers.core import registry
+    (tmp_path / "plugin_conv.py").write_text(
+        "from kubik.nets.onnx_export import converts\nimport test_onnx_export as t\n\n"
+        "@converts(t.Swish)\ndef swish(g, layer, x, shape, where):\n"
+        "    return g.op('Mul', [x, g.op('Sigmoid', [x])])\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    class EP:
+        name, value = "conv", "plugin_conv"
+
+        def load(self):
+            import importlib
+            return importlib.import_module("plugin_conv")
+    monkeypatch.setattr(registry, "_plugins", {"loaded": False})
+    monkeypatch.setattr(registry, "_entry_points", lambda group: [EP()])
+    monkeypatch.setitem(sys.modules, "test_onnx_export", sys.modules[__name__])
+    try:
+        assert_same(nets.Sequential(Swish()), (3,))
+    finally:
+        CONVERTERS.pop(Swish, None)
+        sys.modules.pop("plugin_conv", None)
+
+
+def test_the_hook_is_importable_without_onnx():
+    import subprocess
+    code = ("import sys\nsys.modules['onnx'] = None\nfrom kubik.nets.onnx_export import converts\n"
+            "from kubik import layers\n@converts(layers.ReLU)\ndef f(g, layer, x, shape, where):\n    return x\n"
+            "print('ok')")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+# ---- export: atomic, never onto a checkpoint, only opsets ONNX honours ---------------------------
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    run = tmp_path_factory.mktemp("exp") / "run"
+    assert main(["train", str(ROOT / "configs" / "spirals.yaml"), "--out", str(run), "--quiet",
+                 "--set", "train.epochs=1"]) == 0
+    return run
+
+
+def test_export_refuses_to_write_onto_a_checkpoint(trained, capsys):
+    before = (trained / "best.npz").read_bytes()
+    for target in (trained / "best.npz", trained / "last.npz"):
+        assert main(["export", str(trained), str(target)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.count("\n") == 0 and "is a kubik checkpoint" in err and str(target) in err, err
+    assert (trained / "best.npz").read_bytes() == before
+
+
+@pytest.mark.parametrize("opset", [0, -1, 12, 999])
+def test_export_refuses_an_opset_onnx_cannot_honour(trained, tmp_path, capsys, opset):
+    assert main(["export", str(trained), str(tmp_path / "m.onnx"), "--opset", str(opset)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "opset must be an integer from 13 to" in err and str(opset) in err, err
+    assert not (tmp_path / "m.onnx").exists()
+    with pytest.raises(ValueError, match="opset must be"):
+        export_net(nets.Sequential(L.ReLU()), (3,), opset=opset)
+
+
+def test_export_is_atomic(trained, tmp_path, monkeypatch, capsys):
+    """A failure while writing leaves the earlier export whole and no temporary file."""
+    out = tmp_path / "m.onnx"
+    assert main(["export", str(trained), str(out)]) == 0
+    good = out.read_bytes()
+    import os
+
+    def crash(*a, **k):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(os, "fsync", crash)
+    assert main(["export", str(trained), str(out), "--with-preprocessing"]) == 2
+    assert out.read_bytes() == good and sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+    capsys.readouterr()

@@ -128,3 +128,47 @@ def test_only_the_plot_commands_import_matplotlib(runs):
                        text=True, cwd=ROOT / "tests")
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip().splitlines()[-1] == "False"
+
+
+HEADER = "epoch,step,train_loss,val_loss,val_accuracy,lr,seconds\n"
+GOOD = HEADER + "1,10,2.0,2.1,0.3,0.1,1.0\n2,20,1.5,1.7,0.5,0.1,2.0\n"
+
+
+@pytest.mark.parametrize("case,metrics,diagnostics,fragment", [
+    ("non-UTF-8 metrics", (HEADER + "1,10,2.0,2.1,0.3,0.1,1.0\n2,20,\xff\xfe\n").encode("latin-1"), None, "UTF-8"),
+    ("garbled metrics", b"\x00\x01garbage,\x00\n\x00\x00\x00\n", None, "metrics.csv"),
+    ("200 000-character cell", (HEADER + "1,10,2.0,2.1,0.3,0.1," + "9" * 200_000 + "\n").encode(), None,
+     "metrics.csv"),
+    ("non-UTF-8 diagnostics", GOOD.encode(), b"step,name,metric,value\n5,0.weight,grad_norm,\xff\n", "diagnostics.csv"),
+    ("diagnostics with a huge cell", GOOD.encode(), b"step,name,metric,value\n5," + b"x" * 200_000 + b"\n",
+     "diagnostics.csv"),
+])
+def test_a_damaged_run_file_is_one_line_naming_it(tmp_path, case, metrics, diagnostics, fragment):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.csv").write_bytes(metrics)
+    if diagnostics is not None:
+        (run / "diagnostics.csv").write_bytes(diagnostics)
+    p = subprocess.run([sys.executable, "-m", "kubik", "plot", str(run)], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and fragment in p.stderr and str(run) in p.stderr, p.stderr
+
+
+def test_garbage_rows_are_skipped_not_a_traceback(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.csv").write_bytes(GOOD.encode() + b"\x00\x01,99999999999999999999999,x\n")
+    (run / "diagnostics.csv").write_bytes(b"step,name,\x00metric\n\x00\x00")
+    assert plot(run) == 0
+
+
+def test_infinite_losses_are_left_out_of_the_plot(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "metrics.csv").write_text(HEADER + "1,10,inf,inf,0.3,0.1,1.0\n2,20,inf,-inf,inf,inf,2.0\n"
+                                     "3,30,inf,nan,0.6,0.1,3.0\n")
+    (run / "diagnostics.csv").write_text("step,name,metric,value\n5,0.weight,grad_norm,inf\n"
+                                         "5,2.weight,grad_norm,1.0\n10,0.weight,grad_norm,0.2\n")
+    p = subprocess.run([sys.executable, "-m", "kubik", "plot", str(run)], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0 and p.stderr == "", p.stderr          # no warnings from plotting infinities
+    assert png(run / "plot.png")[2] > 1e-3

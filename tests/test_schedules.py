@@ -246,3 +246,61 @@ def test_state_round_trip_continues_identically(text, through_npz):
     with pytest.raises(ValueError, match="comes from a"):
         optim.StepLR(sgd(), step_size=1).load_state_dict(sd) if "StepLR" not in text else \
             optim.PolyLR(sgd(), max_iter=3).load_state_dict(sd)
+
+
+# ---- horizons: "auto" follows the run's length; an explicit one shorter than the run warns ----
+
+def _opt():
+    return optim.SGD([Parameter(np.zeros(3))], lr=0.1)
+
+
+@pytest.mark.parametrize("make,equal", [
+    (lambda o: optim.CosineAnnealingLR(o, T_max="auto", eta_min=0.001),
+     lambda o: optim.CosineAnnealingLR(o, T_max=12, eta_min=0.001)),
+    (lambda o: optim.PolyLR(o, max_iter="auto", power=2.0), lambda o: optim.PolyLR(o, max_iter=12, power=2.0)),
+    (lambda o: optim.LinearWarmup(o, 3, 0.1, after={"CosineAnnealingLR": {"T_max": "auto"}}),
+     lambda o: optim.LinearWarmup(o, 3, 0.1, after={"CosineAnnealingLR": {"T_max": 9}})),
+])
+def test_auto_horizon_equals_the_explicit_run_length(make, equal):
+    a, b = make(_opt()), equal(_opt())
+    assert a.set_run_length(12) == [] and b.set_run_length(12) == []
+    assert [a.step() for _ in range(14)] == [b.step() for _ in range(14)]
+
+
+def test_auto_horizon_follows_a_longer_run_from_where_it_is():
+    """A run resumed with more epochs: the cosine is stretched from the current epoch on."""
+    s = optim.CosineAnnealingLR(_opt(), T_max="auto")
+    s.set_run_length(4)
+    for _ in range(2):
+        s.step()
+    state = s.state_dict()
+    again = optim.CosineAnnealingLR(_opt(), T_max="auto").load_state_dict(state)
+    again.set_run_length(10)
+    assert again.optimizer.lr == pytest.approx(0.05 * (1 + math.cos(math.pi * 2 / 10)))
+    assert [again.step() for _ in range(8)][-1] == pytest.approx(0.0, abs=1e-15)   # reaches eta_min at epoch 10
+
+
+def test_unresolved_auto_horizon_starts_at_base_lr_and_refuses_to_step():
+    s = optim.CosineAnnealingLR(_opt(), T_max="auto")
+    assert s.optimizer.lr == 0.1
+    with pytest.raises(ValueError, match="T_max is 'auto'.*set_run_length"):
+        s.step()
+
+
+def test_explicit_horizon_shorter_than_the_run_warns_once_per_horizon():
+    notes = optim.CosineAnnealingLR(_opt(), T_max=25).set_run_length(100)
+    assert notes == ["CosineAnnealingLR: T_max 25 is shorter than the run (100 epochs): past 25 epochs the "
+                     "learning rate climbs back up; T_max: auto follows the run's length"]
+    assert optim.CosineAnnealingLR(_opt(), T_max=100).set_run_length(100) == []
+    assert "stays 0" in optim.PolyLR(_opt(), max_iter=5).set_run_length(6, "optimizer steps")[0]
+    warm = optim.LinearWarmup(_opt(), 5, after={"CosineAnnealingLR": {"T_max": 20}})
+    assert warm.set_run_length(100)[0].startswith("LinearWarmup's after: CosineAnnealingLR: T_max 20 is shorter "
+                                                  "than the run (95 epochs after the warm-up)")
+    assert optim.StepLR(_opt(), step_size=3).set_run_length(100) == []   # no horizon: nothing to say
+    assert optim.CosineAnnealingWarmRestarts(_opt(), T_0=3).set_run_length(100) == []   # restarts are meant
+
+
+@pytest.mark.parametrize("bad", ["Auto", 0, 2.5, True, None])
+def test_horizon_is_an_integer_or_auto(bad):
+    with pytest.raises(ValueError, match="T_max must be an integer >= 1 or 'auto'"):
+        optim.CosineAnnealingLR(_opt(), T_max=bad)

@@ -195,4 +195,4 @@ def test_the_shipped_sweep_config_runs_and_trains_on_its_own(tmp_path):
     assert "minimize val_loss over optimizer.lr, model[0].Linear.out_features, optimizer.weight_decay, " \
            "train.batch_size; 2 trials" in text
     assert len(study_of(tmp_path / "sweep", "digits_mlp_sweep").trials) == 2
-    assert "test split (final weights)" in ok(kubik("train", config, "--out", tmp_path / "plain", "--quiet", *short))
+    assert "test split, final weights" in ok(kubik("train", config, "--out", tmp_path / "plain", "--quiet", *short))

@@ -99,7 +99,7 @@ def test_sample_is_seeded_and_reproducible(run):
 
 
 @pytest.mark.parametrize("args,message", [(("--prime", "xyz"), "not in the vocabulary"),
-                                          (("--temperature", "0"), "--temperature must be > 0"),
+                                          (("--temperature", "0"), "--temperature must be a finite number > 0"),
                                           (("--length", "-1"), "--length must be >= 0")])
 def test_sample_errors_are_one_line(run, args, message):
     proc = kubik("sample", run, *args)
@@ -121,3 +121,33 @@ def test_text_must_not_be_scaled(tmp_path):
     (tmp_path / "c.yaml").write_text(CONFIG.replace("tiny.txt", "t.txt").replace("scale: none", "scale: standard"))
     proc = kubik("train", "c.yaml", "--out", "r", cwd=tmp_path)
     assert proc.returncode == 2 and "data.scale" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_vocabulary_is_the_class_set_even_for_a_first_only_character(tmp_path):
+    """'Q' only opens the text, so no label is 'Q': the documented out_features = len(set(text))
+    still fits (the vocabulary is the model's class set), and kubik sample works."""
+    text = "Q" + "abc abd bca " * 40
+    (tmp_path / "q.txt").write_text(text)
+    (tmp_path / "q.yaml").write_text(CONFIG.replace("tiny.txt", "q.txt").replace("VOCAB", str(len(set(text))))
+                                     .replace("epochs: 3", "epochs: 1"))
+    proc = kubik("train", "q.yaml", "--out", "r", "--quiet", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    proc = kubik("sample", tmp_path / "r", "--length", "20", "--prime", "Q")
+    assert proc.returncode == 0 and len(proc.stdout.strip()) == 21, proc.stderr
+    narrow = CONFIG.replace("tiny.txt", "q.txt").replace("out_features: VOCAB", f"out_features: {len(set(text)) - 1}")
+    (tmp_path / "n.yaml").write_text(narrow.replace("VOCAB", str(len(set(text)))))
+    proc = kubik("train", "n.yaml", "--out", "n", cwd=tmp_path)
+    assert proc.returncode == 2 and f"the data has {len(set(text))} classes" in proc.stderr
+
+
+def test_sample_refuses_a_negative_seed_and_a_model_narrower_than_its_vocabulary(run, tmp_path):
+    proc = kubik("sample", run, "--seed", "-1")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "--seed must be an integer >= 0" in proc.stderr
+    from checkpoint_edit import edit_checkpoint
+
+    def wider_vocab(meta):          # trained before the vocabulary was the class set: a narrower last layer
+        meta["config"]["data"]["vocab"] += "Z"
+    edited = edit_checkpoint(run / "best.npz", tmp_path / "edited.npz", meta=wider_vocab)
+    proc = kubik("sample", edited)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "scores per step, but its vocabulary has" in proc.stderr

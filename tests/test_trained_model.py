@@ -194,7 +194,7 @@ def test_image_model_npz_and_idx(tmp_path, capsys):
     assert main(["train", str(ROOT / "configs" / "digits_cnn.yaml"), "--out", str(run), "--quiet",
                  "--set", "train.epochs=3"]) == 0
     model = kubik.load(run)
-    assert model.input_shape == (1, 8, 8) and list(model.classes) == [str(i) for i in range(10)]
+    assert model.input_shape == (1, 8, 8) and list(model.classes) == list(range(10))   # the digits: integers
     raw = nets.datasets.load("digits", image=True)
     images = raw.X[:50, 0]                                                       # (50, 8, 8): reshaped to (1, 8, 8)
     write_idx(tmp_path / "digits-idx3-ubyte", images)
@@ -202,7 +202,7 @@ def test_image_model_npz_and_idx(tmp_path, capsys):
     assert code == 0, err
     rows = list(csv.reader((tmp_path / "p.csv").open()))
     assert rows[0] == ["prediction"] + [str(i) for i in range(10)] and len(rows) == 51
-    assert [r[0] for r in rows[1:]] == list(model.predict(raw.X[:50]))
+    assert [r[0] for r in rows[1:]] == [str(c) for c in model.predict(raw.X[:50])]
     assert np.mean(np.array([r[0] for r in rows[1:]]) == raw.y[:50].astype(str)) > 0.6
     np.savez(tmp_path / "x.npz", X=raw.X[:7])
     code, text, err = run_cli(capsys, "predict", run, tmp_path / "x.npz")
@@ -238,7 +238,7 @@ def test_old_checkpoints_keep_working(tmp_path, capsys):
         assert "preprocessing" not in K.read(run / name).meta
     code, text, err = run_cli(capsys, "eval", run / "best.npz")
     assert code == 0 and "accuracy" in text, err
-    code, text, err = run_cli(capsys, "train", "--resume", run, "--set", "train.epochs=3", "--quiet")
+    code, text, err = run_cli(capsys, "train", "--resume", run, "--set", "train.epochs=3")
     assert code == 0 and "resuming" in text, err
     assert "preprocessing" in K.read(run / "last.npz").meta                      # written again from now on
     strip_new_metadata(run / "best.npz")

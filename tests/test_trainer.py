@@ -133,13 +133,41 @@ def test_early_stopping_and_metrics_columns(tmp_path):
     assert again.fit().status == "already_done"
 
 
+def test_early_stopping_on_a_maximized_metric_needs_a_rise_of_min_delta(tmp_path):
+    """val_accuracy is maximized: an epoch counts as better only when it rises by more than
+    min_delta. With 0.5 nothing after the first epoch does, so patience 2 stops at epoch 3
+    (with the sign of a minimized metric every epoch would count, and the run would go on)."""
+    sets = ["train.epochs=12", "train.early_stopping.patience=2", "train.early_stopping.min_delta=0.5",
+            "train.early_stopping.monitor=val_accuracy", "train.accumulate=1"]
+    _, tr, res = run(tmp_path / "acc", sets)
+    assert res.status == "early_stopped" and res.epoch == 3 and "val_accuracy has not improved" in res.message
+    with open(tmp_path / "acc" / "metrics.csv") as f:
+        accs = [float(r["val_accuracy"]) for r in csv.DictReader(f)]
+    assert tr.state["es_best"] == accs[0] and accs[2] > accs[0]        # better, but by less than 0.5
+
+
+def test_early_stopping_counts_a_rise_of_more_than_min_delta_on_a_maximized_metric():
+    from kubik.nets.trainer.monitoring import EpochMetrics, early_stop, improved
+    assert improved(0.8, 0.6, "val_accuracy", 0.1) and not improved(0.65, 0.6, "val_accuracy", 0.1)
+    assert not improved(0.55, 0.6, "val_accuracy", 0.1)          # lower is worse, whatever min_delta
+    assert improved(0.4, 0.6, "val_loss", 0.1) and not improved(0.55, 0.6, "val_loss", 0.1)
+    es, state = {"patience": 2, "monitor": "val_accuracy", "min_delta": 0.1}, {"es_best": None, "bad_epochs": 0}
+    for epoch, acc in enumerate([0.5, 0.58, 0.75, 0.8, 0.84], 1):
+        stop = early_stop(state, EpochMetrics(1.0, 1.0, acc, True), es, epoch)
+        assert stop == (epoch == 5), epoch                         # 0.58 and 0.8/0.84 are not 0.1 better
+    assert state["es_best"] == 0.75 and state["done"].startswith("early stopping after epoch 5")
+
+
 def test_best_checkpoint_follows_the_monitored_metric(tmp_path):
     _, tr, res = run(tmp_path / "best", ["train.checkpoint.monitor=val_accuracy"])
     best = K.read(tmp_path / "best" / "best.npz")
     assert best.trainer["epoch"] == res.best_epoch and best.trainer["best"] == res.best
     with open(tmp_path / "best" / "metrics.csv") as f:
         accs = [float(r["val_accuracy"]) for r in csv.DictReader(f)]
-    assert res.best == max(accs) and accs.index(max(accs)) + 1 == res.best_epoch
+    # metrics.csv holds 6 significant digits (nets.trainer.metrics_log): compare at that precision,
+    # not by luck (an accuracy such as 0.9375 happens to survive the round trip exactly)
+    assert float(f"{res.best:.6g}") == max(accs) and accs.index(max(accs)) + 1 == res.best_epoch
+    assert res.best == pytest.approx(max(accs), rel=5e-6, abs=0)
 
 
 def test_plateau_schedule_gets_the_validation_loss(tmp_path):

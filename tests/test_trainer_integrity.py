@@ -42,7 +42,7 @@ def test_no_dead_end_after_a_failure_before_the_first_checkpoint(capsys, tmp_pat
     (tmp_path / "run" / ".last.npz.tmp-999999").write_bytes(b"PK\x03\x04 a write killed half way")
     code, _, err = run_cli(capsys, "train", "--resume", tmp_path / "run")
     assert code == 2 and "has no last.npz" in err and f"kubik train {tmp_path / 'run' / 'config.yaml'} --out" in err
-    code, out, err = run_cli(capsys, "train", MLP, "--set", "train.epochs=2", "--out", tmp_path / "run", "--quiet")
+    code, out, err = run_cli(capsys, "train", MLP, "--set", "train.epochs=2", "--out", tmp_path / "run")
     assert code == 0, err
     assert "starting afresh" in out and K.read(tmp_path / "run" / "last.npz").trainer["epoch"] == 2
     assert not list((tmp_path / "run").glob(".*tmp*"))

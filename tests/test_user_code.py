@@ -71,7 +71,7 @@ def test_imports_path_train_eval_resume_gradcheck(tmp_path):
     assert recorded == [str((tmp_path / "cfg" / "swish.py").resolve())]
     p = kubik("eval", run / "best.npz")                                    # no flag needed
     assert p.returncode == 0 and "accuracy" in p.stdout, p.stderr
-    p = kubik("train", "--resume", run, "--set", "train.epochs=3", "--quiet")
+    p = kubik("train", "--resume", run, "--set", "train.epochs=3")
     assert p.returncode == 0 and "resuming" in p.stdout, p.stderr
     assert K.read(run / "last.npz").trainer["epoch"] == 3
     p = kubik("summary", config)
@@ -221,3 +221,32 @@ def test_python_api_import_modules(tmp_path):
     assert import_modules(["./scale_layer.py"], tmp_path) == [str((tmp_path / "scale_layer.py").resolve())]
     layer = layers.LAYERS.get("ApiSwish")()
     layers.gradcheck(layer, np.random.default_rng(0).standard_normal((3, 4)))
+
+
+def test_one_file_under_two_spellings_is_one_import(tmp_path):
+    """imports: [swish, ./swish.py], imports: [swish] with --import ./swish.py, and the documented
+    kubik eval RUN --import ./swish.py run from the file's folder: one import, not 'already taken'."""
+    (tmp_path / "swish.py").write_text(SWISH.format(name="Swish"))
+    both = write_config(tmp_path, ["swish", "./swish.py"])
+    p = kubik("summary", both, cwd=tmp_path)
+    assert p.returncode == 0 and "Swish" in p.stdout, p.stderr
+    by_name = write_config(tmp_path, ["swish"])
+    run = tmp_path / "run"
+    p = kubik("train", by_name, "--import", "./swish.py", "--out", run, "--quiet", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    p = kubik("eval", run, "--import", "./swish.py", cwd=tmp_path)
+    assert p.returncode == 0 and "accuracy" in p.stdout, p.stderr
+    flag_last = write_config(tmp_path, ["./swish.py"])
+    p = kubik("summary", flag_last, "--import", "swish", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+
+
+def test_one_file_imported_twice_in_process_is_the_same_module(tmp_path, monkeypatch):
+    from kubik.nets import imports
+    (tmp_path / "swish_twice.py").write_text(SWISH.format(name="SwishTwice"))
+    monkeypatch.chdir(tmp_path)
+    first = imports.import_modules(["swish_twice"])
+    second = imports.import_modules(["./swish_twice.py"])
+    assert first == ["swish_twice"] and second == [str((tmp_path / "swish_twice.py").resolve())]
+    assert layers.LAYERS.get("SwishTwice").__module__ == "swish_twice"
+    del sys.modules["swish_twice"]

@@ -8,6 +8,7 @@
     random      the package-level generator (seed, get_rng)
     gradcheck   finite-difference gradient checks in float64
     sharing     layer.shared(): one layer used several times in one forward
+    installation  which kubik is imported: a folder named 'kubik' that shadows the installed one
 """
 from .parameter import Parameter
 from .layer import Layer

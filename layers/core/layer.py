@@ -44,6 +44,10 @@ Input policy, applied to every positional array input of every layer's
 - empty batch: a leaf layer refuses an input with 0 samples with a ValueError
   naming the layer (and which input, when there are several; losses do the
   same), rather than returning NaNs or failing deep inside NumPy.
+- kind: an array of Python objects, strings, bytes, dates or time spans (or
+  structured records) is a TypeError naming the layer (and which input) and the
+  dtype, rather than NaNs (``np.array([[None] * 4])`` cast to float) or numpy's
+  own error; numbers and booleans are taken.
 - keyword arguments (e.g. a mask) are passed as they are.
 """
 import functools
@@ -69,9 +73,16 @@ def read_cache(owner, names):
     return values if len(values) > 1 else values[0]
 
 
+NOT_NUMBERS = {"O": "Python objects", "U": "strings", "S": "bytes", "M": "dates", "m": "time spans",
+               "V": "structured records"}
+
+
 def _admit(layer, X, which):
-    """One positional input under the input policy: the empty batch refused,
+    """One positional input under the input policy: not numbers or an empty batch refused,
     the dtype cast (``which``: "" for a single input, " 1" for input 1)."""
+    if X.dtype.kind in NOT_NUMBERS:
+        raise TypeError(f"{type(layer).__name__}: got an array of {NOT_NUMBERS[X.dtype.kind]} "
+                        f"(dtype {X.dtype}{', input' + which if which else ''}); layers take numbers (or booleans)")
     if X.ndim and not X.shape[0] and not layer._children:
         raise ValueError(f"{type(layer).__name__}: got an empty batch (input{which} of shape {X.shape}, "
                          f"0 samples); give at least one sample")
@@ -93,7 +104,7 @@ def checked_forward(forward):
             if isinstance(X, np.ndarray):
                 X = _admit(self, X, " 0")
         elif isinstance(X, np.ndarray):      # the common case, written out: it runs on every forward
-            if X.ndim and not X.shape[0] and not self._children:
+            if X.dtype.kind in NOT_NUMBERS or (X.ndim and not X.shape[0] and not self._children):
                 _admit(self, X, "")                                         # raises
             if self._param_names or self._buffer_names or self._children:
                 dtype = self.input_dtype()
@@ -246,8 +257,12 @@ class Layer:
 
     def _shape_error(self, expected, got):
         """ValueError naming the layer, the expected and the actual shape.
-        ``got`` is an array (its shape is shown) or a shape tuple."""
-        got = getattr(got, "shape", got) if not isinstance(got, tuple) else got
+        ``got`` is an array (its shape is shown, never its values: a list too) or a shape tuple."""
+        if not isinstance(got, tuple):
+            try:
+                got = tuple(np.shape(got))
+            except ValueError:        # a ragged list
+                got = f"a ragged {type(got).__name__}"
         return ValueError(f"{self!r}: expected input of shape {expected}, got {got}")
 
     # -- parameters ---------------------------------------------------------------

@@ -13,7 +13,7 @@ puts them together.
 """
 from .arguments import check_args, lookup
 from .entries import CHILD_KEYS, CONTAINERS, LAYER_ARGS, container_flow
-from .model import build_layer, build_model, from_spec
+from .model import build_layer, build_model, check_entry, check_model, from_spec
 from .optimizer import build_optimizer, build_schedule
 from .resolve import fill_defaults, loader_args, resolve
 from .summary import Row, summary, summary_table

@@ -4,7 +4,7 @@ becomes a ConfigError at the entry's path."""
 import inspect
 import math
 
-from ..config import ConfigError, suggest
+from ..config import ConfigError, Problems, suggest
 from ..config.schema import expect
 
 # The kind a value must have when the parameter's default is of this type (bool before int).
@@ -19,21 +19,26 @@ def lookup(registry, name, path):
         raise ConfigError(str(e), path) from None
 
 
-def check_args(target, given, path, skip=(), what="argument", also=()):
+def check_args(target, given, path, skip=(), what="argument", also=(), every=False):
     """Check ``given`` keyword arguments against ``target``'s signature:
     unknown names (with a suggestion, also among the names ``also``) and
-    values whose kind differs from a bool/int/float/str default. Returns the parameters."""
+    values whose kind differs from a bool/int/float/str default. Returns the parameters.
+    ``every``: report all the mistakes (ConfigErrors), not only the first."""
     signature = inspect.signature(target).parameters
     params = {n: p for n, p in signature.items()
               if n not in skip and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
     takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in signature.values())
+    problems = Problems()
     for key, value in given.items():
         if key not in params:
             if takes_kwargs:
                 continue
             known = ", ".join([*params, *also]) or "none"
-            raise ConfigError(f"unknown {what} {key!r}{suggest(key, [*params, *also])}; known: {known}",
-                              path + (key,))
+            problems.add(ConfigError(f"unknown {what} {key!r}{suggest(key, [*params, *also])}; known: {known}",
+                                     path + (key,)))
+            if not every:
+                break
+            continue
         default = params[key].default
         if default is inspect.Parameter.empty or default is None or value is None:
             continue     # null: the class says whether it takes None (BatchNorm's momentum does)
@@ -41,7 +46,10 @@ def check_args(target, given, path, skip=(), what="argument", also=()):
             continue   # e.g. padding: [1, 2] for an int-or-pair argument: the class checks it
         kind = next((k for t, k in _KIND_OF_DEFAULT if isinstance(default, t)), None)
         if kind is not None:
-            expect(value, (kind,), path + (key,))
+            problems.run(expect, value, (kind,), path + (key,))
+            if problems and not every:
+                break
+    problems.raise_all()
     return params
 
 
@@ -52,9 +60,9 @@ def check_missing(params, given, path, what="argument"):
         raise ConfigError(f"missing {what}{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))}", path)
 
 
-def check_complete(target, given, path, skip=(), also=()):
+def check_complete(target, given, path, skip=(), also=(), every=False):
     """``check_args`` and then ``check_missing``: ``given`` is all ``target`` needs."""
-    check_missing(check_args(target, given, path, skip=skip, also=also), given, path)
+    check_missing(check_args(target, given, path, skip=skip, also=also, every=every), given, path)
 
 
 def section_kwargs(section, drop):

@@ -6,13 +6,18 @@ ConfigError at the entry that causes it:
       NLL needs log-probabilities: the model must end in LogSoftmax.
       (CrossEntropy and BCEWithLogits take raw scores.)
     - train.drop_last with a batch larger than the training part.
+    - an Embedding that takes the data must have a row for every index the data
+      holds (a text's whole vocabulary), or the first batch would fail mid-run.
     - an optimizer that takes a closure (LBFGS) with mini-batches, gradient
       accumulation or clipping (it needs the full batch and the exact gradient).
 
 ``check_experiment(exp)`` raises the ConfigError with a path; the CLI places
 it at the YAML line or ``--set`` (nets.cli.common.build_experiment).
 """
-from ..config import ConfigError, batch_size_of, format_path
+import numpy as np
+
+from ..config import ConfigError, Problems, batch_size_of, format_path
+from ..datasets import CHARACTER_SETS
 from ..trainer.closure_step import check_closure_settings, needs_closure
 from ..trainer.output_losses import OutputLosses
 from .entries import entry_path
@@ -70,6 +75,42 @@ def _check_graph_losses(loss, graph):
                               ("loss", i) if isinstance(loss, OutputLosses) and len(terms) > 1 else ("loss",))
 
 
+def first_leaf(net):
+    """The first layer data flows into at the start of ``net`` (through Sequentials)."""
+    layer = net
+    while type(layer).__name__ == "Sequential" and layer.children():
+        layer = layer.children()[0]
+    return layer
+
+
+def _first_entry_path(model):
+    entry, path = model[0], ("model", 0)
+    while isinstance(entry, list) and entry:
+        path, entry = path + ("Sequential", 0), entry[0]
+    return entry_path(entry, path)
+
+
+def check_embedding_rows(net, model_cfg, data, data_name=None):
+    """ConfigError at the Embedding that takes the data if it has fewer rows
+    (num_embeddings) than the data has indices: for the text data set its whole
+    vocabulary (``kubik sample`` may feed any of its characters)."""
+    layer = first_leaf(net)
+    rows = getattr(layer, "num_embeddings", None)
+    if rows is None or not isinstance(model_cfg, list) or not model_cfg:
+        return
+    top = max((float(np.max(X)) for X in (data.X_train, data.X_val, data.X_test) if X is not None and X.size),
+              default=-1.0)
+    need = int(top) + 1
+    vocab = ""
+    if data_name in CHARACTER_SETS and data.classes:
+        need = max(need, len(data.classes))
+        vocab = f" (the text's vocabulary of {len(data.classes)} symbols)"
+    if rows < need:
+        raise ConfigError(f"{rows} rows, but the data holds indices up to {need - 1}{vocab}: the first "
+                          f"batch would fail; set num_embeddings to {need}",
+                          _first_entry_path(model_cfg) + ("num_embeddings",))
+
+
 def check_batches(train_cfg, n_train):
     """ConfigError at train.batch_size if drop_last would leave no batch."""
     bs = batch_size_of(train_cfg, n_train)
@@ -92,6 +133,9 @@ def check_closure_optimizer(optimizer, train_cfg, n_train):
 
 def check_experiment(exp):
     """Every whole-experiment check above; ConfigError with the entry's path."""
-    check_loss_fits(exp.loss, exp.net, exp.config["model"])
-    check_batches(exp.config["train"], len(exp.data.X_train))
-    check_closure_optimizer(exp.optimizer, exp.config["train"], len(exp.data.X_train))
+    problems = Problems()         # independent checks: every mistake at once
+    problems.run(check_loss_fits, exp.loss, exp.net, exp.config["model"])
+    problems.run(check_batches, exp.config["train"], len(exp.data.X_train))
+    problems.run(check_closure_optimizer, exp.optimizer, exp.config["train"], len(exp.data.X_train))
+    problems.run(check_embedding_rows, exp.net, exp.config["model"], exp.data, exp.config["data"].get("name"))
+    problems.raise_all()

@@ -4,13 +4,15 @@ Each layer's ``infer_args(input_shape)`` fills what the entry leaves out; an
 explicit value must equal the inferred one. ``output_shape`` then carries the
 per-sample shape to the next entry, so a mismatch is reported before training
 naming both layers and the shape. Every mistake is a ConfigError whose path
-(``model[2].Linear.out_feature``) nets.config turns into a YAML line.
+(``model[2].Linear.out_feature``) nets.config turns into a YAML line; after the
+first, the entries that follow are still checked for what needs no shape
+(names and arguments), so one run reports them all.
 """
 import inspect
 
 from ...layers import LAYERS
 
-from ..config import ConfigError, format_path
+from ..config import ConfigError, Problems, format_path
 from ..containers.sequential import Sequential
 from .arguments import call, check_args, lookup, strip_name
 from .entries import (CHILD_KEYS, LAYER_ARGS, container_flow, output_shape_of, parse_entry, prev_text, produced_by,
@@ -90,12 +92,14 @@ def _build_container(cls, name, value, shape, here, prev, rows, depth):
     return call(cls, (), {first: body, **kwargs}, here, name)
 
 
-def build_model(model_cfg, input_shape, input_names=None, warnings=None):
+def build_model(model_cfg, input_shape, input_names=None, warnings=None, problems=None):
     """The model: a Sequential of the entries, or a Graph for the mapping form
     ``{inputs, nodes, outputs}``; returns (net, summary rows, output shape(s): a list
     for several outputs). The net's inputs are data (no input gradient). A list of
     per-sample shapes as ``input_shape`` feeds a net with several inputs (a graph
-    maps them by ``input_names``); ``warnings`` collects graph warnings (ConfigErrors)."""
+    maps them by ``input_names``); ``warnings`` collects graph warnings (ConfigErrors).
+    With ``problems`` (nets.config.problems), a list entry that fails is recorded there,
+    the entries after it are checked without shapes (``check_model``), and None is returned."""
     shape = [tuple(s) for s in input_shape] if isinstance(input_shape, list) else tuple(input_shape)
     if is_graph(model_cfg):
         rows = []
@@ -105,11 +109,44 @@ def build_model(model_cfg, input_shape, input_names=None, warnings=None):
         raise ConfigError("expected a non-empty list of layers, or a graph {inputs, nodes, outputs}", ("model",))
     rows, built, prev = [], [], None
     for i, entry in enumerate(model_cfg):
-        layer, shape = build_layer(entry, shape, ("model", i), prev, rows)
+        try:
+            layer, shape = build_layer(entry, shape, ("model", i), prev, rows)
+        except ConfigError as e:
+            if problems is None:
+                raise
+            problems.add(e)
+            check_model(model_cfg, problems, start=i + 1)
+            return None
         built.append(layer)
         prev = produced_by(entry, ("model", i), shape)
     net = Sequential(*built).set_propagate_down(False)
     return net, rows, shape
+
+
+def check_entry(entry, path):
+    """The checks of an entry that need no input shape: the layer's name and its
+    arguments' names and kinds (all of them), a container's children too."""
+    name, value = parse_entry(entry, path)
+    cls = lookup(LAYERS, name, path)
+    here = path + (name,)
+    if container_flow(cls):
+        children, child_path, kwargs = _children(cls, value, here)
+        problems = Problems()
+        for i, child in enumerate(children):
+            problems.run(check_entry, child, child_path + (i,))
+        for key in LAYER_ARGS:
+            if kwargs.get(key) is not None:
+                problems.run(check_entry, kwargs[key], here + (key,))
+        problems.raise_all()
+    elif isinstance(value, dict):
+        check_args(cls, value, here, every=True)
+
+
+def check_model(model_cfg, problems, start=0):
+    """``check_entry`` for each model entry from ``start`` on, each mistake recorded in ``problems``."""
+    if isinstance(model_cfg, list):
+        for i, entry in enumerate(model_cfg[start:], start):
+            problems.run(check_entry, entry, ("model", i))
 
 
 def from_spec(spec, input_shape):

@@ -6,7 +6,7 @@ import inspect
 from ... import losses
 from ... import optim
 
-from ..config import ConfigError
+from ..config import ConfigError, Problems
 from ..datasets import DATASETS, SPLIT_KEYS, TARGET_INPUT, loader_kwargs
 from .arguments import check_args, check_complete, lookup, section_kwargs
 
@@ -25,7 +25,7 @@ def loader_args(data_section):
         raise ConfigError(f"the {data_section['name']} data set has no target argument; target: {TARGET_INPUT} "
                           f"makes the input its own target (an autoencoder), got {args['target']!r}",
                           ("data", "target"))
-    check_complete(loader, args, ("data",), skip=("rng",), also=SPLIT_KEYS)
+    check_complete(loader, args, ("data",), skip=("rng",), also=SPLIT_KEYS, every=True)
     return args
 
 
@@ -45,18 +45,36 @@ def fill_defaults(section, target, skip=()):
             section[name] = list(p.default) if isinstance(p.default, tuple) else p.default
 
 
-def resolve(cfg):
+def _resolve_named(section, path, registry, skip):
+    cls = lookup(registry, section["name"], path + ("name",))
+    check_args(cls, section_kwargs(section, NOT_ARGUMENTS), path, skip=skip, every=True)
+    fill_defaults(section, cls, skip)
+
+
+def _resolve_data(data):
+    loader_args(data)
+    fill_defaults(data, DATASETS.get(data["name"]), ("rng",))
+
+
+def resolve(cfg, problems=None):
     """Fill the defaults of the named loader, loss, optimizer and schedule into
-    ``cfg`` in place (after checking the given arguments); returns cfg."""
-    loader_args(cfg["data"])
-    fill_defaults(cfg["data"], DATASETS.get(cfg["data"]["name"]), ("rng",))
+    ``cfg`` in place (after checking the given arguments); returns cfg. With
+    ``problems`` (nets.config.problems) each section's mistakes are recorded there
+    and the section marked broken; otherwise the first is raised."""
+    own = Problems() if problems is None else problems
+    if "data" not in own.broken:
+        with own.check("data"):
+            _resolve_data(cfg["data"])
     for key, (registry, skip) in NAMED.items():
+        if cfg[key] is None or key in own.broken:
+            continue
         sections = cfg[key] if isinstance(cfg[key], list) else [cfg[key]]     # a graph's list of losses
         for i, section in enumerate(sections):
             if section is None:
                 continue
             path = (key, i) if isinstance(cfg[key], list) else (key,)
-            cls = lookup(registry, section["name"], path + ("name",))
-            check_args(cls, section_kwargs(section, NOT_ARGUMENTS), path, skip=skip)
-            fill_defaults(section, cls, skip)
+            with own.check(key):
+                _resolve_named(section, path, registry, skip)
+    if problems is None:
+        own.raise_all()
     return cfg

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from ..build import build
 from ..builders import check_experiment
-from ..config import load
+from ..config import ConfigError, ConfigErrors, Problems, load
 from ..imports import apply_imports
 
 EXIT_USAGE, EXIT_FAILED, EXIT_INTERRUPTED = 2, 1, 130
@@ -15,10 +15,11 @@ def out(text=""):
     print(text, flush=True)
 
 
-def build_experiment(cfg, source, data=None):
-    """``nets.build.build(cfg, data)`` and ``check_experiment``, a ConfigError placed with ``source``."""
+def build_experiment(cfg, source, data=None, problems=None):
+    """``nets.build.build(cfg, data)`` and ``check_experiment``, a ConfigError placed with ``source``
+    (with every mistake in ``problems`` found before: nets.config.problems)."""
     with source.placing():
-        exp = build(cfg, data)
+        exp = build(cfg, data, problems=problems)
         check_experiment(exp)
     for w in exp.warnings:          # e.g. a graph node whose output nothing uses: one placed line each
         print(f"{source.where(w.path)}: warning: {w}", file=sys.stderr, flush=True)
@@ -38,6 +39,14 @@ def import_code(cfg, source, base, extra=()):
 def load_and_build(config_path, sets, imports=()):
     """(config, Source, Experiment) for a config file, its ``--set`` overrides
     and ``--import`` modules."""
-    cfg, source = load(config_path, sets)
-    import_code(cfg, source, Path(config_path).parent, imports)
-    return cfg, source, build_experiment(cfg, source)
+    problems = Problems()                          # every mistake of the config in one run
+    cfg, source = load(config_path, sets, problems=problems)
+    try:
+        if "imports" in problems.broken:
+            raise ConfigErrors([])
+        import_code(cfg, source, Path(config_path).parent, imports)
+    except ConfigError as e:          # without the user's code its layers are unknown: stop here
+        placed = [ConfigError(source.format(x)) for x in problems.errors]
+        extra = e.errors if isinstance(e, ConfigErrors) else [e]
+        raise (ConfigErrors(placed + extra) if len(placed + extra) > 1 else (placed + extra)[0]) from None
+    return cfg, source, build_experiment(cfg, source, problems=problems)

@@ -4,7 +4,7 @@ import errno
 import sys
 
 from .. import checkpoint
-from ..config import ConfigError
+from ..config import ConfigError, ConfigErrors
 from ..distributed import DistributedError, world
 from ..trainer import Diverged
 from .common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
@@ -46,6 +46,10 @@ def _main(argv):
         if not args.command:
             raise UsageError(f"kubik: missing command: {', '.join(COMMANDS)} (see kubik --help)")
         return COMMANDS[args.command](args)
+    except ConfigErrors as e:           # every mistake of a config: one line each
+        for line in e.lines():
+            print(f"error: {line}".replace("\n", " "), file=sys.stderr, flush=True)
+        return EXIT_USAGE
     except (UsageError, ConfigError, checkpoint.CheckpointError, DistributedError, SweepError) as e:
         print(f"error: {e}".replace("\n", " "), file=sys.stderr, flush=True)
         return EXIT_USAGE

@@ -28,6 +28,7 @@ from ..datasets import DATASETS, load as load_samples
 from ..inference.model import checkpoint_path, load
 from ..inference.sequences import sequence_text
 from ..trainer.python_run import is_python_run, rebuild_loss
+from ..trainer.monitoring import which_weights
 from ..datasets.inputs import Inputs
 from ..trainer.evaluation import LabelTask, _evaluate, is_pair_loss, pair_accuracy
 from ..trainer.output_losses import for_net
@@ -138,9 +139,8 @@ def eval_on_data(args):
         value, acc = _evaluate(model.net, loss, Xs, y, batch_size, task)
     except (ValueError, TypeError) as e:
         raise UsageError(f"kubik eval --data {args.data}: its targets do not fit the model: {e}") from None
-    tr = ckpt.trainer
     acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
-    out(f"{ckpt.path} (epoch {tr.get('epoch')}, step {tr.get('step')}): {args.data} ({what}), {len(Xs)} samples: "
+    out(f"{ckpt.path} ({which_weights(ckpt)}): {args.data} ({what}), {len(Xs)} samples: "
         f"loss {value:.4f}{acc_text}{sequence_text(model.net, task, Xs, y, batch_size)}")
     if is_pair_loss(loss):
         out(pair_text(model.net, loss, Xs, y, batch_size))

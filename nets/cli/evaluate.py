@@ -12,6 +12,7 @@ from ..checkpoint.format import label
 from ..config import Source, normalize
 from ..inference.model import checkpoint_path
 from ..trainer.python_run import is_python_run
+from ..trainer.monitoring import which_weights
 from ..trainer import evaluate
 from ..inference.sequences import sequence_text
 from ..trainer.evaluation import is_pair_loss
@@ -67,9 +68,8 @@ def cmd_eval(args):
     if not len(X):
         raise UsageError(f"kubik eval: the {args.split} split is empty")
     loss, acc = evaluate(exp, X, y, cfg["train"]["eval_batch_size"])
-    tr = ckpt.trainer
     acc_text = "" if acc is None else f"  accuracy {100 * acc:.2f}%"
-    out(f"{ckpt.path} (epoch {tr.get('epoch')}, step {tr.get('step')}): {args.split} split, {len(X)} samples: "
+    out(f"{ckpt.path} ({which_weights(ckpt)}): {args.split} split, {len(X)} samples: "
         f"loss {loss:.4f}{acc_text}{sequence_text(exp.net, exp.task, X, y, cfg['train']['eval_batch_size'])}")
     if y is X:
         out(_reconstruction_line(exp, X, cfg["train"]["eval_batch_size"], cfg["data"].get("scale")))

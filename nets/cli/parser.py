@@ -44,7 +44,10 @@ def parser():
                         "(same as --set train.threads=N; default auto by model size)")
     t.add_argument("--out", metavar="RUN_DIR", help="the run folder (default: <train.out>/<config-stem>-<time>)")
     t.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.npz")
-    t.add_argument("--quiet", action="store_true", help="no progress bars")
+    t.add_argument("--quiet", action="store_true", help="print only the final result (the test split with the final "
+                   "and the best weights), warnings and errors: no progress bars, no per-epoch lines")
+    t.add_argument("--log-every", type=int, metavar="N", default=None,
+                   help="print the epoch line every N epochs (default 1, with --quiet none; 0: none)")
     t.add_argument("--data", metavar="TRAIN", help="with --resume of a run made from Python: its training data "
                    "(an .npz with X and y, a .csv, a data set name or a folder of IDX files)")
     t.add_argument("--val", metavar="VAL", help="with --resume of a run made from Python: its validation data")
@@ -93,7 +96,8 @@ def parser():
     x.add_argument("output", metavar="OUT.onnx")
     x.add_argument("--with-preprocessing", action="store_true",
                    help="put the input scaling into the graph (it then takes raw inputs)")
-    x.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17)")
+    x.add_argument("--opset", type=int, default=17, help="ONNX opset version (default 17; from 13 to the newest the "
+                   "installed onnx knows)")
     _add_imports(x)
     w = sub.add_parser("sweep", help="a hyperparameter sweep of a config on Optuna (needs the [sweep] extra); "
                        "rerun to continue, --report for the table and best.yaml")

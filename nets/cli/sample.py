@@ -51,8 +51,10 @@ def generate(net, vocab, prime, length, temperature, seq_len, rng):
 def cmd_sample(args):
     if not args.length >= 0:
         raise UsageError(f"kubik sample: --length must be >= 0, got {args.length}")
-    if not args.temperature > 0:
-        raise UsageError(f"kubik sample: --temperature must be > 0, got {args.temperature}")
+    if not args.temperature > 0 or args.temperature == float("inf"):
+        raise UsageError(f"kubik sample: --temperature must be a finite number > 0, got {args.temperature}")
+    if not 0 <= args.seed < 2 ** 63:
+        raise UsageError(f"kubik sample: --seed must be an integer >= 0, got {args.seed}")
     ckpt = checkpoint.read(_checkpoint_path(args.run))
     cfg = ckpt.config
     if not isinstance(cfg, dict) or not isinstance(cfg.get("data"), dict) \
@@ -67,6 +69,11 @@ def cmd_sample(args):
         vocab, seq_len = cfg["data"]["vocab"], int(cfg["data"].get("seq_len", 64))
         net, _, _ = build_model(cfg["model"], (seq_len,))
     checkpoint.restore(ckpt, net, weights_only=True)
+    width = net.output_shape((seq_len,))[-1]
+    if width != len(vocab):      # one score per character of the vocabulary, the model's class set
+        raise UsageError(f"kubik sample: {label(ckpt.path)} gives {width} scores per step, but its vocabulary has "
+                         f"{len(vocab)} characters (a model trained with a narrower last layer); train it with "
+                         f"out_features: {len(vocab)}")
     rng = np.random.default_rng(args.seed)
     prime = args.prime if args.prime is not None else vocab[int(rng.integers(len(vocab)))]
     if not prime:

@@ -8,6 +8,7 @@ resume_python.
 Under mpirun / srun every rank runs this command: rank 0 alone chooses the
 run folder (the others get its name), writes config.yaml and prints."""
 import datetime
+import sys
 from pathlib import Path
 
 from .. import checkpoint
@@ -15,7 +16,9 @@ from ..config import batch_size_of, dump
 from ..distributed import broadcast_json, world
 from ..trainer import Trainer, evaluate
 from ..trainer.evaluation import _evaluate
-from ..trainer.files import atomic_write_text
+from ..trainer import run_lock
+from ..trainer.files import atomic_write_text, remove_unstarted
+from ..trainer.monitoring import best_choice
 from .common import EXIT_INTERRUPTED, load_and_build
 from .common import out as _out
 from .parser import UsageError
@@ -27,6 +30,30 @@ def out(text=""):
     """Print on rank 0 only."""
     if world().is_root:
         _out(text)
+
+
+def info(args, text):
+    """A progress line (run folder, resuming, world size): not with --quiet."""
+    if not args.quiet:
+        out(text)
+
+
+def trainer_log(text):
+    """The trainer's lines: warnings and notes to stderr (also with --quiet), the rest to stdout."""
+    if text.startswith(("warning:", "note:")):
+        if world().is_root:
+            print(text, file=sys.stderr, flush=True)
+    else:
+        out(text)
+
+
+def _log_every(args):
+    """Epoch lines every N epochs: --log-every N, else 1 (none with --quiet)."""
+    if args.log_every is not None:
+        if args.log_every < 0:
+            raise UsageError(f"kubik train: --log-every must be >= 0, got {args.log_every}")
+        return args.log_every
+    return 0 if args.quiet else 1
 
 
 def _run_dir(cfg, config_path, given):
@@ -53,6 +80,8 @@ def _python_run(run_dir):
 def _resume(args):
     """(config, experiment, trainer, run folder) restored from RUN_DIR/last.npz."""
     run_dir = Path(args.resume)
+    if run_dir.is_dir():
+        _lock(run_dir)          # first: a run still training there is refused
     cfg_path = run_dir / "config.yaml"
     if not cfg_path.is_file():
         if (run_dir / "last.npz").is_file():
@@ -71,45 +100,77 @@ def _resume(args):
     ckpt = checkpoint.read(last)
     cfg, source, exp = load_and_build(cfg_path, args.set, args.imports)
     with source.placing():
-        trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None)
+        trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None, log=trainer_log)
+    trainer.log_every = _log_every(args)
     trainer.restore(ckpt)
     if args.set and world().is_root:
         atomic_write_text(run_dir / "config.yaml", dump(cfg))
     for stale in run_dir.glob(".*.npz.tmp-*") if world().is_root else ():      # left by a killed save
         stale.unlink()
-    out(f"resuming {run_dir} at epoch {trainer.state['epoch'] + 1}, step {trainer.state['step']}")
-    return cfg, exp, trainer, run_dir
+    info(args, f"resuming {run_dir} at epoch {trainer.state['epoch'] + 1}, step {trainer.state['step']}")
+    return cfg, exp, trainer, run_dir, False
 
 
 def _start(args):
-    """(config, experiment, trainer, run folder) of a new run of CONFIG."""
+    """(config, experiment, trainer, run folder, whether this created it) of a new run of CONFIG.
+    The folder is locked before anything is written in it, and removed again if that fails."""
     cfg, source, exp = load_and_build(args.config, args.set, args.imports)
     comm = world()
     run_dir = Path(broadcast_json(comm, str(_run_dir(cfg, args.config, args.out)) if comm.is_root else None))
+    _check_fresh(run_dir)
+    with source.placing():     # a training setting out of range: placed at its line or --set
+        trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None, log=trainer_log)
+    trainer.log_every = _log_every(args)
+    created = not run_dir.exists()
+    _lock(run_dir)              # a second process on this folder is refused from here on
+    try:
+        _check_fresh(run_dir)   # again, now that no one else can start a run here
+        afresh = (run_dir / "config.yaml").exists()     # a run that stopped before its first checkpoint
+        if comm.is_root:
+            atomic_write_text(run_dir / "config.yaml", dump(cfg))
+    except BaseException:
+        _abandon(run_dir, created)
+        raise
+    if afresh:
+        info(args, f"{run_dir} holds no checkpoint (its run stopped before the first one): starting afresh there")
+    d = exp.data
+    info(args, f"run folder {run_dir}: {len(d.X_train)} training, {len(d.X_val)} validation, "
+        f"{len(d.X_test)} test samples; {exp.net.num_parameters():,} parameters")
+    return cfg, exp, trainer, run_dir, created
+
+
+def _check_fresh(run_dir):
     if (run_dir / "last.npz").exists():
         raise UsageError(f"kubik train: '{run_dir}' already holds a run; resume it with "
                          f"--resume {run_dir} or choose another --out")
-    with source.placing():     # a training setting out of range: placed at its line or --set
-        trainer = Trainer.from_experiment(exp, run_dir, progress=False if args.quiet else None)
-    afresh = (run_dir / "config.yaml").exists()     # a run that stopped before its first checkpoint
-    if comm.is_root:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(run_dir / "config.yaml", dump(cfg))
-    if afresh:
-        out(f"{run_dir} holds no checkpoint (its run stopped before the first one): starting afresh there")
-    d = exp.data
-    out(f"run folder {run_dir}: {len(d.X_train)} training, {len(d.X_val)} validation, "
-        f"{len(d.X_test)} test samples; {exp.net.num_parameters():,} parameters")
-    return cfg, exp, trainer, run_dir
 
 
-def _world_line(batch_size):
-    """'world: N process(es) ...; global batch B, b per rank'."""
+def _abandon(run_dir, created):
+    """Release the run folder's lock; remove the folder if this process made it and no step ran."""
+    if world().is_root:
+        run_lock.release(run_dir)
+        if created:
+            remove_unstarted(run_dir)
+
+
+def _lock(run_dir):
+    """Rank 0 locks the run folder for this process (released when cmd_train ends)."""
+    if world().is_root:
+        try:
+            run_lock.acquire(run_dir)
+        except run_lock.RunLocked as e:
+            raise UsageError(f"kubik train: {e}") from None
+
+
+def _world_line(args, batch_size):
+    """'world size N (N ranks over MPI): global batch B, b per rank', with several processes only."""
     comm = world()
+    if comm.size == 1:
+        return
     lo, hi = batch_size // comm.size, -(-batch_size // comm.size)
     per = f"{lo}" if lo == hi else f"{lo}-{hi}"
-    how = "one process" if comm.size == 1 else f"{comm.size} ranks over {comm.name}"
-    out(f"world size {comm.size} ({how}): global batch {batch_size}, {per} per rank")
+    info(args, f"world size {comm.size} ({comm.size} ranks over {comm.name}): global batch {batch_size}, "
+               f"{per} per rank")
 
 
 def cmd_train(args):
@@ -128,8 +189,24 @@ def cmd_train(args):
         return resume_python(args, Path(args.resume), python_run, out)
     if args.epochs is not None:
         args.set.append(f"train.epochs={args.epochs}")
-    cfg, exp, trainer, run_dir = _resume(args) if args.resume else _start(args)
-    _world_line(batch_size_of(cfg["train"], len(exp.data.X_train)))
+    try:
+        cfg, exp, trainer, run_dir, created = _resume(args) if args.resume else _start(args)
+    except BaseException:
+        if args.resume and world().is_root:       # _resume locks first, then reads
+            run_lock.release(args.resume)
+        raise
+    try:
+        return _train(args, cfg, exp, trainer, run_dir)
+    except BaseException:
+        _abandon(run_dir, created and trainer.state["step"] == 0)     # failed before its first step
+        raise
+    finally:
+        if world().is_root:
+            run_lock.release(run_dir)
+
+
+def _train(args, cfg, exp, trainer, run_dir):
+    _world_line(args, batch_size_of(cfg["train"], len(exp.data.X_train)))
     result = trainer.fit()
     if result.status == "already_done":
         out(result.message)
@@ -139,14 +216,24 @@ def cmd_train(args):
     if result.status == "interrupted":
         out(f"resume with: kubik train --resume {run_dir}")
         return EXIT_INTERRUPTED
-    test_loss, test_acc = trainer.dist.evaluate(_evaluate, exp.net, exp.loss, exp.data.X_test, exp.data.y_test,
-                                                cfg["train"]["eval_batch_size"], exp.task)
-    if test_loss is not None:
-        acc = "" if test_acc is None else f", accuracy {100 * test_acc:.2f}%"
-        out(f"test split (final weights): loss {test_loss:.4f}{acc} on {len(exp.data.X_test)} samples; "
-            f"{trainer.seconds():.1f}s of training")
-    monitor = cfg["train"]["checkpoint"]["monitor"]
-    best = "" if result.best is None else f" (best {monitor} {result.best:.4g} at epoch {result.best_epoch})"
-    out(f"saved {run_dir / 'last.npz'} and {run_dir / 'best.npz'}{best}")
-    out(f"run folder {run_dir}; plot it with: kubik plot {run_dir}")
+    _summary(cfg, exp, trainer, run_dir)
     return 0
+
+
+def _summary(cfg, exp, trainer, run_dir):
+    """The test split scored with the final weights (last.npz) and with best.npz's, which are
+    other weights, chosen on validation (every rank takes part: evaluation is sharded)."""
+    X, y, st = exp.data.X_test, exp.data.y_test, trainer.state
+    score = lambda: trainer.dist.evaluate(_evaluate, exp.net, exp.loss, X, y,      # noqa: E731
+                                          cfg["train"]["eval_batch_size"], exp.task)
+    text = lambda loss, acc: f"loss {loss:.4f}" + ("" if acc is None else f", accuracy {100 * acc:.2f}%")  # noqa
+    final = score()
+    how = best_choice(cfg["train"]["checkpoint"]["monitor"], len(exp.data.X_val) > 0, st["best"])
+    if final[0] is not None:
+        out(f"test split, final weights (last.npz, epoch {st['epoch']}): {text(*final)} on {len(X)} samples")
+        if st["best_epoch"] == st["epoch"]:
+            out(f"test split, best weights (best.npz, epoch {st['best_epoch']}, {how}): the final ones")
+        elif st["best_epoch"] is not None and (run_dir / "best.npz").is_file():
+            checkpoint.restore(checkpoint.read(run_dir / "best.npz"), exp.net, weights_only=True)
+            out(f"test split, best weights (best.npz, epoch {st['best_epoch']}, {how}): {text(*score())}")
+    out(f"trained {trainer.seconds():.1f}s; run folder {run_dir}; plot it with: kubik plot {run_dir}")

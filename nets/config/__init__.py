@@ -4,6 +4,7 @@ that names the entry (``model[2].Linear: unknown argument 'out_feature' (did
 you mean 'out_features'?)``) and, where known, the YAML line.
 
     errors      ConfigError, format_path, suggest
+    problems    Problems, ConfigErrors: every mistake of a config in one run
     schema      the fixed keys, defaults and kinds (seed, data, model, loss, ...)
     validate    normalize: the schema checked and defaults merged
     yaml_text   safe YAML with line numbers; dump
@@ -16,6 +17,7 @@ you mean 'out_features'?)``) and, where known, the YAML line.
 against the signature of the loader / class they name (nets.builders does that).
 """
 from .errors import ConfigError, format_path, suggest
+from .problems import ConfigErrors, Problems
 from .loading import config_hash, load
 from .overrides import apply_set, parse_set_path
 from .schema import (CHECKPOINT, DATA, EARLY, FULL_BATCH, MONITORS, REQUIRED, SCALES, SCHEDULE_INTERVALS, TOP, TRAIN,

@@ -11,9 +11,12 @@ from .validate import normalize, require_mapping
 from .yaml_text import parse_yaml
 
 
-def load(path, sets=(), text=None, flagged=()) -> tuple:
+def load(path, sets=(), text=None, flagged=(), problems=None) -> tuple:
     """Read a config file, apply ``--set`` overrides and validate the schema.
-    Returns (config dict, Source). Raises ConfigError already placed (file:line).
+    Returns (config dict, Source). Raises ConfigError already placed (file:line),
+    every mistake of the schema at once (ConfigErrors); with ``problems``
+    (nets.config.problems) the schema's mistakes are left there, unplaced, for
+    the builders to add theirs and ``source.placing()`` to raise them all.
     ``text``: the config's YAML instead of reading ``path`` (which then only names it);
     ``flagged``: further overrides (flag, KEY=VALUE, label) applied after ``sets``, an error
     placed at ``label`` (e.g. ``kubik sweep``'s ("--param", "optimizer.lr=0.01",
@@ -37,7 +40,7 @@ def load(path, sets=(), text=None, flagged=()) -> tuple:
             source.overrides.append((apply_set(raw, s), f"--set {s}"))
         for flag, s, label in flagged:
             source.overrides.append((apply_set(raw, s, flag), label or f"{flag} {s}"))
-        return normalize(raw), source
+        return normalize(raw, problems), source
 
 
 def config_hash(cfg):

@@ -4,6 +4,7 @@ the YAML line of every entry and the overrides (``--set KEY=VALUE``, a sweep's
 from contextlib import contextmanager
 
 from .errors import ConfigError
+from .problems import ConfigErrors
 
 
 class Source:
@@ -28,10 +29,21 @@ class Source:
     def format(self, err):
         return f"{self.where(err.path)}: {err}"
 
+    def line(self, path):
+        """The YAML line of the longest known prefix of ``path`` (0: none; --set: after the file)."""
+        path = tuple(path)
+        if any(path[:len(s)] == s or s[:len(path)] == path and path for s, _ in self.overrides):
+            return float("inf")
+        return next((self.lines[path[:n]] for n in range(len(path), -1, -1) if path[:n] in self.lines), 0)
+
     @contextmanager
     def placing(self):
-        """Re-raise a ConfigError from the block as one placed by ``format``."""
+        """Re-raise a ConfigError from the block as one placed by ``format``
+        (ConfigErrors: each placed, in the order of their lines)."""
         try:
             yield self
+        except ConfigErrors as e:
+            errors = sorted(e.errors, key=lambda x: self.line(x.path))
+            raise ConfigErrors([ConfigError(self.format(x)) for x in errors]) from None
         except ConfigError as e:
             raise ConfigError(self.format(e)) from None

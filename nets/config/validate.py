@@ -2,12 +2,16 @@
 
 Arguments of the named loader/loss/optimizer/schedule/layers are left for
 nets.builders to check against their signatures; this module checks the
-fixed keys, their kinds and ranges.
+fixed keys, their kinds and ranges. Every mistake is found in one pass: each
+key and each section is checked on its own (nets.config.problems), a bad value
+is replaced by its default for the checks that follow, and a section that
+cannot be read is marked broken for the builders.
 """
 import copy
 import math
 
 from .errors import ConfigError, suggest, unknown
+from .problems import Problems
 from .schema import (CHECKPOINT, DATA, EARLY, FULL_BATCH, LOGS, MONITOR, MONITOR_WHAT, MONITORS, REQUIRED, SCALES,
                      SCHEDULE_INTERVALS, SWEEP, TOP, TRAIN, expect)
 
@@ -18,33 +22,45 @@ def require_mapping(raw):
         raise ConfigError(f"a config must be a mapping with keys {', '.join(TOP)}, got {type(raw).__name__}")
 
 
-def merge_section(given, schema, path):
-    """Defaults of ``schema`` overlaid with ``given``; unknown keys and wrong kinds rejected."""
+def merge_section(given, schema, path, problems=None):
+    """Defaults of ``schema`` overlaid with ``given``; unknown keys and wrong kinds rejected,
+    all of them: with ``problems`` each is recorded there (a bad value replaced by its
+    default, a required one by None), otherwise the first is raised."""
+    own = Problems() if problems is None else problems
     given = {} if given is None else given
     expect(given, ("dict",), path)
     for key in given:
         if key not in schema:
-            raise ConfigError(f"unknown key{suggest(key, schema)}; known: {', '.join(schema)}", path + (key,))
+            own.add(ConfigError(f"unknown key{suggest(key, schema)}; known: {', '.join(schema)}", path + (key,)))
     out = {}
     for key, (default, kinds, _) in schema.items():
         if key in given:
-            out[key] = expect(given[key], kinds, path + (key,))
+            out[key] = own.run(expect, given[key], kinds, path + (key,))
+            if out[key] is None and given[key] is not None:
+                out[key] = None if default is REQUIRED else copy.deepcopy(default)
         elif default is REQUIRED:
-            raise ConfigError(f"missing required key {key!r} ({schema[key][2]})", path)
+            own.add(ConfigError(f"missing required key {key!r} ({schema[key][2]})", path))
+            out[key] = None
         else:
             out[key] = copy.deepcopy(default)
+    if problems is None:
+        own.raise_all()
     return out
 
 
-def _fill(section, schema, path):
+def _fill(section, schema, path, problems=None):
     """Type-check the ``schema`` keys ``section`` has and default the others (in place);
-    other keys stay as they are."""
+    other keys stay as they are. A bad value is recorded in ``problems`` (and defaulted)."""
     for key, (default, kinds, _) in schema.items():
-        section[key] = expect(section[key], kinds, path + (key,)) if key in section else copy.deepcopy(default)
+        if key in section and problems is not None:
+            ok = problems.run(expect, section[key], kinds, path + (key,))
+            section[key] = ok if ok is not None or section[key] is None else copy.deepcopy(default)
+        else:
+            section[key] = expect(section[key], kinds, path + (key,)) if key in section else copy.deepcopy(default)
     return section
 
 
-def named_section(value, path, extra_schema=None):
+def named_section(value, path, extra_schema=None, problems=None):
     """``Name`` or ``{name: Name, ...}`` -> dict with 'name' (other keys kept as
     arguments for the named thing; ``extra_schema`` keys are type-checked)."""
     if isinstance(value, str):
@@ -58,7 +74,7 @@ def named_section(value, path, extra_schema=None):
         else:
             raise ConfigError("missing 'name' (which one to use)", path)
     expect(value["name"], ("str",), path + ("name",))
-    return _fill(value, extra_schema or {}, path)
+    return _fill(value, extra_schema or {}, path, problems)
 
 
 def _fraction(value, path):
@@ -78,34 +94,40 @@ def _one_of(value, choices, what, path):
         raise ConfigError(unknown(what, value, choices), path)
 
 
-def _train(given):
-    """The validated ``train`` section."""
-    train = merge_section(given, TRAIN, ("train",))
-    train["early_stopping"] = merge_section(train["early_stopping"], EARLY, ("train", "early_stopping"))
-    train["checkpoint"] = merge_section(train["checkpoint"], CHECKPOINT, ("train", "checkpoint"))
+def _train(given, problems):
+    """The validated ``train`` section (each mistake recorded in ``problems``)."""
+    train = merge_section(given, TRAIN, ("train",), problems)
+    for section, schema in (("early_stopping", EARLY), ("checkpoint", CHECKPOINT), ("monitor", MONITOR)):
+        merged = problems.run(merge_section, train[section], schema, ("train", section), problems)
+        train[section] = merged if merged is not None else merge_section({}, schema, ("train", section))
+    checks = [(_at_least, train[key], low, ("train", key)) for key, low in (
+        ("epochs", 1), ("accumulate", 1), ("val_interval", 1), ("eval_batch_size", 1))]
     if train["batch_size"] != FULL_BATCH:
-        _at_least(train["batch_size"], 1, ("train", "batch_size"))
-    for key, low in (("epochs", 1), ("accumulate", 1), ("val_interval", 1), ("eval_batch_size", 1)):
-        _at_least(train[key], low, ("train", key))
-    _fraction(train["val_split"], ("train", "val_split"))
-    if train["threads"] != "auto" and not (isinstance(train["threads"], int) and train["threads"] >= 1):
-        raise ConfigError(f"must be an integer >= 1 or auto, got {train['threads']!r}", ("train", "threads"))
-    for key in ("clip_norm", "clip_value"):
-        if train[key] is not None and not 0 < train[key] < math.inf:
-            raise ConfigError(f"must be a finite number > 0 (or null for no clipping), got {train[key]!r}",
-                              ("train", key))
-    for section in ("early_stopping", "checkpoint"):
-        _one_of(train[section]["monitor"], MONITORS, "metric", ("train", section, "monitor"))
-    _at_least(train["early_stopping"]["patience"], 0, ("train", "early_stopping", "patience"))
-    _at_least(train["early_stopping"]["min_delta"], 0, ("train", "early_stopping", "min_delta"))
-    _at_least(train["checkpoint"]["every_steps"], 0, ("train", "checkpoint", "every_steps"))
-    train["monitor"] = merge_section(train["monitor"], MONITOR, ("train", "monitor"))
-    _at_least(train["monitor"]["every_steps"], 0, ("train", "monitor", "every_steps"))
-    for i, what in enumerate(train["monitor"]["what"]):
-        _one_of(what, MONITOR_WHAT, "diagnostic", ("train", "monitor", "what", i))
-    for i, where in enumerate(train["log"]):
-        _one_of(where, LOGS, "log", ("train", "log", i))
+        checks.append((_at_least, train["batch_size"], 1, ("train", "batch_size")))
+    checks += [(_fraction, train["val_split"], ("train", "val_split")), (_threads, train["threads"])]
+    checks += [(_clip, train[key], ("train", key)) for key in ("clip_norm", "clip_value")]
+    checks += [(_one_of, train[s]["monitor"], MONITORS, "metric", ("train", s, "monitor"))
+               for s in ("early_stopping", "checkpoint")]
+    checks += [(_at_least, train["early_stopping"]["patience"], 0, ("train", "early_stopping", "patience")),
+               (_at_least, train["early_stopping"]["min_delta"], 0, ("train", "early_stopping", "min_delta")),
+               (_at_least, train["checkpoint"]["every_steps"], 0, ("train", "checkpoint", "every_steps")),
+               (_at_least, train["monitor"]["every_steps"], 0, ("train", "monitor", "every_steps"))]
+    checks += [(_one_of, what, MONITOR_WHAT, "diagnostic", ("train", "monitor", "what", i))
+               for i, what in enumerate(train["monitor"]["what"] or [])]
+    checks += [(_one_of, where, LOGS, "log", ("train", "log", i)) for i, where in enumerate(train["log"] or [])]
+    for check, *args in checks:
+        problems.run(check, *args)
     return train
+
+
+def _threads(value):
+    if value != "auto" and not (isinstance(value, int) and value >= 1):
+        raise ConfigError(f"must be an integer >= 1 or auto, got {value!r}", ("train", "threads"))
+
+
+def _clip(value, path):       # null: no clipping
+    if value is not None and not 0 < value < math.inf:
+        raise ConfigError(f"must be a finite number > 0 (or null for no clipping), got {value!r}", path)
 
 
 MAX_LAYERS = 1000     # model entries, containers' children included
@@ -155,38 +177,79 @@ def _loss(value):
     return _loss_entry(value, ("loss",))
 
 
-def normalize(raw):
+def normalize(raw, problems=None):
     """Validate the fixed schema and merge defaults; returns a new dict.
     Arguments of the named loader/loss/optimizer/schedule/layers are left for
-    nets.builders to check against their signatures."""
+    nets.builders to check against their signatures. Every mistake is found:
+    with ``problems`` (nets.config.problems) they are recorded there and the
+    config returned as far as it could be read (sections that could not be,
+    in ``problems.broken``); without, they are raised together."""
     if raw is None:
         raise ConfigError("the config is empty")
     require_mapping(raw)
-    cfg = merge_section(raw, TOP, ())
-    _at_least(cfg["seed"], 0, ("seed",))
-    data = _fill(named_section(cfg["data"], ("data",)), DATA, ("data",))
-    _fraction(data["test_split"], ("data", "test_split"))
-    _at_least(data["seed"], 0, ("data", "seed"))
-    _one_of(data["scale"], SCALES, "scaling", ("data", "scale"))
-    cfg["data"] = data
-    if not cfg["model"]:
-        raise ConfigError("the model has no layers", ("model",))
-    if isinstance(cfg["model"], dict) and "nodes" not in cfg["model"]:
-        raise ConfigError("a model given as a mapping is a graph: {inputs: [...], nodes: [...], outputs: [...]}; "
-                          "it has no nodes", ("model",))
-    _count_layers(cfg["model"])
-    cfg["loss"] = _loss(cfg["loss"])
-    cfg["optimizer"] = named_section(cfg["optimizer"], ("optimizer",),
-                                     {"no_decay": (False, ("bool",), "")})
+    own = Problems() if problems is None else problems
+    cfg = merge_section(raw, TOP, (), own)
+    own.broken.update(k for k in ("data", "model") if cfg[k] is None)     # missing or unreadable: said already
+    own.broken.update(e.path[0] for e in own.errors if e.path[:1] == ("imports",))
+    with own.check("seed"):
+        _at_least(cfg["seed"], 0, ("seed",))
+    if cfg["data"] is not None:
+        before = len(own)
+        with own.check("data"):
+            data = _fill(named_section(cfg["data"], ("data",)), DATA, ("data",), own)
+            for check, *args in ((_fraction, data["test_split"], ("data", "test_split")),
+                                 (_at_least, data["seed"], 0, ("data", "seed")),
+                                 (_one_of, data["scale"], SCALES, "scaling", ("data", "scale"))):
+                own.run(check, *args)
+            cfg["data"] = data
+        if len(own) > before:          # no data is loaded from a section with a mistake
+            own.broken.add("data")
+    with own.check("model"):
+        if cfg["model"] is not None and not cfg["model"]:
+            raise ConfigError("the model has no layers", ("model",))
+        if isinstance(cfg["model"], dict) and "nodes" not in cfg["model"]:
+            raise ConfigError("a model given as a mapping is a graph: {inputs: [...], nodes: [...], outputs: "
+                              "[...]}; it has no nodes", ("model",))
+        _count_layers(cfg["model"] or [])
+    with own.check("loss"):
+        cfg["loss"] = _loss(cfg["loss"])
+    with own.check("optimizer"):
+        cfg["optimizer"] = named_section(cfg["optimizer"], ("optimizer",),
+                                         {"no_decay": (False, ("bool",), "")}, own)
     if cfg["schedule"] is not None:
-        cfg["schedule"] = named_section(cfg["schedule"], ("schedule",),
-                                        {"interval": ("epoch", ("str",), "")})
-        if cfg["schedule"]["interval"] not in SCHEDULE_INTERVALS:
-            raise ConfigError(f"must be 'epoch' or 'step', got {cfg['schedule']['interval']!r}",
-                              ("schedule", "interval"))
-    cfg["train"] = _train(cfg["train"])
+        with own.check("schedule"):
+            cfg["schedule"] = named_section(cfg["schedule"], ("schedule",),
+                                            {"interval": ("epoch", ("str",), "")}, own)
+            if cfg["schedule"]["interval"] not in SCHEDULE_INTERVALS:
+                raise ConfigError(f"must be 'epoch' or 'step', got {cfg['schedule']['interval']!r}",
+                                  ("schedule", "interval"))
+    start = len(own)
+    cfg["train"] = _train(cfg["train"], own)
+    for error in own.errors[start:]:      # a value out of range: its default for the builders, which go on
+        _reset(cfg, error.path)
+    if own.errors and cfg["seed"] is not None and not (isinstance(cfg["seed"], int) and cfg["seed"] >= 0):
+        cfg["seed"] = TOP["seed"][0]
     if cfg["sweep"] is None:      # written only where a config has one
         del cfg["sweep"]
     else:                         # its keys and kinds; nets.sweep reads their meaning
-        cfg["sweep"] = merge_section(cfg["sweep"], SWEEP, ("sweep",))
+        with own.check("sweep"):
+            cfg["sweep"] = merge_section(cfg["sweep"], SWEEP, ("sweep",), own)
+    if problems is None:
+        own.raise_all()
     return cfg
+
+
+_SCHEMAS = {("train",): TRAIN, ("train", "early_stopping"): EARLY, ("train", "checkpoint"): CHECKPOINT,
+            ("train", "monitor"): MONITOR}
+
+
+def _reset(cfg, path):
+    """Put the schema's default at ``path`` (a key of train or of its sections)."""
+    for n in (3, 2):
+        schema = _SCHEMAS.get(tuple(path[:n - 1]))
+        if schema is not None and len(path) >= n and path[n - 1] in schema:
+            node = cfg
+            for key in path[:n - 1]:
+                node = node[key]
+            node[path[n - 1]] = copy.deepcopy(schema[path[n - 1]][0])
+            return

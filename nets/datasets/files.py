@@ -8,6 +8,7 @@ import numpy as np
 
 from ..config import ConfigError, suggest
 from .base import DATASETS, Raw, existing_file
+from .bundled import counts_header
 from .inputs import Inputs
 
 
@@ -146,6 +147,9 @@ def csv_file(path, target=None, features=None, header="auto", delimiter=","):
         raise ConfigError(f"'{path}' is empty", ("data", "path"))
     if header not in (True, False, "auto"):
         raise ConfigError(f"header must be true, false or auto, got {header!r}", ("data", "header"))
+    old_classes = counts_header(rows[0], len(rows[1]) if len(rows) > 1 else None) if header == "auto" else None
+    if old_classes is not None:       # the scikit-learn-style line breast_cancer.csv once began with
+        rows = rows[1:]
     has_header = header is True or (header == "auto" and not all(_is_number(c) for c in rows[0]))
     head = [c.strip() for c in rows[0]] if has_header else None
     body = rows[1:] if has_header else rows
@@ -173,8 +177,9 @@ def csv_file(path, target=None, features=None, header="auto", delimiter=","):
     names = tuple(head[c] for c in cols) if head else None
     layout = {"columns": ncols, "feature_columns": list(cols)}   # where the features sit, for kubik predict
     if all(_is_number(v) for v in raw_t):
-        return Raw(X, _targets(np.array([float(v) for v in raw_t]), "target"), features=names,
-                   target=head[t] if head else t, layout=layout)
+        y = _targets(np.array([float(v) for v in raw_t]), "target")
+        classes = old_classes if old_classes and y.dtype.kind == "i" and y.max() < len(old_classes) else None
+        return Raw(X, y, classes=classes, features=names, target=head[t] if head else t, layout=layout)
     classes = tuple(sorted(set(raw_t)))
     return Raw(X, np.array([classes.index(v) for v in raw_t], np.int64), classes=classes, features=names,
                target=head[t] if head else t, layout=layout)

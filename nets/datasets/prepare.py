@@ -56,7 +56,10 @@ def prepare(data_cfg, val_split=0.0, loader_args=None):
         return Data(parts[0], parts[0], parts[1], parts[1], parts[2], parts[2], None, None, shift, scale,
                     getattr(raw, "features", None), None, getattr(raw, "layout", None))
     classify = y.dtype.kind in "iu"
-    num_classes = int(max(y.max(), y_test.max() if len(y_test) else 0, y_val.max() if len(y_val) else 0)) + 1 if classify else None
+    num_classes = None
+    if classify:     # the data's class set (a text's vocabulary) where it names one, else the labels seen
+        seen = int(max(y.max(), y_test.max() if len(y_test) else 0, y_val.max() if len(y_val) else 0)) + 1
+        num_classes = max(seen, len(raw.classes)) if raw.classes else seen
     points = getattr(raw, "points", None)
     if points is not None:        # the test part's single samples, scaled as the first input
         first = (shift[0], scale[0]) if isinstance(shift, list) else (shift, scale)

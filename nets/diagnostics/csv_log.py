@@ -16,12 +16,13 @@ def _value(v):
 def read_diagnostics(path):
     """[(step, name, metric, value)] of a diagnostics.csv, skipping a torn last line."""
     rows = []
-    with open(path, newline="") as f:
+    with open(path, newline="", encoding="utf-8") as f:
         for r in csv.DictReader(f):
             try:
-                rows.append((int(r["step"]), r["name"], r["metric"], float(r["value"])))
+                row = (int(r["step"]), str(r["name"]), str(r["metric"]), float(r["value"]))
             except (TypeError, ValueError, KeyError):
                 continue
+            rows.append(row)
     return rows
 
 

@@ -29,6 +29,7 @@ from ..builders import build_model
 from ..config import Source, normalize
 from ..datasets.inputs import Inputs, concat_outputs, forward
 from ..imports import apply_imports
+from ..trainer.inputs import check_batch_size, check_numbers
 from ..trainer.pair_metrics import pair_distances
 from ..trainer.python_run import is_python_run, rebuild
 
@@ -54,6 +55,17 @@ def _record_from_data(cfg, source):
     return pre.describe(exp)
 
 
+def _checked(record, ckpt):
+    """The stored preprocessing record, checked (None stays None: a checkpoint from before it)."""
+    if record is None:
+        return None
+    try:
+        return pre.check(record)
+    except ValueError as e:
+        raise checkpoint.CheckpointError(f"{checkpoint.format.label(ckpt.path)}: its stored preprocessing cannot be "
+                                         f"used (edited or damaged?): {e}") from None
+
+
 def load(path, which: str = "best", imports=()) -> "Model":
     """A ``Model`` from a checkpoint file or a run folder (its ``best.npz``,
     or ``last.npz`` with ``which="last"``). ``imports``: modules that register
@@ -61,7 +73,7 @@ def load(path, which: str = "best", imports=()) -> "Model":
     ckpt = checkpoint.read(checkpoint_path(path, which))
     if is_python_run(ckpt):           # trained with nets.fit(out=...): the net's own description
         net, record = rebuild(ckpt, imports)
-        return Model(net, record, None, ckpt.path)
+        return Model(net, _checked(record, ckpt), None, ckpt.path)
     if not isinstance(ckpt.config, dict):
         raise checkpoint.CheckpointError(f"{checkpoint.format.label(ckpt.path)} holds no config to rebuild the model")
     source = Source(f"{ckpt.path} (its config)")
@@ -69,7 +81,7 @@ def load(path, which: str = "best", imports=()) -> "Model":
     with source.placing():
         cfg = normalize(ckpt.config)
         apply_imports(cfg, ckpt.path.parent)
-    record = pre.load(ckpt.meta, ckpt.arrays) or _record_from_data(cfg, source)
+    record = _checked(pre.load(ckpt.meta, ckpt.arrays), ckpt) or _record_from_data(cfg, source)
     state = layers.get_rng().bit_generator.state     # building draws initial weights: leave the package rng alone
     try:
         layers.seed(cfg["seed"])
@@ -96,16 +108,19 @@ class Model:
 
     @property
     def classes(self):
-        """Class names in index order (integers 0..C-1 where the data had no names); None for regression."""
+        """Class names in index order; integer labels 0..C-1 where the data had integer labels
+        (no names, or names that are just "0", "1", ...); None for regression."""
         if self.task == "regression":
             return None
-        if self.record.get("classes"):
-            return np.array(self.record["classes"])
+        names = self.record.get("classes")
+        if names and [str(c) for c in names] != [str(i) for i in range(len(names))]:
+            return np.array(names)
         return np.arange(self.record["num_classes"])
 
     def check_inputs(self, X):
-        """X as an ``(N, *input_shape)`` float array (an Inputs for several inputs); ValueError
-        for a wrong shape or NaN/inf."""
+        """X as an ``(N, *input_shape)`` numeric array (an Inputs for several inputs): TypeError
+        for strings or objects, ValueError for a ragged list, no samples, a wrong shape or NaN/inf
+        (naming X, or the input)."""
         if self.inputs:
             return self._check_several(X)
         return self._check_one(X, self.input_shape)
@@ -128,10 +143,8 @@ class Model:
                 raise ValueError(f"input {name!r}: {e}") from None
         return Inputs(checked, self.inputs)
 
-    def _check_one(self, X, want):
-        X = np.asarray(X)
-        if X.dtype.kind not in "biuf":
-            raise ValueError(f"inputs must be numbers, got dtype {X.dtype}")
+    def _check_one(self, X, want, name="X"):
+        X = check_numbers(X, name, finite=False, samples=False)
         size = int(np.prod(want))
         if X.ndim == 0 or (X.ndim == 1 and size != 1):
             raise ValueError(f"inputs must be a batch (N, {', '.join(map(str, want))}), got shape {X.shape}")
@@ -142,6 +155,8 @@ class Model:
                 raise ValueError(f"wrong input shape: {int(np.prod(got))} {what} {tuple(got)} per sample; the model "
                                  f"takes {size} {tuple(want)}")
             X = X.reshape((len(X),) + want)
+        if not len(X):
+            raise ValueError(f"{name} has no samples (shape {X.shape}); give at least one")
         bad = ~np.isfinite(X.reshape(len(X), -1))
         if bad.any():
             i, j = np.argwhere(bad)[0]
@@ -155,6 +170,7 @@ class Model:
     def outputs(self, X, batch_size=1000):
         """The net's raw outputs for raw inputs X, in batches of ``batch_size`` (a tuple of
         arrays for a net with several outputs)."""
+        check_batch_size(batch_size, "Model.predict")
         X = self.transform(X)
         parts = [forward(self.net, X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
         if parts:

@@ -93,6 +93,103 @@ def load(meta, arrays):
     return None if tree is None else unflatten(tree, arrays)
 
 
+TASKS = ("classification", "binary", "regression", "pairs", "ctc", "steps")
+OUTPUTS = ("softmax", "exp", "sigmoid", "identity")
+SCALES = ("none", "standard", "minmax", "max")
+
+
+def _fail(what, value, want):
+    text = repr(value)
+    raise ValueError(f"{what} is {text[:80] + ('...' if len(text) > 80 else '')}; expected {want}")
+
+
+def _int(value, low=0):
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)) and value >= low
+
+
+def _number(value):
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, (bool, np.bool_)) \
+        and np.isfinite(value)
+
+
+def check(record):
+    """ValueError naming the first entry of a stored record (edited, or damaged) that
+    ``kubik.load`` / predict / export could not use as it is: every entry read above
+    is checked for its kind, and the scaler for its shape and for a zero, NaN or
+    infinite scale (which would give NaN probabilities)."""
+    if not isinstance(record, dict):
+        _fail("the record", record, "a mapping")
+    names = record.get("inputs")
+    if names is not None and (not isinstance(names, (list, tuple)) or not names
+                              or not all(isinstance(n, str) for n in names)):
+        _fail("inputs", names, "null or a list of input names")
+    shapes = record.get("input_shape") if names else [record.get("input_shape")]
+    if not isinstance(shapes, (list, tuple)) or len(shapes) != len(names or [0]):
+        _fail("input_shape", record.get("input_shape"), f"a shape per input ({len(names or [0])})")
+    for shape in shapes:
+        if not isinstance(shape, (list, tuple)) or not shape or not all(_int(d, 1) for d in shape):
+            _fail("input_shape", record.get("input_shape"), "a list of positive integers (one per input)")
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    size = sizes[0] if not names else None
+    try:
+        numeric = isinstance(record.get("dtype"), str) and np.dtype(record["dtype"]).kind in "biuf"
+    except TypeError:
+        numeric = False
+    if not numeric:
+        _fail("dtype", record.get("dtype"), "the name of a numeric dtype (float32, ...)")
+    if record.get("scale") not in SCALES:
+        _fail("scale", record.get("scale"), f"one of {', '.join(SCALES)}")
+    for key in ("shift", "scale_values"):
+        stored = record.get(key, 0.0 if key == "shift" else 1.0)
+        several = names and isinstance(stored, (list, tuple))    # a scaler per input (else one for all)
+        if several and len(stored) != len(names):
+            _fail(key, stored, f"one scaler per input ({len(names)})")
+        for value, n in zip(stored if several else [stored] * len(sizes), sizes if several or not names else [1]):
+            value = np.asarray(value)
+            if value.dtype.kind not in "biuf":
+                _fail(key, stored, "numbers")
+            if value.shape not in ((), (1,), (n,)):
+                _fail(f"{key} (shape {value.shape})", stored, f"one number or {n} (one per input value)")
+            if not np.all(np.isfinite(value)) or (key == "scale_values" and np.any(value == 0)):
+                _fail(key, stored, "finite numbers" + (", none of them 0" if key == "scale_values" else ""))
+    task = record.get("task")
+    if task not in TASKS:
+        _fail("task", task, f"one of {', '.join(TASKS)}")
+    if record.get("output") not in OUTPUTS:
+        _fail("output", record.get("output"), f"one of {', '.join(OUTPUTS)}")
+    if task != "regression":
+        n = record.get("num_classes")
+        if task == "pairs" and n is None:
+            n = 2           # same / different
+        if not _int(n, 1) or (task == "binary" and n != 2):
+            _fail("num_classes", n, "2" if task == "binary" else "an integer >= 1")
+        classes = record.get("classes")
+        if classes is not None and (not isinstance(classes, (list, tuple)) or len(classes) < n
+                                    or not all(isinstance(c, str) for c in classes)):
+            _fail("classes", classes, f"null or a list of {n} class names")
+        threshold = record.get("threshold")
+        if not _number(threshold) and (task in ("binary", "pairs") or threshold is not None):
+            _fail("threshold", threshold, "a finite number" + ("" if task in ("binary", "pairs") else " or null"))
+    blank = record.get("blank")
+    if blank is not None and not _int(blank):
+        _fail("blank", blank, "null or a class index")
+    features = record.get("features")
+    if features is not None and (not isinstance(features, (list, tuple)) or (size and len(features) != size)
+                                 or not all(isinstance(f, str) for f in features)):
+        _fail("features", features, f"null or a list of {size or 'the'} column names")
+    target = record.get("target")
+    if target is not None and not isinstance(target, str) and not _int(target):
+        _fail("target", target, "null, a column name or a column index")
+    layout = record.get("layout")
+    if layout is not None:
+        cols = layout.get("columns") if isinstance(layout, dict) else None
+        feats = layout.get("feature_columns") if isinstance(layout, dict) else None
+        if not _int(cols, 1) or not isinstance(feats, (list, tuple)) or (size and len(feats) != size) \
+                or not all(_int(c) and c < cols for c in feats):
+            _fail("layout", layout, f"null or {{columns, feature_columns: {size} column indices}}")
+    return record
+
+
 def scale_inputs(record, X):
     """Raw inputs (N, *input_shape) scaled exactly as in training (the same
     float32 arithmetic as nets.datasets.apply_scaler), in the net's dtype; unscaled

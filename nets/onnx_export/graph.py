@@ -1,28 +1,20 @@
 """Building the ONNX graph: a ``GraphBuilder`` that names values uniquely and
 holds the weights as initializers, and ``convert``, which dispatches a layer
-to the converter registered for its class (``@converts(Linear)``, in the table
-``CONVERTERS``), carrying the per-sample shape along so every converter knows
-its input's shape. The converter modules import this one; the ModelProto is
-assembled in ``model``, which imports them (so nothing here imports back)."""
+to its converter (nets.onnx_export.registry: ``@converts(Linear)``, a layer's
+``to_onnx`` method, or a plugin's), carrying the per-sample shape along so every
+converter knows its input's shape. The converter modules import this one; the
+ModelProto is assembled in ``model``, which imports them (so nothing here
+imports back)."""
 import numpy as np
 from onnx import helper, numpy_helper
 
-from ...layers import Layer
-
-CONVERTERS = {}
-
-
-def converts(*classes):
-    """Decorator: register ``fn(g, layer, x, shape, where) -> output name`` for ``classes``
-    (a layer with several inputs: ``x`` a list of value names, ``shape`` a list of shapes)."""
-    def add(fn):
-        for c in classes:
-            CONVERTERS[c] = fn
-        return fn
-    return add
+from .registry import CONVERTERS, converter_of, converts, missing_message  # noqa: F401  (converts: for the modules)
 
 
 class GraphBuilder:
+    """The graph a converter adds to: ``op`` adds a node, ``const`` a weight, ``name`` a
+    fresh value name; ``opset`` is the ONNX opset being written."""
+
     def __init__(self, opset=17):
         self.nodes, self.initializers, self._n, self.opset = [], [], 0, opset
         self._arrays = {}       # id(array) -> (array, dtype, name): a weight used twice is stored once
@@ -54,11 +46,12 @@ def convert(g, layer, x, shape, where="model"):
     """Add ``layer`` applied to value ``x`` (per-sample ``shape``); returns its output name.
     A layer with several inputs gets a list of value names and a list of shapes."""
     shape = [tuple(s) for s in shape] if isinstance(x, list) else tuple(shape)
-    for cls in type(layer).__mro__:
-        if cls in CONVERTERS:
-            return CONVERTERS[cls](g, layer, x, shape, where)
-        if cls is Layer:
-            break
-    raise ValueError(f"{where}: layer {type(layer).__name__} cannot be exported to ONNX (no converter for it; "
-                     f"exportable: {', '.join(sorted({c.__name__ for c in CONVERTERS}))})")
+    fn = converter_of(layer)
+    if fn is None:
+        raise ValueError(missing_message(layer, where))
+    out = fn(g, layer, x, shape, where)
+    if not (isinstance(out, str) or (isinstance(out, list) and out and all(isinstance(o, str) for o in out))):
+        raise ValueError(f"{where}: the ONNX converter of {type(layer).__name__} returned {out!r}, not the name of "
+                         f"its output (what g.op(...) returns; a list of names for several outputs)")
+    return out
 

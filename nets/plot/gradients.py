@@ -3,6 +3,8 @@ metric grad_norm, parameters named *.weight) over the optimizer steps, on a log
 scale, one panel per run sharing the y axis. Layers are coloured from the first
 (dark) to the last (light), so vanishing gradients show as dark curves far below
 the light ones."""
+import math
+
 from .backend import pyplot, save
 
 PANEL = (7, 5)   # inches per run: 700 x 500 pixels
@@ -12,7 +14,7 @@ def _series(run):
     """{weight name: ([steps], [grad norms])} in the net's order."""
     out = {}
     for step, name, metric, value in run.diagnostics:
-        if metric == "grad_norm" and name.endswith("weight") and value > 0:
+        if metric == "grad_norm" and name.endswith("weight") and 0 < value < math.inf:
             xs, ys = out.setdefault(name, ([], []))
             xs.append(step)
             ys.append(value)

@@ -6,6 +6,7 @@ DataLoader.
     epoch_end    validation, the health check, best / early stopping, checkpoints (best first)
     from_config  Trainer.from_experiment: a config's settings, DataLoader and validation split
     settings     the loop's settings, checked (the names of a config's train section)
+    horizons     the run's length handed to the schedule ('auto' horizons follow the epochs)
     run_state    RunState: the counters and generators checkpoints hold; save / restore
     callbacks    Callback: on_fit_start, on_step_end, on_epoch_end, on_fit_end
     step         micro-batch weights of an accumulated step; the clipped update

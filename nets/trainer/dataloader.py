@@ -36,14 +36,16 @@ from ..augment import Augment
 
 from ..datasets.inputs import Inputs, as_inputs
 
+from .inputs import check_numbers
 
-def _check_rows(X, y):
+
+def _check_rows(X, y, name):
     if not isinstance(X, Inputs) and (not hasattr(X, "shape") or X.ndim < 1):
-        raise TypeError(f"DataLoader: X must be an array with a leading sample axis, got {type(X).__name__}")
+        raise TypeError(f"{name}: X must be an array with a leading sample axis, got {type(X).__name__}")
     if y is not None and (not hasattr(y, "shape") or y.ndim < 1):
-        raise TypeError(f"DataLoader: y must be an array with a leading sample axis, got {type(y).__name__}")
+        raise TypeError(f"{name}: y must be an array with a leading sample axis, got {type(y).__name__}")
     if y is not None and len(X) != len(y):
-        raise ValueError(f"DataLoader: X has {len(X)} samples but y has {len(y)}; they must have the same length")
+        raise ValueError(f"{name}: X has {len(X)} samples but y has {len(y)}; they must have the same length")
 
 
 class DataLoader:
@@ -52,13 +54,17 @@ class DataLoader:
     rng: a np.random.Generator, an int seed, or None for a generator seeded
     from the package generator (``layers.seed``) when the loader is made.
     augment: transforms applied to each batch's X (see the module docstring).
+    X and y are checked once, here (nets.trainer.inputs): numbers, no NaN or
+    inf, a ragged list refused; ``name`` words the errors (nets.fit passes its own).
     """
 
-    def __init__(self, X, y=None, batch_size=32, shuffle=False, drop_last=False, rng=None, augment=None):
+    def __init__(self, X, y=None, batch_size=32, shuffle=False, drop_last=False, rng=None, augment=None,
+                 name="DataLoader"):
         X = as_inputs(X)            # a tuple of arrays: the inputs of a net with several
-        X = np.asarray(X) if isinstance(X, (list, tuple)) else X
-        y = np.asarray(y) if isinstance(y, (list, tuple)) else y
-        _check_rows(X, y)
+        sep = " " if ":" in name else ": "           # 'DataLoader: X', 'fit: train X'
+        X = check_numbers(X, f"{name}{sep}X")
+        y = None if y is None else check_numbers(y, f"{name}{sep}y")
+        _check_rows(X, y, name)
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"DataLoader: batch_size must be an integer >= 1, got {batch_size!r}")
         if drop_last and len(X) < batch_size:

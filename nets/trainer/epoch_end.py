@@ -110,6 +110,8 @@ class EpochEnd:
             if improved:
                 self.save_checkpoint("best.npz")
             self.save_checkpoint()
-        self.log(epoch_line(epoch, t["epochs"], train_loss, val_loss, val_acc, lr, row["seconds"]))
+        every = getattr(self, "log_every", 1)
+        if every and (epoch % every == 0 or epoch == t["epochs"] or stop):
+            self.log(epoch_line(epoch, t["epochs"], train_loss, val_loss, val_acc, lr, row["seconds"]))
         call(self.callbacks, "on_epoch_end", self, row)
         return stop

@@ -13,6 +13,7 @@ import numpy as np
 
 from ... import losses
 
+from .inputs import check_batch_size, check_numbers, check_pair
 from ..datasets.inputs import as_inputs, concat_outputs, forward
 from .output_losses import OutputLosses, for_net
 from .pair_metrics import best_threshold, pair_correct, pair_distances
@@ -51,16 +52,13 @@ class LabelTask:
 
 
 def _arrays(data, what="data"):
-    """(X, y) of a DataLoader or an (X, y) tuple."""
+    """(X, y) of a DataLoader (checked when it was made) or an (X, y) tuple, checked
+    (nets.trainer.inputs: numbers, equal lengths, no NaN; errors name ``what``)."""
     if hasattr(data, "X") and hasattr(data, "y") and hasattr(data, "batch_size"):
         return data.X, data.y
     if isinstance(data, (tuple, list)) and len(data) == 2:
-        X, y = data
-        X = as_inputs(X)            # a tuple of arrays: a net with several inputs
-        if len(X) != len(y):
-            raise ValueError(f"{what}: X has {len(X)} samples but y has {len(y)}")
-        return X, y
-    raise TypeError(f"{what}: expected an (X, y) tuple or a nets.DataLoader, got {type(data).__name__}")
+        data = (as_inputs(data[0]), data[1])      # a tuple of arrays: a net with several inputs
+    return check_pair(data, what)
 
 
 def evaluate(net, loss, data=None, batch_size: int = 1000, task=None) -> tuple:
@@ -70,9 +68,9 @@ def evaluate(net, loss, data=None, batch_size: int = 1000, task=None) -> tuple:
     if hasattr(net, "task") and hasattr(net, "net"):          # evaluate(exp, X, y, batch_size)
         exp, X, y = net, loss, data
         return _evaluate(exp.net, exp.loss, X, y, batch_size, exp.task)
-    X, Y = _arrays(data)
+    X, Y = _arrays(data, "evaluate: data")
     loss = for_net(net, loss)
-    return _evaluate(net, loss, X, Y, batch_size, task or LabelTask(loss))
+    return _evaluate(net, loss, X, Y, check_batch_size(batch_size, "evaluate"), task or LabelTask(loss))
 
 
 def refuse_per_sample(loss, who):
@@ -108,9 +106,8 @@ def predict(net, X, batch_size: int = 1000) -> np.ndarray:
     DataLoader), in eval mode, ``batch_size`` samples at a time; a tuple of arrays for several outputs."""
     if hasattr(X, "batch_size") and hasattr(X, "X"):
         X = X.X
-    X = as_inputs(X)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"predict: batch_size must be an integer >= 1, got {batch_size!r}")
+    X = check_numbers(as_inputs(X), "predict: X")
+    check_batch_size(batch_size, "predict")
     was = net.training
     net.eval()
     try:

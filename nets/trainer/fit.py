@@ -49,7 +49,8 @@ def fit(net, loss, optimizer, train, val=None, *, epochs=10, batch_size=None, sh
             batch_size = max(len(train[0]), 1)
         names = getattr(net, "inputs", None)       # a graph's inputs name a tuple of input arrays
         train = DataLoader(as_inputs(train[0], names), train[1], batch_size=batch_size, shuffle=shuffle,
-                           drop_last=drop_last, rng=rng, augment=augment)
+                           drop_last=drop_last, rng=rng, augment=augment,
+                           name="fit: train")
         if isinstance(val, (tuple, list)) and len(val) == 2:
             val = (as_inputs(val[0], names), val[1])
     elif augment is not None:

@@ -41,6 +41,9 @@ from .closure_step import ClosureStep, check_closure_settings, needs_closure
 from .epoch_end import EpochEnd
 from .evaluation import LabelTask, _arrays, refuse_per_sample
 from .from_config import FromExperiment
+from .horizons import fit_schedule
+from . import run_lock
+from .files import remove_unstarted
 from .metrics_log import MetricsLog
 from .output_losses import for_net
 from .outcome import Diverged, History, diverged_message, kept_text
@@ -85,6 +88,7 @@ class Trainer(Stopping, FromExperiment, EpochEnd, ClosureStep, RunState):
             log, settings = (lambda *a, **k: None), dict(settings, progress=False)
         self.loss, self.t, self.log = for_net(net, loss), settings, log
         self.task = task if task is not None else LabelTask(self.loss)
+        self.log_every = 1          # the epoch line every N epochs (and after the last); 0: none
         self.callbacks = checked(callbacks)
         if settings["checkpoint_every"]:
             self.callbacks.insert(0, PeriodicCheckpoint(settings["checkpoint_every"]))
@@ -123,7 +127,7 @@ class Trainer(Stopping, FromExperiment, EpochEnd, ClosureStep, RunState):
         if isinstance(train, DataLoader):
             loader = train
         else:
-            X, y = _arrays(train, "train")
+            X, y = _arrays(train, "fit: train")
             saved = layers.get_rng().bit_generator.state
             loader = DataLoader(X, y, batch_size=32, shuffle=True)
             if self._loader_state is not None:     # a restored run: its package generator stays as saved
@@ -142,10 +146,28 @@ class Trainer(Stopping, FromExperiment, EpochEnd, ClosureStep, RunState):
     def fit(self, train=None, val=None):
         """Train until ``epochs``, early stopping, a callback's stop or Ctrl-C; returns a Result
         (``.history``: one dict per epoch). ``train``: (X, y) or a DataLoader (a tuple is batched
-        32 at a time, shuffled); ``val``: (X, y), a DataLoader or None."""
+        32 at a time, shuffled); ``val``: (X, y), a DataLoader or None. The run folder is locked
+        for the call (another process training it is refused: run_lock.RunLocked), and one this
+        call created is removed again if the run fails before its first step."""
+        locked = self.run_dir is not None and self.dist.is_root
+        created = locked and not self.run_dir.exists()
+        if locked:
+            run_lock.acquire(self.run_dir)
+        try:
+            return self._fit(train, val)
+        except BaseException:
+            if created and self.state["step"] == 0:
+                run_lock.release(self.run_dir)
+                remove_unstarted(self.run_dir)
+            raise
+        finally:
+            if locked:
+                run_lock.release(self.run_dir)
+
+    def _fit(self, train, val):
         loader = self._loader(train)
         val = self.val_data if val is None else val
-        val = None if val is None else _arrays(val, "val")
+        val = None if val is None else _arrays(val, "fit: val")
         st, t = self.state, self.t
         if self.metrics is not None and self.metrics.path.exists():
             self.history[:] = self.metrics.read(st["epoch"])
@@ -157,6 +179,8 @@ class Trainer(Stopping, FromExperiment, EpochEnd, ClosureStep, RunState):
             return self._result("already_done", f"the run has already done its {st['epoch']} epochs "
                                                 f"(raise train.epochs to go on)")
         self.attach_loader(loader)
+        for note in fit_schedule(self.schedule, t, len(loader)):     # 'auto' horizons follow the epochs
+            self.log(f"warning: {note}")
         if self.config is None and self.run_dir is not None:
             self.describe_python_run(loader.X, val)
         self.dist.check_batches(loader.num_samples, loader.batch_size, loader.drop_last,
